@@ -1,0 +1,694 @@
+"""Diagnostics and code-action latency of debugllm-lsp, side by side with ruff and pylsp.
+
+One hand-written JSON-RPC stdio client drives every server the same way. For each server it
+measures the time from writing ``textDocument/didOpen`` to reading the first
+``textDocument/publishDiagnostics`` for that URI, on a generated file (default 5,000 lines) in
+two variants: a clean one and one with a single syntax error. Every run opens a new URI (and
+closes it afterwards) after one warm-up open. It then measures debugllm-lsp's
+``textDocument/codeAction`` and ``codeAction/resolve`` latency on a 300-line file with a few
+errors.
+
+    python bench/lsp_latency.py [--lines 5000] [--runs 10] [--json out.json]
+
+Not part of the test run. Numbers depend on the machine; compare servers within one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import itertools
+import json
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+Json = Any
+BIN = Path(sys.executable).parent
+
+
+# --- a minimal JSON-RPC client over stdio ----------------------------------------------------
+
+
+class ServerError(RuntimeError):
+    pass
+
+
+class StdioClient:
+    """Sends requests and notifications, answers the server's requests with defaults."""
+
+    def __init__(self, name: str, cmd: list[str], cwd: str) -> None:
+        self.name = name
+        self.cmd = cmd
+        self.cwd = cwd
+        self.proc: asyncio.subprocess.Process | None = None
+        self._ids = itertools.count(1)
+        self._pending: dict[int, asyncio.Future[Json]] = {}
+        self._waiters: list[tuple[Callable[[str, Json], bool], asyncio.Future[float]]] = []
+        self._reader: asyncio.Task[None] | None = None
+        self._stderr: asyncio.Task[bytes] | None = None
+        self.server_requests: list[str] = []
+
+    async def start(self) -> None:
+        self.proc = await asyncio.create_subprocess_exec(
+            *self.cmd,
+            cwd=self.cwd,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            limit=1 << 24,
+        )
+        self._reader = asyncio.create_task(self._read_loop())
+        assert self.proc.stderr is not None
+        self._stderr = asyncio.create_task(self.proc.stderr.read())
+
+    async def _read_loop(self) -> None:
+        assert self.proc is not None and self.proc.stdout is not None
+        stdout = self.proc.stdout
+        try:
+            while True:
+                length = -1
+                while True:
+                    line = await stdout.readline()
+                    if not line:
+                        raise EOFError
+                    line = line.strip()
+                    if not line:
+                        break
+                    key, _, value = line.decode("ascii").partition(":")
+                    if key.lower() == "content-length":
+                        length = int(value)
+                body = await stdout.readexactly(length)
+                received = time.perf_counter()
+                self._dispatch(json.loads(body), received)
+        except (EOFError, asyncio.IncompleteReadError):
+            error = ServerError(f"{self.name} closed its output")
+            for future in self._pending.values():
+                if not future.done():
+                    future.set_exception(error)
+            for _, waiter in self._waiters:
+                if not waiter.done():
+                    waiter.set_exception(error)
+
+    def _dispatch(self, message: Json, received: float) -> None:
+        if "id" in message and "method" not in message:
+            future = self._pending.pop(message["id"], None)
+            if future is not None and not future.done():
+                if "error" in message:
+                    future.set_exception(ServerError(f"{self.name}: {message['error']}"))
+                else:
+                    future.set_result(message.get("result"))
+            return
+        method = message.get("method", "")
+        params = message.get("params")
+        if "id" in message:  # a request from the server
+            self.server_requests.append(method)
+            self._send(
+                {"jsonrpc": "2.0", "id": message["id"], "result": self._answer(method, params)}
+            )
+            return
+        for predicate, waiter in list(self._waiters):
+            if not waiter.done() and predicate(method, params):
+                waiter.set_result(received)
+                self._waiters.remove((predicate, waiter))
+
+    @staticmethod
+    def _answer(method: str, params: Json) -> Json:
+        if method == "workspace/configuration":
+            return [None for _ in params.get("items", [])]
+        return None  # client/registerCapability, window/workDoneProgress/create, ...
+
+    def _send(self, message: Json) -> None:
+        assert self.proc is not None and self.proc.stdin is not None
+        body = json.dumps(message, separators=(",", ":")).encode("utf-8")
+        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+
+    async def request(self, method: str, params: Json, timeout: float = 60.0) -> Json:
+        request_id = next(self._ids)
+        future: asyncio.Future[Json] = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = future
+        self._send({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params})
+        assert self.proc is not None and self.proc.stdin is not None
+        await self.proc.stdin.drain()
+        return await asyncio.wait_for(future, timeout)
+
+    async def notify(self, method: str, params: Json) -> None:
+        self._send({"jsonrpc": "2.0", "method": method, "params": params})
+        assert self.proc is not None and self.proc.stdin is not None
+        await self.proc.stdin.drain()
+
+    def expect(self, predicate: Callable[[str, Json], bool]) -> asyncio.Future[float]:
+        """A future set to the time the first matching notification was read."""
+        waiter: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self._waiters.append((predicate, waiter))
+        return waiter
+
+    async def stop(self) -> str:
+        """Shut the server down politely, then firmly; return its stderr."""
+        if self.proc is None:
+            return ""
+        with contextlib.suppress(Exception):
+            await self.request("shutdown", None, timeout=5)
+            await self.notify("exit", None)
+        try:
+            await asyncio.wait_for(self.proc.wait(), 5)
+        except TimeoutError:
+            self.proc.kill()
+            await self.proc.wait()
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+        err = b""
+        if self._stderr is not None:
+            with contextlib.suppress(Exception):
+                err = await asyncio.wait_for(self._stderr, 2)
+        return err.decode("utf-8", "replace")
+
+
+def client_capabilities(resolve_edit: bool) -> Json:
+    """What every server is told: push diagnostics only (no ``textDocument.diagnostic``)."""
+    code_action: Json = {
+        "dynamicRegistration": False,
+        "isPreferredSupport": True,
+        "dataSupport": True,
+        "codeActionLiteralSupport": {
+            "codeActionKind": {"valueSet": ["", "quickfix", "source", "source.fixAll"]}
+        },
+    }
+    if resolve_edit:
+        code_action["resolveSupport"] = {"properties": ["edit"]}
+    return {
+        "general": {"positionEncodings": ["utf-16"]},
+        "workspace": {"configuration": True, "workspaceEdit": {"documentChanges": True}},
+        "textDocument": {
+            "synchronization": {"dynamicRegistration": False, "didSave": True},
+            "publishDiagnostics": {"relatedInformation": True, "versionSupport": True},
+            "codeAction": code_action,
+            "hover": {"contentFormat": ["markdown", "plaintext"]},
+        },
+    }
+
+
+# pylsp lints only through plugins; keep pyflakes (the checks closest to ours) and turn off the
+# ones that are slow or not installed, so it reports what it finds instead of failing.
+PYLSP_SETTINGS: Json = {
+    "pylsp": {
+        "plugins": {
+            "pyflakes": {"enabled": True},
+            "pycodestyle": {"enabled": False},
+            "mccabe": {"enabled": False},
+            "pydocstyle": {"enabled": False},
+            "flake8": {"enabled": False},
+            "pylint": {"enabled": False},
+            "autopep8": {"enabled": False},
+            "yapf": {"enabled": False},
+            "rope_autoimport": {"enabled": False},
+        }
+    }
+}
+
+
+@dataclass
+class ServerSpec:
+    name: str
+    cmd: list[str]
+    settings: Json = None
+
+
+def server_specs() -> list[ServerSpec]:
+    def exe(name: str) -> str:
+        candidate = BIN / name
+        if candidate.exists():
+            return str(candidate)
+        found = shutil.which(name)
+        if found is None:
+            raise SystemExit(f"cannot find {name!r} next to {sys.executable} or on PATH")
+        return found
+
+    return [
+        ServerSpec("debugllm-lsp", [exe("debugllm-lsp")]),
+        ServerSpec("ruff server", [exe("ruff"), "server"]),
+        ServerSpec("pylsp", [exe("pylsp")], PYLSP_SETTINGS),
+    ]
+
+
+async def start_client(
+    spec: ServerSpec, root: Path, resolve_edit: bool = False
+) -> tuple[StdioClient, Json]:
+    client = StdioClient(spec.name, spec.cmd, str(root))
+    await client.start()
+    result = await client.request(
+        "initialize",
+        {
+            "processId": os.getpid(),
+            "clientInfo": {"name": "debugllm-bench", "version": "1"},
+            "rootUri": root.as_uri(),
+            "workspaceFolders": [{"uri": root.as_uri(), "name": root.name}],
+            "capabilities": client_capabilities(resolve_edit),
+            "initializationOptions": spec.settings.get("pylsp") if spec.settings else None,
+        },
+        timeout=60,
+    )
+    await client.notify("initialized", {})
+    if spec.settings is not None:
+        await client.notify("workspace/didChangeConfiguration", {"settings": spec.settings})
+    return client, result
+
+
+# --- generated source ------------------------------------------------------------------------
+
+HEADER = '''"""Generated module for the latency benchmark."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+
+'''
+
+BLOCKS = [
+    '''@dataclass
+class Record{n}:
+    """A record with a few derived values."""
+
+    name: str
+    values: list[float] = field(default_factory=list)
+    tags: dict[str, int] = field(default_factory=dict)
+
+    def total(self) -> float:
+        result = 0.0
+        for value in self.values:
+            if value > 0:
+                result += value
+            else:
+                result -= value / 2
+        return result
+
+    def describe(self) -> str:
+        parts = [f"{{key}}={{count}}" for key, count in sorted(self.tags.items())]
+        return self.name + "(" + ", ".join(parts) + ")"
+
+
+''',
+    '''def summarize_{n}(rows: list[dict[str, float]], key: str = "value") -> dict[str, float]:
+    """Mean, spread and extremes of one column."""
+    numbers = [row[key] for row in rows if key in row]
+    if not numbers:
+        return {{"count": 0.0}}
+    mean = sum(numbers) / len(numbers)
+    variance = sum((x - mean) ** 2 for x in numbers) / len(numbers)
+    return {{
+        "count": float(len(numbers)),
+        "mean": mean,
+        "std": math.sqrt(variance),
+        "min": min(numbers),
+        "max": max(numbers),
+    }}
+
+
+''',
+    """def group_words_{n}(text: str) -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = defaultdict(list)
+    for index, word in enumerate(text.split()):
+        cleaned = word.strip(".,;:!?").lower()
+        if not cleaned:
+            continue
+        while len(cleaned) > 12:
+            cleaned = cleaned[:-1]
+        groups[cleaned[0]].append(f"{{index}}:{{cleaned}}")
+    return dict(groups)
+
+
+""",
+    """class Cache{n}:
+    def __init__(self, directory: str, limit: int = 128) -> None:
+        self.directory = directory
+        self.limit = limit
+        self.entries: dict[str, str] = {{}}
+
+    def path(self, key: str) -> str:
+        return os.path.join(self.directory, key + ".json")
+
+    def store(self, key: str, payload: object) -> None:
+        if len(self.entries) >= self.limit:
+            oldest = next(iter(self.entries))
+            del self.entries[oldest]
+        self.entries[key] = json.dumps(payload, sort_keys=True)
+
+    def load(self, key: str) -> object:
+        try:
+            return json.loads(self.entries[key])
+        except KeyError:
+            return None
+
+
+""",
+]
+
+
+def generate_source(lines: int, syntax_error: bool = False) -> str:
+    """About ``lines`` lines of ordinary, lint-clean Python; optionally one missing colon."""
+    chunks = [HEADER]
+    count = HEADER.count("\n")
+    for n in itertools.count():
+        block = BLOCKS[n % len(BLOCKS)].format(n=n)
+        if count + block.count("\n") > lines and n >= len(BLOCKS):
+            break
+        chunks.append(block)
+        count += block.count("\n")
+    source = "".join(chunks).rstrip("\n") + "\n"
+    if syntax_error:
+        # Drop the colon of the ``def`` nearest the middle of the file.
+        out = source.splitlines(keepends=True)
+        middle = len(out) // 2
+        for i in itertools.chain(range(middle, len(out)), range(middle)):
+            if out[i].startswith("def ") and out[i].rstrip().endswith(":"):
+                out[i] = out[i].rstrip()[:-1] + "\n"
+                break
+        source = "".join(out)
+    return source
+
+
+def codeaction_source(lines: int = 300) -> str:
+    """A ~300-line file with three syntax errors: two missing colons and ``=`` for ``==``."""
+    source = generate_source(lines).splitlines(keepends=True)
+    defs = [i for i, line in enumerate(source) if line.startswith("def ")]
+    loops = [i for i, line in enumerate(source) if line.lstrip().startswith("for ")]
+    tests = [i for i, line in enumerate(source) if line.lstrip().startswith("if value > 0")]
+    first, loop = defs[len(defs) // 3], loops[2 * len(loops) // 3]
+    source[first] = source[first].rstrip()[:-1] + "\n"  # def ...) -> ...  (no colon)
+    source[loop] = source[loop].rstrip()[:-1] + "\n"  # for ... in ...  (no colon)
+    if tests:
+        source[tests[-1]] = source[tests[-1]].replace("value > 0", "value = 0")
+    return "".join(source)
+
+
+def static_source(lines: int = 300) -> str:
+    """A ~300-line file that parses, with an undefined name, an unused import and friends."""
+    source = generate_source(lines)
+    source = source.replace("import json\n", "import json\nimport sys\n", 1)  # unused import
+    source = source.replace('return {"count": 0.0}', 'return {"count": zero}', 1)  # undefined
+    source += (
+        "\n\ndef late_total(values: list[int]) -> int:\n"
+        "    print(total)\n"  # used before assignment
+        "    total = 0\n"
+        "    for value in values:\n"
+        "        total += value\n"
+        "    return total\n"
+        "\n\ndef third(items: list[int]) -> int:\n"
+        "    pair = [1, 2]\n"
+        "    return pair[2] + items[0]\n"  # index out of range
+    )
+    return source
+
+
+# --- measurements ----------------------------------------------------------------------------
+
+
+def stats(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    p95_index = max(0, min(len(ordered) - 1, round(0.95 * (len(ordered) - 1))))
+    return {
+        "n": float(len(ordered)),
+        "median_ms": statistics.median(ordered) if ordered else float("nan"),
+        "p95_ms": ordered[p95_index] if ordered else float("nan"),
+        "min_ms": ordered[0] if ordered else float("nan"),
+        "max_ms": ordered[-1] if ordered else float("nan"),
+    }
+
+
+@dataclass
+class OpenResult:
+    samples_ms: list[float] = field(default_factory=list)
+    diagnostics: list[int] = field(default_factory=list)
+    error: str | None = None
+
+
+async def measure_open(
+    client: StdioClient, root: Path, source: str, label: str, runs: int, pause: float
+) -> OpenResult:
+    result = OpenResult()
+    counter = itertools.count()
+
+    async def one() -> tuple[float, int]:
+        uri = (root / f"bench_{label}_{next(counter)}.py").as_uri()
+        payload: dict[str, Json] = {}
+
+        def matches(method: str, params: Json) -> bool:
+            if method == "textDocument/publishDiagnostics" and params.get("uri") == uri:
+                payload["diagnostics"] = params.get("diagnostics", [])
+                return True
+            return False
+
+        waiter = client.expect(matches)
+        started = time.perf_counter()
+        await client.notify(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": source}},
+        )
+        received = await asyncio.wait_for(waiter, 60)
+        elapsed = (received - started) * 1000
+        await client.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+        await asyncio.sleep(pause)
+        return elapsed, len(payload["diagnostics"])
+
+    try:
+        await one()  # warm-up
+        for _ in range(runs):
+            elapsed, count = await one()
+            result.samples_ms.append(elapsed)
+            result.diagnostics.append(count)
+    except (TimeoutError, ServerError) as exc:
+        result.error = f"{type(exc).__name__}: {exc}"
+    return result
+
+
+async def bench_diagnostics(
+    spec: ServerSpec, root: Path, variants: dict[str, str], runs: int, pause: float
+) -> dict[str, Json]:
+    out: dict[str, Json] = {}
+    try:
+        client, _ = await start_client(spec, root)
+    except Exception as exc:
+        return {label: {"error": f"start failed: {exc}"} for label in variants}
+    try:
+        for label, source in variants.items():
+            result = await measure_open(client, root, source, label, runs, pause)
+            entry: dict[str, Json] = {**stats(result.samples_ms), "samples_ms": result.samples_ms}
+            entry["diagnostics"] = sorted(set(result.diagnostics))
+            if result.error:
+                entry["error"] = result.error
+            out[label] = entry
+    finally:
+        stderr = await client.stop()
+    if any("error" in v for v in out.values()):
+        out["stderr_tail"] = stderr[-2000:]
+    return out
+
+
+def diagnostic_positions(diagnostics: list[Json]) -> list[Json]:
+    return [d for d in diagnostics if d.get("source") == "debugllm"]
+
+
+async def bench_code_actions(
+    spec: ServerSpec, root: Path, label: str, source: str, requests: int
+) -> dict[str, Json]:
+    """codeAction (edits resolved lazily, as VS Code asks) and codeAction/resolve latency."""
+    client, _ = await start_client(spec, root, resolve_edit=True)
+    try:
+        uri = (root / f"actions_{label}.py").as_uri()
+        got: dict[str, Json] = {}
+
+        def matches(method: str, params: Json) -> bool:
+            if method == "textDocument/publishDiagnostics" and params.get("uri") == uri:
+                got["diagnostics"] = params.get("diagnostics", [])
+                return True
+            return False
+
+        waiter = client.expect(matches)
+        await client.notify(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": source}},
+        )
+        await asyncio.wait_for(waiter, 60)
+        diagnostics = diagnostic_positions(got["diagnostics"])
+        if not diagnostics:
+            return {"error": "no diagnostics published", "diagnostics": got["diagnostics"]}
+        action_ms: list[float] = []
+        resolve_ms: list[float] = []
+        first_ms: float | None = None
+        without_fix: set[str] = set()
+        resolve_errors: list[str] = []
+        for i in range(requests + 1):
+            diagnostic = diagnostics[i % len(diagnostics)]
+            started = time.perf_counter()
+            actions = await client.request(
+                "textDocument/codeAction",
+                {
+                    "textDocument": {"uri": uri},
+                    "range": diagnostic["range"],
+                    "context": {"diagnostics": [diagnostic], "triggerKind": 1},
+                },
+            )
+            elapsed = (time.perf_counter() - started) * 1000
+            if first_ms is None:
+                first_ms = elapsed  # waits for the background repair of this version
+            else:
+                action_ms.append(elapsed)
+            quickfixes = [a for a in actions or [] if a.get("kind") == "quickfix"]
+            if not quickfixes:
+                without_fix.add(
+                    f"{diagnostic.get('code')}@{diagnostic['range']['start']['line'] + 1}"
+                )
+                continue
+            preferred = next((a for a in quickfixes if a.get("isPreferred")), quickfixes[0])
+            started = time.perf_counter()
+            try:
+                resolved = await client.request("codeAction/resolve", preferred)
+            except ServerError as exc:
+                resolve_errors.append(str(exc))
+                continue
+            resolve_ms.append((time.perf_counter() - started) * 1000)
+            if not resolved.get("edit"):
+                resolve_errors.append("resolved action has no edit")
+        return {
+            "lines": source.count("\n"),
+            "diagnostics": [
+                f"{d.get('code')}@{d['range']['start']['line'] + 1}" for d in diagnostics
+            ],
+            "first_code_action_ms": first_ms,
+            "code_action": stats(action_ms),
+            "resolve": stats(resolve_ms),
+            "diagnostics_without_quickfix": sorted(without_fix),
+            "resolve_errors": resolve_errors[:5],
+        }
+    finally:
+        await client.stop()
+
+
+def fmt(value: Json) -> str:
+    return f"{value:.1f}" if isinstance(value, float) and value == value else "n/a"
+
+
+def markdown(report: Json) -> str:
+    lines = [
+        f"Diagnostics latency, didOpen -> first publishDiagnostics "
+        f"({report['lines']} lines, {report['runs']} runs after a warm-up, ms)",
+        "",
+        "| server | variant | median | p95 | min | max | diagnostics |",
+        "| --- | --- | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for server, variants in report["diagnostics"].items():
+        for label, entry in variants.items():
+            if label == "stderr_tail":
+                continue
+            if "median_ms" not in entry:
+                lines.append(f"| {server} | {label} | error: {entry.get('error')} | | | | |")
+                continue
+            note = ", ".join(str(c) for c in entry["diagnostics"])
+            if entry.get("error"):
+                note += f" (error: {entry['error']})"
+            lines.append(
+                f"| {server} | {label} | {fmt(entry['median_ms'])} | {fmt(entry['p95_ms'])} "
+                f"| {fmt(entry['min_ms'])} | {fmt(entry['max_ms'])} | {note} |"
+            )
+    lines += [
+        "",
+        "debugllm-lsp code actions (client declares resolveSupport for `edit`, ms)",
+        "",
+        "| file | diagnostics | first codeAction | codeAction p50 | p95 | resolve p50 | p95 |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for label, entry in report["code_actions"].items():
+        if "code_action" not in entry:
+            lines.append(f"| {label} | error: {entry.get('error')} | | | | | |")
+            continue
+        lines.append(
+            f"| {label} ({entry['lines']} lines) | {', '.join(entry['diagnostics'])} "
+            f"| {fmt(entry['first_code_action_ms'])} "
+            f"| {fmt(entry['code_action']['median_ms'])} | {fmt(entry['code_action']['p95_ms'])} "
+            f"| {fmt(entry['resolve']['median_ms'])} | {fmt(entry['resolve']['p95_ms'])} |"
+        )
+        if entry["diagnostics_without_quickfix"] or entry["resolve_errors"]:
+            lines.append(
+                f"|  | no quickfix for: {', '.join(entry['diagnostics_without_quickfix']) or '-'}; "
+                f"resolve errors: {entry['resolve_errors'] or '-'} | | | | | |"
+            )
+    return "\n".join(lines)
+
+
+async def run(args: argparse.Namespace) -> Json:
+    specs = server_specs()
+    if args.servers:
+        wanted = set(args.servers.split(","))
+        specs = [s for s in specs if s.name.split()[0] in wanted or s.name in wanted]
+    variants = {
+        "clean": generate_source(args.lines),
+        "syntax-error": generate_source(args.lines, syntax_error=True),
+    }
+    report: Json = {
+        "lines": variants["clean"].count("\n"),
+        "runs": args.runs,
+        "python": sys.version.split()[0],
+        "machine": f"{platform.machine()} {os.cpu_count()} cpus",
+        "diagnostics": {},
+        "code_actions": {},
+    }
+    with tempfile.TemporaryDirectory(prefix="lsp-bench-") as tmp:
+        root = Path(tmp)
+        for spec in specs:
+            print(f"measuring {spec.name} ...", file=sys.stderr, flush=True)
+            report["diagnostics"][spec.name] = await bench_diagnostics(
+                spec, root, variants, args.runs, args.pause
+            )
+        debugllm = next((s for s in specs if s.name == "debugllm-lsp"), None)
+        if debugllm is not None and args.actions > 0:
+            print("measuring debugllm-lsp code actions ...", file=sys.stderr, flush=True)
+            for label, source in (
+                ("syntax", codeaction_source(args.action_lines)),
+                ("static", static_source(args.action_lines)),
+            ):
+                try:
+                    report["code_actions"][label] = await bench_code_actions(
+                        debugllm, root, label, source, args.actions
+                    )
+                except (TimeoutError, ServerError) as exc:
+                    report["code_actions"][label] = {"error": f"{type(exc).__name__}: {exc}"}
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--lines", type=int, default=5000, help="lines of the generated file")
+    parser.add_argument("--runs", type=int, default=10, help="measured opens per variant")
+    parser.add_argument("--json", type=Path, help="also write the results as JSON here")
+    parser.add_argument("--actions", type=int, default=50, help="codeAction requests per file")
+    parser.add_argument("--action-lines", type=int, default=300, help="lines of that file")
+    parser.add_argument(
+        "--pause", type=float, default=1.0, help="seconds to idle between opens (s)"
+    )
+    parser.add_argument("--servers", help="comma-separated subset: debugllm-lsp,ruff,pylsp")
+    args = parser.parse_args(argv)
+    report = asyncio.run(run(args))
+    print(markdown(report))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

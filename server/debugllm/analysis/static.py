@@ -1,0 +1,1133 @@
+"""Static checks on a file that parses.
+
+pyflakes finds undefined names and unused imports; a scope model built here in one pass over the
+tree adds what it lacks (locals read before their first binding, constant indexes past the end of
+a literal, mutable defaults, ``is`` with a literal), turns "undefined" names that are only bound
+later into used-before-assignment, and drops the false positives pyflakes is known for
+(loop-carried variables, names made by ``globals()``). Positions in ``ast`` are UTF-8 byte
+columns; every ``Problem`` carries code-point offsets.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pyflakes import checker as pyflakes_checker
+from pyflakes import messages as pyflakes_messages
+
+from debugllm.problems import Code, Problem, Severity
+from debugllm.text import LineIndex, utf8_col_to_char
+
+ALL_CHECKS: frozenset[str] = frozenset(
+    {
+        Code.UNDEFINED_NAME,
+        Code.UNUSED_IMPORT,
+        Code.USED_BEFORE_ASSIGNMENT,
+        Code.INDEX_OUT_OF_RANGE,
+        Code.LITERAL_IS_COMPARISON,
+        Code.MUTABLE_DEFAULT,
+    }
+)
+_PYFLAKES_CHECKS = frozenset({Code.UNDEFINED_NAME, Code.UNUSED_IMPORT, Code.USED_BEFORE_ASSIGNMENT})
+
+#: ``(line, UTF-8 column)`` as ``ast`` reports it; tuples compare in source order.
+Pos = tuple[int, int]
+
+#: Handlers that make reading a possibly-unbound name deliberate (``try: x except NameError``).
+_NAME_ERROR_CATCHERS = frozenset({"NameError", "UnboundLocalError", "Exception", "BaseException"})
+#: Handlers that make an import an availability probe rather than a dependency.
+_IMPORT_ERROR_CATCHERS = frozenset(
+    {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
+)
+#: Builtins that only read a sequence passed to them, so it keeps its length.
+_SAFE_CALLS = frozenset(
+    {
+        "print", "len", "sum", "min", "max", "sorted", "list", "tuple", "set", "str", "repr",
+        "enumerate", "zip", "any", "all", "reversed",
+    }
+)  # fmt: skip
+#: Calls that can rebind any name behind the analysis' back.
+_DYNAMIC_CALLS = frozenset({"exec", "eval", "globals", "locals", "vars"})
+#: Nodes with nothing below them worth visiting (contexts, operators, constants).
+_LEAVES: frozenset[type[ast.AST]] = frozenset(
+    {ast.Constant, ast.Pass, ast.Break, ast.Continue}
+    | {
+        cls
+        for base in (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
+        for cls in base.__subclasses__()
+    }
+)
+_MUTABLE_FACTORIES = frozenset({"list", "dict", "set"})
+_FUNCTION_KINDS = frozenset({"function", "lambda"})
+
+
+def start_of(node: ast.AST) -> Pos:
+    return (getattr(node, "lineno", 1), getattr(node, "col_offset", 0))
+
+
+def end_of(node: ast.AST) -> Pos:
+    line = getattr(node, "end_lineno", None)
+    col = getattr(node, "end_col_offset", None)
+    if line is None or col is None:
+        return start_of(node)
+    return (line, col)
+
+
+class Locator:
+    """Converts ``ast`` positions (1-based line, UTF-8 byte column) to code-point offsets."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.index = LineIndex(source)
+
+    def offset(self, pos: Pos) -> int:
+        line = pos[0] - 1
+        if line < 0:
+            return 0
+        if line >= self.index.line_count:
+            return len(self.source)
+        text = self.index.line_text(line)
+        return self.index.line_starts[line] + min(utf8_col_to_char(text, pos[1]), len(text))
+
+    def span(self, node: ast.AST) -> tuple[int, int]:
+        return self.offset(start_of(node)), self.offset(end_of(node))
+
+    def pos(self, offset: int) -> Pos:
+        """The ``ast`` position of a code-point offset (inverse of ``offset``)."""
+        line = self.index.line_of(offset)
+        start = self.index.line_starts[line]
+        return (line + 1, len(self.source[start:offset].encode("utf-8", "surrogatepass")))
+
+    def line_start(self, lineno: int) -> int:
+        """Offset where 1-based ``lineno`` begins; the end of the source past the last line."""
+        if lineno - 1 >= self.index.line_count:
+            return len(self.source)
+        return self.index.line_starts[max(lineno - 1, 0)]
+
+
+@dataclass(eq=False, slots=True)
+class Binding:
+    """One place a name gets a value in a scope."""
+
+    name: str
+    #: assign, aug, for, with, walrus, comp, import, def, class, arg, except, match
+    kind: str
+    #: When the binding takes effect (``x = x + 1`` binds after its right-hand side).
+    pos: Pos
+    line: int
+    node: ast.AST
+    #: The right-hand side of a plain ``name = value``.
+    value: ast.expr | None = None
+
+
+@dataclass(eq=False, slots=True)
+class Occurrence:
+    """One ``ast.Name`` node and the context the checks need about it."""
+
+    node: ast.Name
+    scope: Scope
+    parent: ast.AST | None
+    #: load, store or del
+    ctx: str
+    #: subscript, iter, member, call:<builtin>, other (how a load uses the value)
+    role: str
+    #: Loops of the enclosing function or module that contain it, innermost last.
+    loops: tuple[int, ...]
+    #: Inside a ``try`` whose handlers swallow NameError, or under ``if TYPE_CHECKING:``.
+    guarded: bool
+    annotation: bool
+    aug: ast.AugAssign | None = None
+
+    @property
+    def pos(self) -> Pos:
+        return (self.node.lineno, self.node.col_offset)
+
+    @property
+    def name(self) -> str:
+        return self.node.id
+
+
+@dataclass(eq=False, slots=True)
+class Scope:
+    """A module, class, function, lambda or comprehension body and the names it binds."""
+
+    #: module, class, function, lambda or comprehension
+    kind: str
+    node: ast.AST
+    parent: Scope | None
+    name: str
+    bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    declared: set[str] = field(default_factory=set)
+    deleted: set[str] = field(default_factory=set)
+    #: Names nested functions assign through ``nonlocal`` (bound at a time we cannot know).
+    assigned_inside: set[str] = field(default_factory=set)
+    loads: list[Occurrence] = field(default_factory=list)
+
+    def is_local(self, name: str) -> bool:
+        return name in self.bindings and name not in self.declared
+
+    def first_binding(self, name: str) -> Binding | None:
+        binds = self.bindings.get(name)
+        return min(binds, key=lambda b: b.pos) if binds else None
+
+
+@dataclass(frozen=True)
+class ImportInfo:
+    stmt: ast.Import | ast.ImportFrom
+    scope: Scope
+    #: Inside a ``try`` whose handlers catch ImportError (an availability probe).
+    guarded: bool
+
+
+@dataclass
+class ScopeModel:
+    module: Scope
+    scopes: list[Scope]
+    occurrences: dict[Pos, Occurrence]
+    by_name: dict[str, list[Occurrence]]
+    loop_bound: dict[int, set[str]]
+    imports: dict[Pos, ImportInfo]
+    #: (function, parameter, default) for each parameter with a default.
+    defaults: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, ast.arg, ast.expr]]
+    #: (left, right, operator) for each ``is`` / ``is not`` pair in a comparison.
+    identity_pairs: list[tuple[ast.expr, ast.expr, ast.cmpop]]
+    #: ``name[<int constant>]`` loads by name, with the index.
+    constant_subscripts: dict[str, list[tuple[Occurrence, int]]]
+    #: Names in any ``global`` or ``nonlocal`` statement.
+    declared: set[str]
+    bound_anywhere: set[str]
+    dynamic: bool
+    #: ``globals()`` or ``exec`` appear: module names may be created at run time.
+    rebinds_globals: bool
+
+
+def enclosing_binding(scope: Scope, name: str) -> tuple[Scope, Binding] | None:
+    """The binding of ``name`` that code in ``scope`` would see if ``scope`` did not bind it."""
+    outer = scope.parent
+    while outer is not None:
+        first = outer.first_binding(name)
+        # Class bodies are not visible to the functions nested in them.
+        if outer.kind != "class" and first is not None and name not in outer.declared:
+            return outer, first
+        outer = outer.parent
+    return None
+
+
+def _catches(node: ast.Try | ast.TryStar, names: frozenset[str]) -> bool:
+    for handler in node.handlers:
+        kinds = handler.type
+        if kinds is None:
+            return True
+        elts = kinds.elts if isinstance(kinds, ast.Tuple) else [kinds]
+        for elt in elts:
+            if isinstance(elt, ast.Name) and elt.id in names:
+                return True
+            if isinstance(elt, ast.Attribute) and elt.attr in names:
+                return True
+    return False
+
+
+def _role(node: ast.Name, parent: ast.AST | None) -> str:
+    if isinstance(parent, ast.Subscript):
+        return "subscript" if parent.value is node and isinstance(parent.ctx, ast.Load) else "other"
+    if isinstance(parent, ast.Call):
+        func = parent.func
+        if (
+            isinstance(func, ast.Name)
+            and func.id in _SAFE_CALLS
+            and any(a is node for a in parent.args)
+        ):
+            return f"call:{func.id}"
+        return "other"
+    if isinstance(parent, (ast.For, ast.AsyncFor, ast.comprehension)):
+        return "iter" if parent.iter is node else "other"
+    if isinstance(parent, ast.Compare):
+        for op, right in zip(parent.ops, parent.comparators, strict=True):
+            if right is node and isinstance(op, (ast.In, ast.NotIn)):
+                return "member"
+    return "other"
+
+
+class _Builder:
+    """One recursive pass collecting scopes, bindings and name occurrences."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.module = Scope("module", tree, None, "<module>")
+        self.scope = self.module
+        self.model = ScopeModel(
+            module=self.module,
+            scopes=[self.module],
+            occurrences={},
+            by_name={},
+            loop_bound={},
+            imports={},
+            defaults=[],
+            identity_pairs=[],
+            constant_subscripts={},
+            declared=set(),
+            bound_anywhere=set(),
+            dynamic=False,
+            rebinds_globals=False,
+        )
+        self.loops: tuple[int, ...] = ()
+        self.guarded = False
+        self.import_guarded = False
+        self.annotation = False
+        # Where the conditional expression whose test is being visited starts.
+        self.test_start: Pos | None = None
+        # What a Name in Store context binds as: (kind, effective position, plain value).
+        self.target: tuple[str, Pos, ast.expr | None] = ("assign", (0, 0), None)
+        self.handlers: dict[type[ast.AST], Callable[[Any, ast.AST | None], None]] = {
+            ast.Name: self._name,
+            ast.Assign: self._assign,
+            ast.AugAssign: self._augassign,
+            ast.AnnAssign: self._annassign,
+            ast.For: self._for,
+            ast.AsyncFor: self._for,
+            ast.While: self._while,
+            ast.With: self._with,
+            ast.AsyncWith: self._with,
+            ast.NamedExpr: self._namedexpr,
+            ast.IfExp: self._ifexp,
+            ast.FunctionDef: self._function,
+            ast.AsyncFunctionDef: self._function,
+            ast.Lambda: self._lambda,
+            ast.ClassDef: self._class,
+            ast.ListComp: self._comprehension,
+            ast.SetComp: self._comprehension,
+            ast.GeneratorExp: self._comprehension,
+            ast.DictComp: self._comprehension,
+            ast.Import: self._import,
+            ast.ImportFrom: self._import,
+            ast.Global: self._declare,
+            ast.Nonlocal: self._declare,
+            ast.If: self._if,
+            ast.Try: self._try,
+            ast.TryStar: self._try,
+            ast.MatchAs: self._match_capture,
+            ast.MatchStar: self._match_capture,
+            ast.MatchMapping: self._match_capture,
+            ast.Compare: self._compare,
+        }
+
+    # -- traversal ---------------------------------------------------------------------------
+
+    def visit(self, node: ast.AST, parent: ast.AST | None) -> None:
+        handler = self.handlers.get(type(node))
+        if handler is not None:
+            handler(node, parent)
+        else:
+            self.children(node)
+
+    def children(self, node: ast.AST) -> None:
+        handlers = self.handlers
+        for child in ast.iter_child_nodes(node):
+            handler = handlers.get(type(child))
+            if handler is not None:
+                handler(child, node)
+            elif type(child) not in _LEAVES:
+                self.children(child)
+
+    def visit_all(self, nodes: Iterable[ast.AST], parent: ast.AST | None) -> None:
+        for node in nodes:
+            self.visit(node, parent)
+
+    def bind_targets(
+        self,
+        targets: Iterable[ast.AST],
+        parent: ast.AST,
+        kind: str,
+        pos: Pos,
+        value: ast.expr | None = None,
+    ) -> None:
+        saved = self.target
+        self.target = (kind, pos, value)
+        self.visit_all(targets, parent)
+        self.target = saved
+
+    def bind(
+        self,
+        name: str,
+        kind: str,
+        pos: Pos,
+        node: ast.AST,
+        value: ast.expr | None = None,
+        scope: Scope | None = None,
+    ) -> None:
+        scope = scope or self.scope
+        line = getattr(node, "lineno", pos[0])
+        scope.bindings.setdefault(name, []).append(Binding(name, kind, pos, line, node, value))
+        self.model.bound_anywhere.add(name)
+        if scope.kind != "comprehension":
+            for loop in self.loops:
+                self.model.loop_bound[loop].add(name)
+
+    def record(
+        self, node: ast.Name, parent: ast.AST | None, ctx: str, aug: ast.AugAssign | None = None
+    ) -> Occurrence:
+        occ = Occurrence(
+            node=node,
+            scope=self.scope,
+            parent=parent,
+            ctx=ctx,
+            role=_role(node, parent) if ctx == "load" and aug is None else "other",
+            loops=self.loops,
+            guarded=self.guarded,
+            annotation=self.annotation,
+            aug=aug,
+        )
+        self.model.occurrences[occ.pos] = occ
+        self.model.by_name.setdefault(node.id, []).append(occ)
+        if ctx == "load":
+            self.scope.loads.append(occ)
+            if occ.role == "subscript" and isinstance(parent, ast.Subscript):
+                index = _constant_index(parent.slice)
+                if index is not None:
+                    self.model.constant_subscripts.setdefault(node.id, []).append((occ, index))
+        return occ
+
+    def enter(self, kind: str, node: ast.AST, name: str) -> Scope:
+        scope = Scope(kind, node, self.scope, name)
+        self.model.scopes.append(scope)
+        self.scope = scope
+        return scope
+
+    def new_loop(self) -> tuple[int, ...]:
+        loop = len(self.model.loop_bound)
+        self.model.loop_bound[loop] = set()
+        return (*self.loops, loop)
+
+    # -- handlers ----------------------------------------------------------------------------
+
+    def _name(self, node: ast.Name, parent: ast.AST | None) -> None:
+        if isinstance(node.ctx, ast.Load):
+            self.record(node, parent, "load")
+            if node.id in _DYNAMIC_CALLS:
+                self.model.dynamic = True
+                self.model.rebinds_globals |= node.id in ("globals", "exec")
+        elif isinstance(node.ctx, ast.Store):
+            self.record(node, parent, "store")
+            kind, pos, value = self.target
+            if kind != "annotation":
+                self.bind(node.id, kind, pos, node, value)
+        else:
+            self.record(node, parent, "del")
+            self.scope.deleted.add(node.id)
+
+    def _assign(self, node: ast.Assign, parent: ast.AST | None) -> None:
+        self.visit(node.value, node)
+        plain = len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+        self.bind_targets(node.targets, node, "assign", end_of(node), node.value if plain else None)
+
+    def _augassign(self, node: ast.AugAssign, parent: ast.AST | None) -> None:
+        self.visit(node.value, node)
+        target = node.target
+        if isinstance(target, ast.Name):
+            self.record(target, node, "load", aug=node)
+            self.bind(target.id, "aug", end_of(node), target)
+        else:
+            self.visit(target, node)
+
+    def _annassign(self, node: ast.AnnAssign, parent: ast.AST | None) -> None:
+        saved, self.annotation = self.annotation, True
+        self.visit(node.annotation, node)
+        self.annotation = saved
+        if node.value is not None:
+            self.visit(node.value, node)
+            plain = isinstance(node.target, ast.Name)
+            self.bind_targets(
+                [node.target], node, "assign", end_of(node), node.value if plain else None
+            )
+        else:
+            # A bare annotation declares the name without binding it.
+            self.bind_targets([node.target], node, "annotation", end_of(node))
+
+    def _for(self, node: ast.For | ast.AsyncFor, parent: ast.AST | None) -> None:
+        self.visit(node.iter, node)
+        saved = self.loops
+        self.loops = self.new_loop()
+        self.bind_targets([node.target], node, "for", end_of(node.iter))
+        self.visit_all(node.body, node)
+        self.loops = saved
+        self.visit_all(node.orelse, node)
+
+    def _while(self, node: ast.While, parent: ast.AST | None) -> None:
+        saved = self.loops
+        self.loops = self.new_loop()
+        self.visit(node.test, node)
+        self.visit_all(node.body, node)
+        self.loops = saved
+        self.visit_all(node.orelse, node)
+
+    def _with(self, node: ast.With | ast.AsyncWith, parent: ast.AST | None) -> None:
+        for item in node.items:
+            self.visit(item.context_expr, item)
+            if item.optional_vars is not None:
+                self.bind_targets([item.optional_vars], item, "with", end_of(item.context_expr))
+        self.visit_all(node.body, node)
+
+    def _namedexpr(self, node: ast.NamedExpr, parent: ast.AST | None) -> None:
+        self.visit(node.value, node)
+        # An assignment expression in a comprehension binds in the enclosing function.
+        scope = self.scope
+        while scope.kind == "comprehension" and scope.parent is not None:
+            scope = scope.parent
+        self.record(node.target, node, "store")
+        pos = min(end_of(node.value), self.test_start or end_of(node.value))
+        self.bind(node.target.id, "walrus", pos, node.target, scope=scope)
+
+    def _ifexp(self, node: ast.IfExp, parent: ast.AST | None) -> None:
+        # `a if (a := f()) else b` runs the test first although it comes second in the text.
+        saved = self.test_start
+        self.test_start = min(start_of(node), saved or start_of(node))
+        self.visit(node.test, node)
+        self.test_start = saved
+        self.visit(node.body, node)
+        self.visit(node.orelse, node)
+
+    def _arguments(self, args: ast.arguments) -> None:
+        self.visit_all(args.defaults, args)
+        self.visit_all([d for d in args.kw_defaults if d is not None], args)
+
+    def _annotations(self, args: ast.arguments, returns: ast.expr | None) -> None:
+        saved, self.annotation = self.annotation, True
+        for arg in _all_args(args):
+            if arg.annotation is not None:
+                self.visit(arg.annotation, arg)
+        if returns is not None:
+            self.visit(returns, None)
+        self.annotation = saved
+
+    def _body_scope(
+        self,
+        kind: str,
+        node: ast.AST,
+        name: str,
+        args: ast.arguments,
+        body: list[ast.stmt] | ast.expr,
+    ) -> None:
+        saved = (self.scope, self.loops, self.guarded, self.import_guarded, self.test_start)
+        scope = self.enter(kind, node, name)
+        self.loops, self.guarded, self.import_guarded, self.test_start = (), False, False, None
+        for arg in _all_args(args):
+            self.bind(arg.arg, "arg", start_of(node), arg, scope=scope)
+        if isinstance(body, list):
+            self.visit_all(body, node)
+        else:
+            self.visit(body, node)
+        self.scope, self.loops, self.guarded, self.import_guarded, self.test_start = saved
+
+    def _function(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef, parent: ast.AST | None
+    ) -> None:
+        self.visit_all(node.decorator_list, node)
+        self._arguments(node.args)
+        self._annotations(node.args, node.returns)
+        self.model.defaults.extend(
+            (node, arg, default) for arg, default in parameter_defaults(node)
+        )
+        self.bind(node.name, "def", start_of(node), node)
+        self._body_scope("function", node, node.name, node.args, node.body)
+
+    def _lambda(self, node: ast.Lambda, parent: ast.AST | None) -> None:
+        self._arguments(node.args)
+        self._body_scope("lambda", node, "<lambda>", node.args, node.body)
+
+    def _class(self, node: ast.ClassDef, parent: ast.AST | None) -> None:
+        self.visit_all(node.decorator_list, node)
+        self.visit_all(node.bases, node)
+        self.visit_all(node.keywords, node)
+        saved = (self.scope, self.guarded, self.import_guarded)
+        self.enter("class", node, node.name)
+        self.guarded = self.import_guarded = False
+        self.visit_all(node.body, node)
+        self.scope, self.guarded, self.import_guarded = saved
+        # The class name exists only once its body has run.
+        self.bind(node.name, "class", end_of(node), node)
+
+    def _comprehension(
+        self,
+        node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp,
+        parent: ast.AST | None,
+    ) -> None:
+        generators = node.generators
+        # The first iterable is evaluated in the enclosing scope.
+        self.visit(generators[0].iter, generators[0])
+        saved = self.scope
+        self.enter("comprehension", node, "<comprehension>")
+        for i, gen in enumerate(generators):
+            if i:
+                self.visit(gen.iter, gen)
+            self.bind_targets([gen.target], gen, "comp", end_of(gen.iter))
+            self.visit_all(gen.ifs, gen)
+        if isinstance(node, ast.DictComp):
+            self.visit(node.key, node)
+            self.visit(node.value, node)
+        else:
+            self.visit(node.elt, node)
+        self.scope = saved
+
+    def _import(self, node: ast.Import | ast.ImportFrom, parent: ast.AST | None) -> None:
+        self.model.imports[start_of(node)] = ImportInfo(node, self.scope, self.import_guarded)
+        for alias in node.names:
+            if alias.name == "*":
+                continue
+            name = alias.asname or alias.name.split(".")[0]
+            self.bind(name, "import", end_of(node), alias)
+
+    def _declare(self, node: ast.Global | ast.Nonlocal, parent: ast.AST | None) -> None:
+        self.scope.declared.update(node.names)
+        self.model.declared.update(node.names)
+        if isinstance(node, ast.Nonlocal):
+            outer = self.scope.parent
+            while outer is not None and outer.kind != "module":
+                outer.assigned_inside.update(node.names)
+                outer = outer.parent
+
+    def _if(self, node: ast.If, parent: ast.AST | None) -> None:
+        self.visit(node.test, node)
+        saved = self.guarded
+        # `if TYPE_CHECKING:` never runs, so forward references there are fine.
+        test = node.test
+        if (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+            isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+        ):
+            self.guarded = True
+        self.visit_all(node.body, node)
+        self.guarded = saved
+        self.visit_all(node.orelse, node)
+
+    def _try(self, node: ast.Try | ast.TryStar, parent: ast.AST | None) -> None:
+        saved = (self.guarded, self.import_guarded)
+        self.guarded = self.guarded or _catches(node, _NAME_ERROR_CATCHERS)
+        self.import_guarded = self.import_guarded or _catches(node, _IMPORT_ERROR_CATCHERS)
+        self.visit_all(node.body, node)
+        self.guarded, self.import_guarded = saved
+        for handler in node.handlers:
+            if handler.type is not None:
+                self.visit(handler.type, handler)
+            if handler.name:
+                self.bind(handler.name, "except", start_of(handler), handler)
+            self.visit_all(handler.body, handler)
+        self.visit_all(node.orelse, node)
+        self.visit_all(node.finalbody, node)
+
+    def _match_capture(
+        self, node: ast.MatchAs | ast.MatchStar | ast.MatchMapping, parent: ast.AST | None
+    ) -> None:
+        self.children(node)
+        name = node.rest if isinstance(node, ast.MatchMapping) else node.name
+        if name:
+            self.bind(name, "match", start_of(node), node)
+
+    def _compare(self, node: ast.Compare, parent: ast.AST | None) -> None:
+        left = node.left
+        for op, right in zip(node.ops, node.comparators, strict=True):
+            if isinstance(op, (ast.Is, ast.IsNot)) and (_is_literal(left) or _is_literal(right)):
+                self.model.identity_pairs.append((left, right, op))
+            left = right
+        self.children(node)
+
+
+def parameter_defaults(
+    func: ast.FunctionDef | ast.AsyncFunctionDef,
+) -> list[tuple[ast.arg, ast.expr]]:
+    """Each parameter that has a default, with it."""
+    args = func.args
+    positional = [*args.posonlyargs, *args.args]
+    pairs = list(
+        zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True)
+    )
+    for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+        if default is not None:
+            pairs.append((arg, default))
+    return pairs
+
+
+def _all_args(args: ast.arguments) -> list[ast.arg]:
+    extra = [a for a in (args.vararg, args.kwarg) if a is not None]
+    return [*args.posonlyargs, *args.args, *args.kwonlyargs, *extra]
+
+
+def _is_literal(node: ast.AST) -> bool:
+    """A constant with no guaranteed identity (pyflakes' rule, plus signed numbers)."""
+    if isinstance(node, ast.Constant):
+        return not isinstance(node.value, (bool, type(None), type(Ellipsis)))
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        return isinstance(node.operand, ast.Constant) and _is_literal(node.operand)
+    if isinstance(node, ast.Tuple):
+        return all(_is_literal(e) or isinstance(e, ast.Constant) for e in node.elts)
+    return False
+
+
+def build_model(tree: ast.Module) -> ScopeModel:
+    """The scope model of ``tree``; raises RecursionError on pathologically deep trees."""
+    builder = _Builder(tree)
+    builder.visit_all(tree.body, tree)
+    return builder.model
+
+
+# -- the checks ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Early:
+    """A load before the first binding of a name in its scope."""
+
+    occ: Occurrence
+    scope: Scope
+    first: Binding
+
+
+def _function_early_loads(model: ScopeModel) -> dict[Pos, _Early | None]:
+    """Locals read before their first binding, keyed by load; None marks a deliberate skip.
+
+    Conservative on purpose: loops that also bind the name (loop-carried values), ``try`` blocks
+    that swallow NameError, names that are ever ``del``-eted or assigned by a nested function
+    through ``nonlocal`` are left alone.
+    """
+    found: dict[Pos, _Early | None] = {}
+    for scope in model.scopes:
+        if scope.kind not in _FUNCTION_KINDS:
+            continue
+        first_pos: dict[str, Pos] = {}
+        for occ in scope.loads:
+            name = occ.name
+            binds = scope.bindings.get(name)
+            if binds is None or occ.annotation or name in scope.declared:
+                continue
+            if name in scope.deleted or name in scope.assigned_inside:
+                continue
+            first = first_pos.get(name)
+            if first is None:
+                first = first_pos[name] = min(b.pos for b in binds)
+            if occ.pos >= first:
+                continue
+            skipped = occ.guarded or _loop_carried(model, occ, binds)
+            earliest = min(binds, key=lambda b: b.pos)
+            found[occ.pos] = None if skipped else _Early(occ, scope, earliest)
+    return found
+
+
+def _module_early_load(model: ScopeModel, occ: Occurrence) -> _Early | Literal["keep", "drop"]:
+    """For a name pyflakes calls undefined: is it bound later where the load runs?
+
+    Returns an ``_Early`` to report instead, "drop" for a loop-carried or guarded read, or "keep"
+    to report it as an undefined name.
+    """
+    name = occ.name
+    scope: Scope | None = occ.scope
+    while scope is not None and scope.kind in ("comprehension", "class"):
+        if scope.is_local(name):
+            break
+        scope = scope.parent
+    if scope is None or not scope.is_local(name):
+        return "keep"
+    binds = scope.bindings[name]
+    if any(b.pos <= occ.pos for b in binds):
+        return "keep"
+    if occ.guarded or _loop_carried(model, occ, binds):
+        return "drop"
+    return _Early(occ, scope, min(binds, key=lambda b: b.pos))
+
+
+def _loop_carried(model: ScopeModel, occ: Occurrence, binds: list[Binding]) -> bool:
+    """A read in a loop that also binds the name may see the previous iteration's value.
+
+    Not when every binding is an update (``total += x``): nothing ever gives it a first value.
+    """
+    if all(b.kind == "aug" for b in binds):
+        return False
+    return any(occ.name in model.loop_bound[i] for i in occ.loops)
+
+
+def _early_message(early: _Early) -> str:
+    occ, first, name = early.occ, early.first, early.occ.name
+    line = occ.node.lineno
+    if occ.aug is not None and first.node is occ.node:
+        op = _AUG_OPERATORS.get(type(occ.aug.op), "")
+        text = f"'{name}' is updated with '{op}=' on line {line} before it has a value"
+    elif first.kind == "class" and start_of(first.node) <= occ.pos <= end_of(first.node):
+        return f"'{name}' is used on line {line} inside its own class body, before the class exists"
+    elif start_of(first.node) <= occ.pos:
+        # `n = n + 1`: the target comes first in the text, but the value is computed first.
+        text = f"'{name}' is used on line {line} in its own assignment, before it has a value"
+    else:
+        verb = "defined" if first.kind in ("def", "class") else "assigned"
+        text = f"'{name}' is used on line {line} before it is {verb} on line {first.line}"
+    outer = enclosing_binding(early.scope, name) if early.scope.kind in _FUNCTION_KINDS else None
+    if outer is not None:
+        # The classic UnboundLocalError: an assignment anywhere makes the name local.
+        return (
+            f"{text}; assigning to '{name}' in '{early.scope.name}' makes it local there,"
+            f" so the '{name}' from line {outer[1].line} is not used"
+        )
+    return text
+
+
+_AUG_OPERATORS: dict[type[ast.operator], str] = {
+    ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
+    ast.Pow: "**", ast.MatMult: "@", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^",
+    ast.LShift: "<<", ast.RShift: ">>",
+}  # fmt: skip
+
+
+def _imported_name(stmt: ast.Import | ast.ImportFrom, alias: ast.alias) -> str:
+    """The string pyflakes' UnusedImport names an alias by."""
+    if isinstance(stmt, ast.Import):
+        if "." in alias.name and not alias.asname:
+            return alias.name
+        full = alias.name
+    else:
+        module = "." * stmt.level + (stmt.module or "")
+        full = module + alias.name if module.endswith(".") else f"{module}.{alias.name}"
+    bound = alias.asname or alias.name
+    return full if full.split(".")[-1] == bound else f"{full} as {bound}"
+
+
+def _subject_of_import(stmt: ast.Import | ast.ImportFrom, alias: ast.alias) -> str:
+    if isinstance(stmt, ast.Import) and not alias.asname:
+        return alias.name
+    return alias.asname or alias.name
+
+
+class _Analysis:
+    def __init__(self, source: str, tree: ast.Module, checks: frozenset[str], filename: str):
+        self.source = source
+        self.tree = tree
+        self.checks = checks
+        self.filename = filename
+        self.loc = Locator(source)
+        self.problems: list[Problem] = []
+        self.model: ScopeModel | None = None
+
+    def add(
+        self,
+        code: str,
+        message: str,
+        span: tuple[int, int],
+        severity: Severity,
+        subject: str,
+        extra: tuple[tuple[str, str], ...] = (),
+    ) -> None:
+        if code not in self.checks:
+            return
+        line = self.loc.index.line_of(span[0]) + 1
+        self.problems.append(
+            Problem(code, message, span[0], span[1], severity, subject, line=line, extra=extra)
+        )
+
+    def fallback_span(self, pos: Pos, word: str) -> tuple[int, int]:
+        """Where ``word`` first appears at or after ``pos`` on its line (pyflakes gives no end)."""
+        start = self.loc.offset(pos)
+        line_end = self.loc.index.line_end(self.loc.index.line_of(start))
+        match = re.compile(rf"\b{re.escape(word)}\b").search(self.source, start, line_end)
+        if match is None:
+            return start, min(start + len(word), line_end)
+        return match.start(), match.end()
+
+    def run(self) -> list[Problem]:
+        try:
+            self.model = build_model(self.tree)
+        except RecursionError:
+            self.model = None
+        # Each stage stands alone: a crash in one must not hide what the others found.
+        for stage in (
+            self.pyflakes_stage,
+            self.index_stage,
+            self.identity_stage,
+            self.defaults_stage,
+        ):
+            try:
+                stage()
+            except Exception:  # a checker bug or a too-deep tree must not take the server down
+                continue
+        self.problems.sort(key=lambda p: (p.start, p.end, p.code))
+        return self.problems
+
+    # -- pyflakes-backed checks --------------------------------------------------------------
+
+    def pyflakes_stage(self) -> None:
+        if not self.checks & _PYFLAKES_CHECKS:
+            return
+        flakes = pyflakes_checker.Checker(self.tree, self.filename, withDoctest=False)
+        early = _function_early_loads(self.model) if self.model else {}
+        for found in early.values():
+            if found is not None:
+                self.add_early(found)
+        for message in flakes.messages:
+            pos: Pos = (message.lineno, message.col)
+            if isinstance(message, pyflakes_messages.UndefinedName):
+                self.undefined(pos, str(message.message_args[0]), early)
+            elif isinstance(message, pyflakes_messages.UndefinedLocal):
+                # The own check covers these (and skips loop-carried reads); pyflakes' report is
+                # only a fallback when the tree was too deep to model.
+                if self.model is None:
+                    name = str(message.message_args[0])
+                    self.add(
+                        Code.USED_BEFORE_ASSIGNMENT,
+                        f"'{name}' is used on line {pos[0]} before it is assigned",
+                        self.fallback_span(pos, name),
+                        Severity.ERROR,
+                        name,
+                    )
+            elif isinstance(message, pyflakes_messages.UnusedImport):
+                self.unused_import(pos, str(message.message_args[0]))
+            elif isinstance(message, pyflakes_messages.UndefinedExport):
+                if self.model is not None and self.model.rebinds_globals:
+                    continue
+                name = str(message.message_args[0])
+                self.add(
+                    Code.UNDEFINED_NAME,
+                    f"undefined name '{name}' in __all__",
+                    self.fallback_span(pos, name),
+                    Severity.ERROR,
+                    name,
+                )
+
+    def add_early(self, early: _Early) -> None:
+        self.add(
+            Code.USED_BEFORE_ASSIGNMENT,
+            _early_message(early),
+            self.loc.span(early.occ.node),
+            Severity.ERROR,
+            early.occ.name,
+        )
+
+    def undefined(self, pos: Pos, name: str, early: dict[Pos, _Early | None]) -> None:
+        if self.model is not None and self.model.rebinds_globals:
+            return  # `globals().update(...)` / exec define names no static check can see
+        occ = self.model.occurrences.get(pos) if self.model else None
+        if occ is None or occ.name != name:
+            span = self.fallback_span(pos, name)
+        else:
+            if pos in early:
+                return  # reported (or deliberately skipped) as used-before-assignment
+            if self.model is not None:
+                later = _module_early_load(self.model, occ)
+                if later == "drop":
+                    return
+                if isinstance(later, _Early):
+                    self.add_early(later)
+                    return
+            span = self.loc.span(occ.node)
+        self.add(Code.UNDEFINED_NAME, f"undefined name '{name}'", span, Severity.ERROR, name)
+
+    def unused_import(self, pos: Pos, imported: str) -> None:
+        info = self.model.imports.get(pos) if self.model else None
+        if info is None:
+            bound = imported.split(" as ")[-1]
+            self.add(
+                Code.UNUSED_IMPORT,
+                f"'{bound}' is imported but never used",
+                self.fallback_span(pos, bound),
+                Severity.WARNING,
+                bound,
+            )
+            return
+        if info.guarded or self.is_package_reexport(info):
+            return
+        for alias in info.stmt.names:
+            if _imported_name(info.stmt, alias) != imported:
+                continue
+            if alias.asname is not None and alias.asname == alias.name.split(".")[-1]:
+                return  # `import x as x` marks an explicit re-export (PEP 484)
+            subject = _subject_of_import(info.stmt, alias)
+            self.add(
+                Code.UNUSED_IMPORT,
+                f"'{subject}' is imported but never used",
+                self.loc.span(alias),
+                Severity.WARNING,
+                subject,
+            )
+            return
+
+    def is_package_reexport(self, info: ImportInfo) -> bool:
+        """A package's ``__init__`` without ``__all__`` re-exports what it imports."""
+        return (
+            info.scope.kind == "module"
+            and os.path.basename(self.filename) == "__init__.py"
+            and "__all__" not in info.scope.bindings
+        )
+
+    # -- own checks --------------------------------------------------------------------------
+
+    def index_stage(self) -> None:
+        if Code.INDEX_OUT_OF_RANGE not in self.checks or self.model is None:
+            return
+        model = self.model
+        if model.dynamic:
+            return  # exec/globals() can rebind anything
+        for scope in model.scopes:
+            if scope.kind in ("comprehension", "lambda"):
+                continue
+            for name, binds in scope.bindings.items():
+                if name not in model.constant_subscripts or len(binds) != 1:
+                    continue
+                if binds[0].kind != "assign" or binds[0].value is None:
+                    continue
+                if name in model.declared or name in scope.deleted:
+                    continue
+                literal = _literal_size(binds[0].value)
+                if literal is not None:
+                    self.check_indexes(model, scope, binds[0], *literal)
+
+    def check_indexes(
+        self, model: ScopeModel, scope: Scope, binding: Binding, length: int, unit: str
+    ) -> None:
+        name = binding.name
+        bad = [
+            (occ, index)
+            for occ, index in model.constant_subscripts.get(name, ())
+            if not -length <= index < length
+            and _resolves_to(occ, scope)
+            and (occ.scope is not scope or occ.pos > binding.pos)
+        ]
+        if not bad:
+            return
+        for occ in model.by_name[name]:
+            if (
+                occ.node is not binding.node
+                and _resolves_to(occ, scope)
+                and not self.read_only(occ)
+            ):
+                return
+        for occ, index in bad:
+            assert isinstance(occ.parent, ast.Subscript)
+            self.add(
+                Code.INDEX_OUT_OF_RANGE,
+                _index_message(name, index, length, unit),
+                self.loc.span(occ.parent.slice),
+                Severity.ERROR,
+                name,
+                (("index", str(index)), ("length", str(length)), ("unit", unit)),
+            )
+
+    def read_only(self, occ: Occurrence) -> bool:
+        if occ.ctx != "load" or occ.role == "other":
+            return False
+        if occ.role.startswith("call:") and self.model is not None:
+            return occ.role[5:] not in self.model.bound_anywhere
+        return True
+
+    def identity_stage(self) -> None:
+        if Code.LITERAL_IS_COMPARISON not in self.checks or self.model is None:
+            return
+        for left, right, op in self.model.identity_pairs:
+            start, end = self.loc.offset(start_of(left)), self.loc.offset(end_of(right))
+            text = self.source[start:end]
+            negated = isinstance(op, ast.IsNot)
+            wanted = "!=" if negated else "=="
+            word = "is not" if negated else "is"
+            self.add(
+                Code.LITERAL_IS_COMPARISON,
+                f"'{_one_line(text)}' uses '{word}' with a literal, which compares identity;"
+                f" use '{wanted}' to compare values",
+                (start, end),
+                Severity.WARNING,
+                _one_line(text),
+            )
+
+    def defaults_stage(self) -> None:
+        if Code.MUTABLE_DEFAULT not in self.checks or self.model is None:
+            return
+        shadowed = self.model.bound_anywhere
+        for func, arg, default in self.model.defaults:
+            if isinstance(default, (ast.List, ast.Dict, ast.Set)):
+                pass
+            elif not (
+                isinstance(default, ast.Call)
+                and isinstance(default.func, ast.Name)
+                and default.func.id in _MUTABLE_FACTORIES
+                and default.func.id not in shadowed
+            ):
+                continue
+            span = self.loc.span(default)
+            text = _one_line(self.source[span[0] : span[1]])
+            self.add(
+                Code.MUTABLE_DEFAULT,
+                f"the default {text} for parameter '{arg.arg}' of '{func.name}' is created"
+                " once and shared by every call; use None and create it inside the function",
+                span,
+                Severity.WARNING,
+                f"{func.name}.{arg.arg}",
+                (("function", func.name), ("parameter", arg.arg)),
+            )
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _resolves_to(occ: Occurrence, target: Scope) -> bool:
+    """Whether ``occ`` names the variable ``target`` binds (closures included)."""
+    scope: Scope | None = occ.scope
+    if scope is target:
+        return True
+    if target.kind == "class" or scope is None or scope.is_local(occ.name):
+        return False
+    scope = scope.parent
+    while scope is not None:
+        if scope is target:
+            return True
+        # Class bodies are not visible to the functions nested in them.
+        if scope.kind != "class" and occ.name in scope.bindings:
+            return False
+        scope = scope.parent
+    return False
+
+
+def _literal_size(value: ast.expr) -> tuple[int, str] | None:
+    if isinstance(value, (ast.List, ast.Tuple)):
+        if any(isinstance(e, ast.Starred) for e in value.elts):
+            return None
+        return len(value.elts), "item"
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        return len(value.value), "character"
+    if isinstance(value, ast.Constant) and isinstance(value.value, bytes):
+        return len(value.value), "byte"
+    return None
+
+
+def _constant_index(node: ast.expr) -> int | None:
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    if (
+        isinstance(node, ast.UnaryOp)
+        and isinstance(node.op, ast.USub)
+        and isinstance(node.operand, ast.Constant)
+        and type(node.operand.value) is int
+    ):
+        return -node.operand.value
+    return None
+
+
+def _index_message(name: str, index: int, length: int, unit: str) -> str:
+    if length == 0:
+        return f"index {index} is out of range for '{name}', which is empty"
+    units = unit if length == 1 else f"{unit}s"
+    valid = f"0..{length - 1}" if index >= 0 else f"0..{length - 1} or -{length}..-1"
+    return (
+        f"index {index} is out of range for '{name}', which has {length} {units}"
+        f" (valid indexes {valid})"
+    )
+
+
+def analyze_static(
+    source: str,
+    tree: ast.Module | None = None,
+    checks: frozenset[str] = ALL_CHECKS,
+    filename: str = "<file>",
+) -> list[Problem]:
+    """Static problems in ``source`` (which parses), sorted by start offset; never raises."""
+    try:
+        if tree is None:
+            tree = ast.parse(source, filename)
+        return _Analysis(source, tree, checks, filename).run()
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []

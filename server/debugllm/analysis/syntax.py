@@ -1,0 +1,386 @@
+"""Finding syntax errors: CPython's first one exactly as it reports it, then every other one.
+
+CPython stops at the first syntax error. ``find_syntax_errors`` keeps going: it repairs (or, when
+no repair is known, neutralises) each error, compiles again and maps the next error back to the
+original text. Large files are compiled in top-level groups so a deadline can stop the work.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import symtable
+import time
+import warnings
+from dataclasses import dataclass
+
+from debugllm.problems import Code, Problem, Severity
+from debugllm.text import Edit, LineIndex, apply_edits
+
+DEEP_MESSAGE = "too deeply nested for Python's parser"
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_WORD = re.compile(r"\w+|\S")
+_LINE_NUMBER = re.compile(r"\bline \d+")
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A syntax error where CPython puts it: 1-based lines, 0-based code-point columns."""
+
+    code: str
+    msg: str
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+    def same_error(self, other: Fault) -> bool:
+        """Same message and line (messages name other lines, which move with edits)."""
+        return self.line == other.line and normalise_message(self.msg) == normalise_message(
+            other.msg
+        )
+
+
+def normalise_message(msg: str) -> str:
+    return _LINE_NUMBER.sub("line N", msg)
+
+
+def compile_fault(
+    source: str, filename: str = "<file>", *, stage: str = "compile", line_offset: int = 0
+) -> Fault | None:
+    """The first error CPython reports for ``source`` (None when it compiles); never raises.
+
+    ``stage`` "parse" runs the parser only, "symbols" also builds the symbol table (about half
+    the cost of a full compile; no 'return' outside function checks). ``line_offset`` is added to
+    reported lines, for callers compiling a slice of a larger file.
+    """
+    try:
+        with warnings.catch_warnings():
+            # SyntaxWarnings ("is" with a literal) must not turn into errors under -W error.
+            warnings.simplefilter("ignore")
+            if stage == "symbols":
+                symtable.symtable(source, filename, "exec")
+            else:
+                flags = ast.PyCF_ONLY_AST if stage == "parse" else 0
+                compile(source, filename, "exec", flags=flags, dont_inherit=True)
+    except SyntaxError as exc:
+        return _fault_from_exception(source, exc, line_offset)
+    except ValueError as exc:  # null bytes, on Pythons that raise ValueError for them
+        line, col = _null_position(source)
+        return Fault(Code.SYNTAX_ERROR, str(exc), line + line_offset, col, 0, 0)
+    except (RecursionError, MemoryError):
+        line, col = _deepest_position(source)
+        return Fault(Code.SYNTAX_ERROR, DEEP_MESSAGE, line + line_offset, col, 0, 0)
+    return None
+
+
+def _fault_from_exception(source: str, exc: SyntaxError, line_offset: int) -> Fault:
+    if isinstance(exc, TabError):
+        code = Code.TAB_ERROR
+    elif isinstance(exc, IndentationError):
+        code = Code.INDENTATION_ERROR
+    else:
+        code = Code.SYNTAX_ERROR
+    msg = exc.msg or "invalid syntax"
+    if exc.lineno is None:
+        line, col = _null_position(source) if "\0" in source else (1, 0)
+        return Fault(code, msg, line + line_offset, col, 0, 0)
+    line = max(exc.lineno, 1)
+    col = max((exc.offset or 1) - 1, 0)
+    end_line = exc.end_lineno or 0
+    end_col = (exc.end_offset or 1) - 1
+    return Fault(code, msg, line + line_offset, col, end_line + line_offset, end_col)
+
+
+def _null_position(source: str) -> tuple[int, int]:
+    offset = max(source.find("\0"), 0)
+    index = LineIndex(source[: offset + 1])
+    line = index.line_of(offset)
+    return line + 1, offset - index.line_starts[line]
+
+
+_BRACKET = re.compile(r"[()\[\]{}]")
+
+
+def _deepest_position(source: str) -> tuple[int, int]:
+    """Where the parser gave up on depth: the first deepest bracket, else the longest line."""
+    depth = best = 0
+    best_offset = -1
+    for match in _BRACKET.finditer(source):
+        if match.group() in "([{":
+            depth += 1
+            if depth > best:
+                best, best_offset = depth, match.start()
+        else:
+            depth = max(depth - 1, 0)
+    index = LineIndex(source)
+    if best_offset < 0:
+        lengths = [len(index.line_text(i)) for i in range(index.line_count)]
+        line = lengths.index(max(lengths))
+        return line + 1, 0
+    line = index.line_of(best_offset)
+    return line + 1, best_offset - index.line_starts[line]
+
+
+def fault_to_problem(source: str, fault: Fault, index: LineIndex | None = None) -> Problem:
+    """A Problem covering the fault, clamped to the source and at least one character wide."""
+    index = index or LineIndex(source)
+    start = index.offset_of_line_col(fault.line, fault.col)
+    end = start
+    if fault.end_line >= fault.line and (fault.end_line, fault.end_col) > (fault.line, fault.col):
+        end = index.offset_of_line_col(fault.end_line, fault.end_col)
+    if end <= start:
+        end = _token_end(source, index, start)
+    if start == len(source) and start > 0:
+        start -= 1
+    end = max(end, min(start + 1, len(source)))
+    line_text = index.line_text(index.line_of(start)).strip()
+    subject = f"{normalise_message(fault.msg)} @ {line_text[:80]}"
+    return Problem(
+        code=fault.code,
+        message=fault.msg,
+        start=start,
+        end=end,
+        severity=Severity.ERROR,
+        subject=subject,
+        line=fault.line,
+    )
+
+
+def _token_end(source: str, index: LineIndex, start: int) -> int:
+    """The end of the token at ``start``: a word or one character, never past the line."""
+    line_end = index.line_end(index.line_of(start))
+    match = _WORD.match(source, start, line_end)
+    if match:
+        return match.end()
+    return min(start + 1, len(source))
+
+
+def first_syntax_error(source: str, filename: str = "<file>") -> Problem | None:
+    """CPython's first syntax error in ``source`` as a Problem, or None; never raises."""
+    fault = compile_fault(source, filename)
+    return fault_to_problem(source, fault) if fault else None
+
+
+# --- light line scanner -------------------------------------------------------------------------
+
+_SCAN = re.compile(r"(\r\n|\r|\n)|(#)|('''|\"\"\")|(['\"])|([(\[{])|([)\]}])|(\\(?:\r\n|\r|\n))")
+_CLOSE_TRIPLE = {
+    "'''": re.compile(r"[^'\\]*(?:(?:\\[\s\S]|'(?!''))[^'\\]*)*'''"),
+    '"""': re.compile(r'[^"\\]*(?:(?:\\[\s\S]|"(?!""))[^"\\]*)*"""'),
+}
+_CLOSE_SINGLE = {
+    "'": re.compile(r"[^'\\\r\n]*(?:\\(?:\r\n|[\s\S])[^'\\\r\n]*)*'?"),
+    '"': re.compile(r'[^"\\\r\n]*(?:\\(?:\r\n|[\s\S])[^"\\\r\n]*)*"?'),
+}
+
+
+@dataclass
+class LineScan:
+    """What each physical line starts inside of, from a fast scan of strings and brackets.
+
+    ``depth``: brackets open at the line start; ``string``: the quote of a string the line starts
+    inside ("" when none); ``continued``: the previous line ended with a backslash. Exact for
+    valid code; after a syntax error it is a guess that callers must verify with the compiler.
+    """
+
+    starts: list[int]
+    depth: list[int]
+    string: list[str]
+    continued: list[bool]
+
+    def is_logical_start(self, line: int) -> bool:
+        return not self.depth[line] and not self.string[line] and not self.continued[line]
+
+
+def scan_lines(
+    source: str, starts: list[int] | None = None, stop_line: int | None = None, first_line: int = 0
+) -> LineScan:
+    """Scan ``source`` from ``first_line`` (taken to start outside strings and brackets) to
+    ``stop_line``; lines outside that range read as plain statement starts."""
+    starts = starts if starts is not None else LineIndex(source).line_starts
+    count = len(starts)
+    depth = [0] * count
+    string = [""] * count
+    continued = [False] * count
+    if stop_line is None or stop_line + 1 >= count:
+        limit = len(source)
+    else:
+        limit = starts[stop_line + 1]
+    line = first_line
+    level = 0
+    pos = starts[first_line]
+    search = _SCAN.search
+    while pos < limit:
+        match = search(source, pos, limit)
+        if match is None:
+            break
+        group = match.lastindex
+        pos = match.end()
+        if group == 1:  # newline
+            line += 1
+            depth[line] = level
+        elif group == 2:  # comment: skip to the line end
+            newline = _LINE_BREAK.search(source, pos)
+            pos = newline.start() if newline else len(source)
+        elif group == 3 or group == 4:
+            quote = match.group()
+            closer = (_CLOSE_TRIPLE if group == 3 else _CLOSE_SINGLE)[quote].match(source, pos)
+            end = closer.end() if closer else len(source)
+            for _ in _LINE_BREAK.finditer(source, pos, end):
+                line += 1
+                depth[line] = level
+                string[line] = quote
+            pos = end
+        elif group == 5:
+            level += 1
+        elif group == 6:
+            level = max(level - 1, 0)
+        else:  # backslash continuation
+            line += 1
+            depth[line] = level
+            continued[line] = True
+    return LineScan(starts, depth, string, continued)
+
+
+# --- every error ---------------------------------------------------------------------------------
+
+#: Large files are compiled in groups of top-level statements of about this many characters, so
+#: the deadline is checked between groups and later errors need not recompile the whole file.
+_GROUP_CHARS = 64_000
+#: Errors a wrong cut between groups can cause; such a group is merged with the next one.
+_CUT_ERRORS = ("was never closed", "unterminated triple-quoted", "unexpected EOF")
+_CUT_LINE = re.compile(r"[A-Za-z_@]")
+_CONTINUATION_KEYWORDS = frozenset({"else", "elif", "except", "finally", "case"})
+
+
+def _is_cut(lines: list[str], i: int) -> bool:
+    """Could a new top-level statement start at line ``i``? Verified later by compiling."""
+    text = lines[i]
+    if not _CUT_LINE.match(text):
+        return False
+    word = re.match(r"\w*", text)
+    if word and word.group() in _CONTINUATION_KEYWORDS:
+        return False
+    for j in range(i - 1, max(i - 50, -1), -1):
+        previous = lines[j].rstrip()
+        if previous and not previous.lstrip().startswith("#"):
+            return not (previous.startswith("@") or previous.endswith("\\"))
+    return True
+
+
+def _first_fault_from(
+    source: str, index: LineIndex, first_line: int, deadline: float | None
+) -> tuple[Fault | None, int]:
+    """The first fault at or after ``first_line`` (0-based, a proven statement boundary).
+
+    Returns the fault (None when the rest compiles or time ran out) and the start line of the
+    group it was found in, which is again a proven boundary.
+    """
+    count = index.line_count
+    lines = [index.line_text(i) for i in range(count)] if len(source) > _GROUP_CHARS else []
+    start = first_line
+    while start < count:
+        if deadline is not None and time.monotonic() > deadline:
+            return None, start
+        size = _GROUP_CHARS
+        while True:
+            end = _group_end(index, lines, start, size)
+            text = source[index.line_starts[start] : _line_start(index, end, len(source))]
+            fault = compile_fault(text, line_offset=start)
+            if fault is None or end >= count or not any(c in fault.msg for c in _CUT_ERRORS):
+                break
+            size *= 2
+        if fault is not None:
+            return fault, start
+        start = end
+    return None, start
+
+
+def _line_start(index: LineIndex, line: int, length: int) -> int:
+    return index.line_starts[line] if line < index.line_count else length
+
+
+def _group_end(index: LineIndex, lines: list[str], start: int, size: int) -> int:
+    count = index.line_count
+    if not lines:
+        return count
+    target = index.line_starts[start] + size
+    line = index.line_of(min(target, index.line_starts[-1]))
+    line = max(line, start + 1)
+    while line < count and not _is_cut(lines, line):
+        line += 1
+    return line
+
+
+def _map_back(offset: int, steps: list[list[Edit]]) -> int:
+    """Map an offset in the repaired text back through the repairs to the original text."""
+    for edits in reversed(steps):
+        shift = 0
+        mapped = None
+        for edit in sorted(edits):
+            post_start = edit.start + shift
+            post_end = post_start + len(edit.new_text)
+            if offset < post_start:
+                mapped = offset - shift
+                break
+            if offset < post_end or (offset == post_end and edit.end == edit.start):
+                mapped = edit.start
+                break
+            shift += len(edit.new_text) - (edit.end - edit.start)
+        offset = mapped if mapped is not None else offset - shift
+    return offset
+
+
+def find_syntax_errors(
+    source: str, deadline: float | None = None, limit: int = 50
+) -> list[Problem]:
+    """Every syntax error in ``source`` (at most ``limit``), ordered by position.
+
+    The first is exactly CPython's; later ones are found by repairing each error (or blanking its
+    statement when no repair is known) and compiling again, and are mapped back to ``source``.
+    """
+    # The repair engine imports this module, so import it here rather than at the top.
+    from debugllm.repair.syntax import recover
+
+    original_index = LineIndex(source)
+    current = source
+    steps: list[list[Edit]] = []
+    found: dict[tuple[int, str], Problem] = {}
+    first_line = 0
+    for _ in range(limit * 2):
+        if len(found) >= limit or (deadline is not None and time.monotonic() > deadline):
+            break
+        index = LineIndex(current)
+        fault, group_start = _first_fault_from(current, index, first_line, deadline)
+        if fault is None:
+            break
+        problem = fault_to_problem(current, fault, index)
+        start = _map_back(problem.start, steps)
+        end = max(_map_back(problem.end, steps), start + 1)
+        end = min(end, len(source))
+        start = min(start, max(len(source) - 1, 0))
+        line = original_index.line_of(start)
+        key = (start, normalise_message(problem.message))
+        if key in found:
+            break  # the last repair made no progress
+        found[key] = Problem(
+            code=problem.code,
+            message=problem.message,
+            start=start,
+            end=end,
+            severity=Severity.ERROR,
+            subject=f"{normalise_message(problem.message)} @ "
+            f"{original_index.line_text(line).strip()[:80]}",
+            line=line + 1 if steps else problem.line,
+        )
+        if deadline is not None and time.monotonic() > deadline:
+            break
+        edits = recover(current, problem, deadline)
+        if not edits:
+            break
+        steps.append(edits)
+        current = apply_edits(current, edits)
+        first_line = group_start
+    return sorted(found.values(), key=lambda p: (p.start, p.end, p.message))

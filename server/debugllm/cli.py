@@ -1,0 +1,229 @@
+"""``debugllm fix PATH... [--json] [--write] [--offline]``: the command-line contract.
+
+Exit status: 0 when no error remains in any file, 1 when some remain, 2 on usage or I/O errors
+(the other files are still processed). ``--json`` prints one JSON object per input per line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from lsprotocol.converters import get_converter
+
+from debugllm import __version__
+from debugllm.lsp import convert
+from debugllm.pipeline import FixPipeline, FixPlan, VerifiedFix
+from debugllm.problems import Problem, Severity
+from debugllm.text import LineIndex
+
+_converter = get_converter()
+
+
+class InputError(Exception):
+    """A file that cannot be read as UTF-8 text; reported, and the run goes on."""
+
+
+@dataclass
+class FileResult:
+    path: str
+    plan: FixPlan
+    elapsed_ms: float
+    has_bom: bool = False
+
+    @property
+    def source(self) -> str:
+        return self.plan.analysis.source
+
+    @property
+    def remaining(self) -> tuple[Problem, ...]:
+        return self.plan.remaining
+
+    @property
+    def remaining_errors(self) -> int:
+        return sum(1 for p in self.remaining if p.severity == Severity.ERROR)
+
+
+def read_input(path: str, stdin: TextIO) -> tuple[str, bool]:
+    if path == "-":
+        return stdin.read(), False
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    has_bom = raw.startswith(b"\xef\xbb\xbf")
+    try:
+        # newline="" semantics: keep CRLF as it is, so edits and --write preserve it.
+        return raw.decode("utf-8-sig" if has_bom else "utf-8"), has_bom
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason})") from exc
+
+
+async def fix_source(pipeline: FixPipeline, path: str, source: str, budget_s: float) -> FileResult:
+    started = time.perf_counter()
+    analysis = pipeline.analyze(source, path)
+    plan = await pipeline.plan(analysis, budget_s)
+    return FileResult(path, plan, (time.perf_counter() - started) * 1000)
+
+
+def _fix_json(fix: VerifiedFix, index: LineIndex, applied: bool) -> dict[str, Any]:
+    candidate = fix.candidate
+    return {
+        "title": candidate.title,
+        "explanation": candidate.explanation,
+        "kind": candidate.kind,
+        "source": candidate.origin,
+        "verified": True,
+        "applied": applied,
+        "preferred": fix.preferred,
+        "diagnostic": {
+            "code": candidate.target.code,
+            "line": index.line_of(candidate.target.start) + 1,
+        },
+        "edits": _converter.unstructure(convert.to_text_edits(index, candidate.edits, "utf-16")),
+    }
+
+
+def result_json(result: FileResult) -> dict[str, Any]:
+    index = LineIndex(result.source)
+    plan = result.plan
+    fixes = [_fix_json(fix, index, applied=True) for fix in plan.applied]
+    applied_targets = {fix.candidate.target.start for fix in plan.applied}
+    # Verified fixes that fix-all did not apply (they change behaviour) are still reported.
+    for problem, ranked in plan.fixes.items():
+        if problem.start not in applied_targets and ranked and not ranked[0].preferred:
+            fixes.append(_fix_json(ranked[0], index, applied=False))
+    return {
+        "path": result.path,
+        "diagnostics": [
+            _converter.unstructure(convert.to_diagnostic(index, p, "utf-16"))
+            for p in plan.analysis.problems
+        ],
+        "fixes": fixes,
+        "fixed_source": plan.fixed_source,
+        "remaining_errors": result.remaining_errors,
+        "elapsed_ms": round(result.elapsed_ms, 3),
+    }
+
+
+def print_human(result: FileResult, out: TextIO) -> None:
+    index = LineIndex(result.source)
+    plan = result.plan
+    problems = plan.analysis.problems
+    if not problems:
+        out.write(f"{result.path}: no problems found\n")
+        return
+    for problem in problems:
+        _print_problem(result, index, problem, plan.best(problem), out)
+    # Problems that only showed once earlier fixes made the file parse (e.g. a misspelt name).
+    shown = {p.start for p in problems}
+    for fix in plan.applied:
+        if fix.candidate.target.start not in shown:
+            _print_problem(result, index, fix.candidate.target, fix, out, later=True)
+    out.write(
+        f"{result.path}: {len(problems)} problem(s), {len(plan.applied)} verified fix(es) "
+        f"applicable, {result.remaining_errors} error(s) remain after fixing\n"
+    )
+
+
+def _print_problem(
+    result: FileResult,
+    index: LineIndex,
+    problem: Problem,
+    fix: VerifiedFix | None,
+    out: TextIO,
+    later: bool = False,
+) -> None:
+    line, col = index.position(problem.start, "utf-32")
+    severity = problem.severity.name.lower()
+    found = " (found after the fixes above)" if later else ""
+    where = f"{result.path}:{line + 1}:{col + 1}"
+    out.write(f"{where}: {severity} [{problem.code}] {problem.message}{found}\n")
+    if fix is None:
+        out.write("    no verified fix\n")
+        return
+    note = "" if fix.preferred else " (changes behaviour: review before applying)"
+    out.write(f"    {fix.candidate.explanation}\n    fix{note}: {fix.candidate.title}\n")
+    for diff_line in convert.fix_diff(result.source, fix.fixed_source).splitlines():
+        out.write(f"      {diff_line}\n")
+
+
+def write_back(result: FileResult) -> None:
+    if result.plan.fixed_source is None or result.path == "-":
+        return
+    data = result.plan.fixed_source.encode("utf-8")
+    with open(result.path, "wb") as handle:
+        handle.write((b"\xef\xbb\xbf" if result.has_bom else b"") + data)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="debugllm", description="Find Python errors and apply verified fixes."
+    )
+    parser.add_argument("--version", action="version", version=f"debugllm {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    fix = commands.add_parser("fix", help="report problems and verified fixes for files")
+    fix.add_argument(
+        "paths", nargs="+", metavar="PATH", help="Python files; '-' reads standard input"
+    )
+    fix.add_argument("--json", action="store_true", help="one JSON object per file per line")
+    fix.add_argument(
+        "--write",
+        action="store_true",
+        help="apply the verified fixes in place (no backup is kept: commit or copy first)",
+    )
+    fix.add_argument(
+        "--offline", action="store_true", help="use the embedded engine only (no network)"
+    )
+    fix.add_argument(
+        "--budget-ms", type=int, default=2000, help="time budget per file for repairs (ms)"
+    )
+    return parser
+
+
+async def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> int:
+    pipeline = FixPipeline()
+    io_error = False
+    any_remaining = False
+    for path in args.paths:
+        try:
+            source, has_bom = read_input(path, stdin)
+        except InputError as exc:
+            io_error = True
+            err.write(f"debugllm: {exc}\n")
+            if args.json:
+                out.write(json.dumps({"path": path, "error": str(exc)}) + "\n")
+            continue
+        result = await fix_source(pipeline, path, source, args.budget_ms / 1000)
+        result.has_bom = has_bom
+        any_remaining = any_remaining or result.remaining_errors > 0
+        if args.json:
+            out.write(json.dumps(result_json(result), ensure_ascii=False) + "\n")
+        else:
+            print_human(result, out)
+        if args.write:
+            try:
+                write_back(result)
+            except OSError as exc:
+                io_error = True
+                err.write(f"debugllm: {path}: cannot write: {exc.strerror or exc}\n")
+    if io_error:
+        return 2
+    return 1 if any_remaining else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return asyncio.run(run(args, sys.stdin, sys.stdout, sys.stderr))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,403 @@
+"""The DebugLLM language server (pygls 2.x).
+
+Feature handlers stay thin: documents are analysed by ``debugllm.analysis``, fixes planned by
+``debugllm.pipeline``, and the results converted by ``debugllm.lsp.convert``. Per document and
+version the server keeps one ``Analysis`` and one background ``FixPlan`` task, so listing code
+actions and hovering read what is already computed instead of repairing again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from debugllm import __version__
+from debugllm.analysis.analyzer import Analysis, AnalysisOptions
+from debugllm.lsp import convert
+from debugllm.pipeline import FixPipeline, FixPlan, VerifiedFix
+from debugllm.problems import Problem
+from debugllm.settings import Settings, load_settings
+from debugllm.text import Encoding, LineIndex, minimal_edits
+from lsprotocol import types
+from pygls.cli import start_server
+from pygls.exceptions import JsonRpcContentModified, JsonRpcInvalidParams
+from pygls.lsp.server import LanguageServer
+
+log = logging.getLogger("debugllm.lsp")
+
+FIX_ALL_KIND = "source.fixAll.debugllm"
+SECTION = "debugllm"
+
+
+@dataclass
+class DocumentState:
+    uri: str
+    version: int
+    analysis: Analysis
+    index: LineIndex
+    plan: asyncio.Task[FixPlan]
+
+
+class DebugLLMServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__(
+            "debugllm", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Full
+        )
+        self.settings = Settings()
+        self.pipeline = self._make_pipeline(self.settings)
+        self.states: dict[str, DocumentState] = {}
+        self._debounced: dict[str, asyncio.Task[None]] = {}
+        self._computing: dict[tuple[str, int], asyncio.Future[DocumentState]] = {}
+
+    # --- settings ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _make_pipeline(settings: Settings) -> FixPipeline:
+        options = AnalysisOptions(checks=settings.diagnostics.enabled_checks())
+        return FixPipeline(options=options)
+
+    def apply_settings(self, raw: Any) -> None:
+        if isinstance(raw, dict) and isinstance(raw.get(SECTION), dict):
+            raw = raw[SECTION]
+        settings, problems = load_settings(raw if raw is not None else {})
+        for problem in problems:
+            log.warning("bad setting: %s", problem)
+        if problems:
+            self.window_show_message(
+                types.ShowMessageParams(
+                    type=types.MessageType.Warning,
+                    message="DebugLLM: invalid settings, using defaults for: "
+                    + "; ".join(problems),
+                )
+            )
+        logging.getLogger("debugllm").setLevel(settings.log_level.upper())
+        changed = settings != self.settings
+        self.settings = settings
+        if changed:
+            self.pipeline = self._make_pipeline(settings)
+            self.states.clear()
+            for uri in list(self.workspace.text_documents):
+                self.schedule(uri, delay=0.0)
+
+    async def pull_configuration(self) -> None:
+        capabilities = self.client_capabilities.workspace
+        if not (capabilities and capabilities.configuration):
+            return
+        try:
+            result = await self.workspace_configuration_async(
+                types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION)])
+            )
+        except Exception:  # a client that fails the request keeps the settings we have
+            log.exception("workspace/configuration failed")
+            return
+        if result and result[0] is not None:
+            self.apply_settings(result[0])
+
+    # --- documents ---------------------------------------------------------------------------
+
+    @property
+    def encoding(self) -> Encoding:
+        value = str(self.workspace.position_encoding or "utf-16")
+        return value if value in ("utf-8", "utf-16", "utf-32") else "utf-16"  # type: ignore[return-value]
+
+    def schedule(self, uri: str, delay: float) -> None:
+        """(Re)start the debounced analysis of ``uri``; the newest change wins."""
+        previous = self._debounced.pop(uri, None)
+        if previous is not None:
+            previous.cancel()
+        self._debounced[uri] = asyncio.create_task(self._analyse_later(uri, delay))
+
+    async def _analyse_later(self, uri: str, delay: float) -> None:
+        try:
+            if delay:
+                await asyncio.sleep(delay)
+            state = await self.state_for(uri)
+            if state is not None:
+                self.publish(state)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("analysis of %s failed", uri)
+
+    async def state_for(self, uri: str) -> DocumentState | None:
+        """The analysis of the document's current version, computed once per version."""
+        if uri not in self.workspace.text_documents:
+            return None
+        document = self.workspace.get_text_document(uri)
+        version = document.version or 0
+        state = self.states.get(uri)
+        if state is not None and state.version == version:
+            return state
+        key = (uri, version)
+        pending = self._computing.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(
+                self._compute_state(uri, version, document.source, document.path)
+            )
+            self._computing[key] = pending
+            pending.add_done_callback(lambda _: self._computing.pop(key, None))
+        return await asyncio.shield(pending)
+
+    async def _compute_state(self, uri: str, version: int, source: str, path: str) -> DocumentState:
+        pipeline = self.pipeline
+        analysis = await asyncio.to_thread(pipeline.analyze, source, path)
+        budget = self.settings.repair.budget_ms / 1000
+        plan = asyncio.ensure_future(pipeline.plan(analysis, budget))
+        old = self.states.get(uri)
+        if old is not None and old.version != version:
+            old.plan.cancel()
+        state = DocumentState(uri, version, analysis, LineIndex(source), plan)
+        current = self.workspace.text_documents.get(uri)
+        if current is not None and (current.version or 0) == version:
+            self.states[uri] = state
+        return state
+
+    def publish(self, state: DocumentState) -> None:
+        diagnostics: list[types.Diagnostic] = []
+        if self.settings.diagnostics.enable:
+            diagnostics = [
+                convert.to_diagnostic(state.index, p, self.encoding)
+                for p in state.analysis.problems
+            ]
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(
+                uri=state.uri, version=state.version, diagnostics=diagnostics
+            )
+        )
+
+    def close(self, uri: str) -> None:
+        task = self._debounced.pop(uri, None)
+        if task is not None:
+            task.cancel()
+        state = self.states.pop(uri, None)
+        if state is not None:
+            state.plan.cancel()
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
+        )
+
+    async def plan_of(self, state: DocumentState) -> FixPlan:
+        """The version's fix plan; shielded so a cancelled request does not cancel shared work."""
+        try:
+            return await asyncio.shield(state.plan)
+        except asyncio.CancelledError:
+            if state.plan.cancelled():
+                raise JsonRpcContentModified("The document changed; request again.") from None
+            raise
+
+    # --- code actions ------------------------------------------------------------------------
+
+    def supports_resolve(self) -> bool:
+        text_document = self.client_capabilities.text_document
+        code_action = text_document.code_action if text_document else None
+        support = code_action.resolve_support if code_action else None
+        return bool(support and "edit" in support.properties)
+
+    def problems_for(
+        self, state: DocumentState, diagnostics: Sequence[types.Diagnostic], rng: types.Range
+    ) -> list[tuple[Problem, types.Diagnostic | None]]:
+        """Our problems behind the client's diagnostics (ours or another tool's), else in rng."""
+        found: list[tuple[Problem, types.Diagnostic | None]] = []
+        for diagnostic in diagnostics:
+            problem = self.match(state, diagnostic)
+            if problem is not None and all(problem is not p for p, _ in found):
+                found.append((problem, diagnostic))
+        if not diagnostics:
+            start, end = convert.to_offsets(state.index, rng, self.encoding)
+            for problem in state.analysis.problems:
+                if problem.start <= end and start <= max(problem.end, problem.start + 1):
+                    found.append((problem, None))
+        return found
+
+    def match(self, state: DocumentState, diagnostic: types.Diagnostic) -> Problem | None:
+        start, end = convert.to_offsets(state.index, diagnostic.range, self.encoding)
+        problems = state.analysis.problems
+        if diagnostic.source == convert.SOURCE:
+            for problem in problems:
+                if problem.code == diagnostic.code and problem.start == start:
+                    return problem
+            return None
+        # Another tool's diagnostic: ours on the same line, the closest one first.
+        line = state.index.line_of(start)
+        same_line = [p for p in problems if state.index.line_of(p.start) == line]
+        if not same_line:
+            return None
+        return min(same_line, key=lambda p: (abs(p.start - start) + abs(p.end - end), p.start))
+
+    def fix_action(
+        self,
+        state: DocumentState,
+        problem: Problem,
+        diagnostic: types.Diagnostic | None,
+        fix: VerifiedFix,
+        rank: int,
+        lazy: bool,
+    ) -> types.CodeAction:
+        diagnostic = diagnostic or convert.to_diagnostic(state.index, problem, self.encoding)
+        action = types.CodeAction(
+            title=f"DebugLLM: {fix.candidate.title}",
+            kind=types.CodeActionKind.QuickFix,
+            diagnostics=[diagnostic],
+            is_preferred=fix.preferred or None,
+            data={
+                "uri": state.uri,
+                "version": state.version,
+                "problem": state.analysis.problems.index(problem),
+                "rank": rank,
+            },
+        )
+        if not lazy:
+            action.edit = self.edit_for(state, fix.candidate.edits)
+        return action
+
+    def fix_all_action(self, state: DocumentState, plan: FixPlan, lazy: bool) -> types.CodeAction:
+        count = len(plan.applied)
+        action = types.CodeAction(
+            title=f"DebugLLM: fix all ({count} verified fix{'es' if count != 1 else ''})",
+            kind=FIX_ALL_KIND,
+            data={"uri": state.uri, "version": state.version, "fixAll": True},
+        )
+        if not lazy:
+            action.edit = self.fix_all_edit(state, plan)
+        return action
+
+    def edit_for(self, state: DocumentState, edits: Sequence[Any]) -> types.WorkspaceEdit:
+        return convert.workspace_edit(state.uri, state.version, state.index, edits, self.encoding)
+
+    def fix_all_edit(self, state: DocumentState, plan: FixPlan) -> types.WorkspaceEdit:
+        fixed = plan.fixed_source or state.analysis.source
+        return self.edit_for(state, minimal_edits(state.analysis.source, fixed))
+
+
+server = DebugLLMServer()
+
+
+def _wants(only: Sequence[str] | None, kind: str) -> bool:
+    """Whether a ``context.only`` filter admits actions of ``kind`` (kinds are hierarchical)."""
+    if not only:
+        return True
+    return any(kind == o or kind.startswith(o + ".") for o in only)
+
+
+@server.feature(types.INITIALIZE)
+def on_initialize(ls: DebugLLMServer, params: types.InitializeParams) -> None:
+    if params.initialization_options is not None:
+        ls.apply_settings(params.initialization_options)
+
+
+@server.feature(types.INITIALIZED)
+async def on_initialized(ls: DebugLLMServer, params: types.InitializedParams) -> None:
+    await ls.pull_configuration()
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+async def on_configuration(ls: DebugLLMServer, params: types.DidChangeConfigurationParams) -> None:
+    settings = params.settings
+    if isinstance(settings, dict) and isinstance(settings.get(SECTION), dict):
+        ls.apply_settings(settings[SECTION])
+    else:
+        await ls.pull_configuration()
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+def on_open(ls: DebugLLMServer, params: types.DidOpenTextDocumentParams) -> None:
+    ls.schedule(params.text_document.uri, delay=0.0)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+def on_change(ls: DebugLLMServer, params: types.DidChangeTextDocumentParams) -> None:
+    ls.schedule(params.text_document.uri, delay=ls.settings.diagnostics.debounce_ms / 1000)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+def on_close(ls: DebugLLMServer, params: types.DidCloseTextDocumentParams) -> None:
+    ls.close(params.text_document.uri)
+
+
+@server.feature(
+    types.TEXT_DOCUMENT_CODE_ACTION,
+    types.CodeActionOptions(
+        code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL_KIND],
+        resolve_provider=True,
+    ),
+)
+async def on_code_action(
+    ls: DebugLLMServer, params: types.CodeActionParams
+) -> list[types.CodeAction] | None:
+    state = await ls.state_for(params.text_document.uri)
+    if state is None:
+        return None
+    plan = await ls.plan_of(state)
+    lazy = ls.supports_resolve()
+    only = params.context.only
+    actions: list[types.CodeAction] = []
+    if _wants(only, types.CodeActionKind.QuickFix):
+        limit = ls.settings.repair.max_fixes_per_diagnostic
+        for problem, diagnostic in ls.problems_for(state, params.context.diagnostics, params.range):
+            for rank, fix in enumerate(plan.fixes.get(problem, [])[:limit]):
+                actions.append(ls.fix_action(state, problem, diagnostic, fix, rank, lazy))
+    if plan.applied and _wants(only, FIX_ALL_KIND):
+        actions.append(ls.fix_all_action(state, plan, lazy))
+    return actions
+
+
+@server.feature(types.CODE_ACTION_RESOLVE)
+async def on_code_action_resolve(ls: DebugLLMServer, action: types.CodeAction) -> types.CodeAction:
+    data = action.data
+    if not isinstance(data, dict) or "uri" not in data or "version" not in data:
+        raise JsonRpcInvalidParams("this code action was not created by DebugLLM")
+    state = await ls.state_for(str(data["uri"]))
+    if state is None or state.version != data["version"]:
+        # Never hand out an edit computed for text the user has since changed.
+        raise JsonRpcContentModified(
+            "The document changed since this fix was computed; request code actions again."
+        )
+    plan = await ls.plan_of(state)
+    if data.get("fixAll"):
+        action.edit = ls.fix_all_edit(state, plan)
+        return action
+    try:
+        problem = state.analysis.problems[int(data["problem"])]
+        fix = plan.fixes[problem][int(data["rank"])]
+    except (KeyError, IndexError, TypeError, ValueError) as exc:
+        raise JsonRpcInvalidParams(f"unknown DebugLLM fix: {exc}") from exc
+    action.edit = ls.edit_for(state, fix.candidate.edits)
+    return action
+
+
+@server.feature(types.TEXT_DOCUMENT_HOVER)
+async def on_hover(ls: DebugLLMServer, params: types.HoverParams) -> types.Hover | None:
+    state = await ls.state_for(params.text_document.uri)
+    if state is None:
+        return None
+    offset = state.index.offset(params.position.line, params.position.character, ls.encoding)
+    hits = [p for p in state.analysis.problems if p.start <= offset <= max(p.end, p.start + 1)]
+    if not hits:
+        return None
+    plan = await ls.plan_of(state)
+    source = state.analysis.source
+    sections = [
+        convert.hover_markdown(p, state.index.line_of(p.start) + 1, plan.best(p), source)
+        for p in hits
+    ]
+    first = hits[0]
+    return types.Hover(
+        contents=types.MarkupContent(
+            kind=types.MarkupKind.Markdown, value="\n\n---\n\n".join(sections)
+        ),
+        range=convert.to_range(state.index, first.start, first.end, ls.encoding),
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # pygls logs every JSON-RPC message at INFO: source text and edits would flood the log.
+    logging.getLogger("pygls").setLevel(logging.WARNING)
+    start_server(server, argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,230 @@
+"""The fix pipeline: diagnostic -> fix request -> candidates from each source -> verifier -> fixes.
+
+Sources propose, the verifier disposes: a fix reaches the editor or the CLI only after
+``Verifier.verify`` accepted it. The embedded engine is one source; the remote model (a later
+component) is another behind the same ``FixSource`` protocol, so adding it touches no caller.
+
+Several syntax errors in one file are fixed as a chain: CPython only reports the first, so the
+fix for error *k* is searched in the text where errors 1..k-1 are already fixed, mapped back to
+the original coordinates, and verified there on its own before it is offered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+
+from debugllm.analysis.analyzer import Analysis, AnalysisOptions, analyze
+from debugllm.candidates import Candidate
+from debugllm.problems import Problem, Severity
+from debugllm.repair.semantic import repair_static
+from debugllm.repair.syntax import repair_syntax
+from debugllm.text import Edit, LineIndex, apply_edits
+from debugllm.verifier import Verifier, map_offset_back
+
+
+@dataclass(frozen=True)
+class FixRequest:
+    """Fix ``problem``, found in ``analysis.source``, before ``deadline`` (time.monotonic)."""
+
+    analysis: Analysis
+    problem: Problem
+    deadline: float
+
+
+class FixSource(Protocol):
+    """Anything that proposes candidate fixes: the embedded engine, a remote model."""
+
+    name: str
+
+    async def propose(self, request: FixRequest) -> Sequence[Candidate]: ...
+
+
+class EmbeddedSource:
+    """The offline repair engine: syntax repairs and fixes for the static checks."""
+
+    name = "embedded"
+
+    async def propose(self, request: FixRequest) -> Sequence[Candidate]:
+        problem = request.problem
+        source = request.analysis.source
+        # Repairs are CPU work: a worker thread keeps the server's event loop answering.
+        if problem.is_syntax:
+            return await asyncio.to_thread(repair_syntax, source, problem, request.deadline)
+        return await asyncio.to_thread(repair_static, source, problem, request.analysis.tree)
+
+
+@dataclass(frozen=True)
+class VerifiedFix:
+    """A candidate the verifier accepted; its edits are in the original document's coordinates."""
+
+    candidate: Candidate
+    fixed_source: str
+    preferred: bool = False
+
+
+@dataclass
+class FixPlan:
+    """Every verified fix for one version of a document, and the result of applying them all."""
+
+    analysis: Analysis
+    #: Ranked verified fixes per problem of ``analysis`` (best first; at most one preferred).
+    fixes: dict[Problem, list[VerifiedFix]] = field(default_factory=dict)
+    #: The fixes "fix all" applied, in order, mapped to the original coordinates.
+    applied: list[VerifiedFix] = field(default_factory=list)
+    #: The text after applying every preferred fix, repeatedly; ``None`` when nothing was fixed.
+    fixed_source: str | None = None
+    #: Problems still reported in ``fixed_source`` (or in the original when nothing was fixed).
+    remaining: tuple[Problem, ...] = ()
+
+    def best(self, problem: Problem) -> VerifiedFix | None:
+        ranked = self.fixes.get(problem)
+        return ranked[0] if ranked else None
+
+
+class FixPipeline:
+    def __init__(
+        self,
+        sources: Sequence[FixSource] | None = None,
+        options: AnalysisOptions | None = None,
+        max_rounds: int = 50,
+    ) -> None:
+        self.options = options or AnalysisOptions()
+        self.sources: Sequence[FixSource] = sources or (EmbeddedSource(),)
+        self.verifier = Verifier(self.options)
+        self.max_rounds = max_rounds
+
+    def analyze(self, source: str, filename: str = "<file>") -> Analysis:
+        return analyze(source, self.options, filename)
+
+    async def verified_fixes(self, request: FixRequest) -> list[VerifiedFix]:
+        """Candidates from every source for one problem, verified and ranked."""
+        accepted: list[VerifiedFix] = []
+        seen: set[tuple[Edit, ...]] = set()
+        for source in self.sources:
+            if time.monotonic() > request.deadline:
+                break
+            for candidate in await source.propose(request):
+                if candidate.edits in seen:
+                    continue
+                seen.add(candidate.edits)
+                verdict = await asyncio.to_thread(self.verifier.verify, request.analysis, candidate)
+                if verdict.accepted:
+                    accepted.append(VerifiedFix(candidate, verdict.fixed_source))
+        accepted.sort(key=lambda fix: (fix.candidate.changes_behaviour, fix.candidate.cost))
+        if accepted and not accepted[0].candidate.changes_behaviour:
+            accepted[0] = replace(accepted[0], preferred=True)
+        return accepted
+
+    async def plan(self, analysis: Analysis, budget_s: float = 1.0) -> FixPlan:
+        """Verified fixes for every problem, and the whole file with all of them applied."""
+        deadline = time.monotonic() + budget_s
+        plan = FixPlan(analysis, remaining=analysis.problems)
+        # Problems that can be fixed on the original text directly: static ones and the first
+        # syntax error (later syntax errors only exist once the earlier ones are fixed).
+        syntax = analysis.syntax_errors
+        direct = [syntax[0]] if syntax else list(analysis.problems)
+        for problem in direct:
+            if time.monotonic() > deadline:
+                break
+            ranked = await self.verified_fixes(FixRequest(analysis, problem, deadline))
+            if ranked:
+                plan.fixes[problem] = ranked
+        await self._chain(plan, deadline)
+        return plan
+
+    async def _chain(self, plan: FixPlan, deadline: float) -> None:
+        """Apply the best preferred fix, re-analyse, repeat; record what each round fixed."""
+        original = plan.analysis
+        current = original
+        history: list[tuple[Edit, ...]] = []
+        for _ in range(self.max_rounds):
+            if time.monotonic() > deadline or not current.problems:
+                break
+            step = await self._next_step(plan, current, history, deadline)
+            if step is None:
+                break
+            history.append(step.candidate.edits)
+            plan.applied.append(self._to_original(step, history[:-1], original))
+            current = await asyncio.to_thread(self.analyze, step.fixed_source, original.filename)
+        if history:
+            plan.fixed_source = current.source
+            plan.remaining = current.problems
+
+    async def _next_step(
+        self,
+        plan: FixPlan,
+        current: Analysis,
+        history: list[tuple[Edit, ...]],
+        deadline: float,
+    ) -> VerifiedFix | None:
+        syntax = current.syntax_errors
+        problems = [syntax[0]] if syntax else list(current.problems)
+        if not plan.analysis.parses:
+            # Warnings the user was never shown (the original did not parse, so no static
+            # checks ran) are not fixed behind their back; errors such as a typo still are.
+            problems = [p for p in problems if p.is_syntax or p.severity == Severity.ERROR]
+        for problem in problems:
+            ranked = (
+                plan.fixes.get(problem)
+                if not history
+                else await self.verified_fixes(FixRequest(current, problem, deadline))
+            )
+            preferred = [fix for fix in ranked or () if fix.preferred]
+            if not preferred:
+                continue
+            if history:
+                await self._record_for_original(plan, problem, preferred[0], history)
+            return preferred[0]
+        return None
+
+    async def _record_for_original(
+        self, plan: FixPlan, problem: Problem, fix: VerifiedFix, history: list[tuple[Edit, ...]]
+    ) -> None:
+        """Offer a later round's fix for the matching problem of the original, if it verifies."""
+        original = plan.analysis
+        mapped = self._to_original(fix, history, original)
+        index = LineIndex(original.source)
+        line = index.line_of(mapped.candidate.target.start)
+        match = next(
+            (
+                p
+                for p in original.problems
+                if p not in plan.fixes and p.code == problem.code and index.line_of(p.start) == line
+            ),
+            None,
+        )
+        if match is None:
+            return
+        candidate = replace(mapped.candidate, target=match)
+        verdict = await asyncio.to_thread(self.verifier.verify, original, candidate)
+        if verdict.accepted:
+            plan.fixes[match] = [VerifiedFix(candidate, verdict.fixed_source, preferred=True)]
+
+    @staticmethod
+    def _to_original(
+        fix: VerifiedFix, history: list[tuple[Edit, ...]], original: Analysis
+    ) -> VerifiedFix:
+        if not history:
+            return fix
+
+        def back(offset: int) -> int:
+            for edits in reversed(history):
+                offset = map_offset_back(offset, edits)
+            return offset
+
+        edits = tuple(
+            Edit(back(e.start), max(back(e.start), back(e.end)), e.new_text)
+            for e in fix.candidate.edits
+        )
+        target = fix.candidate.target
+        mapped_target = replace(target, start=back(target.start), end=back(target.end))
+        candidate = replace(fix.candidate, edits=edits, target=mapped_target)
+        try:
+            fixed = apply_edits(original.source, edits)
+        except ValueError:
+            fixed = fix.fixed_source
+        return replace(fix, candidate=candidate, fixed_source=fixed)

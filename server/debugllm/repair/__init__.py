@@ -1,0 +1,1 @@
+"""The embedded repair engine: candidate fixes computed offline, in milliseconds."""

@@ -1,0 +1,130 @@
+"""Plain-language explanations, one template per repair kind.
+
+Each explanation is one or two sentences for a beginner, naming the line and the token, in the
+voice of: "The `for` loop statement was missing the required colon ':' that marks the start of a
+loop block in Python." Templates are ``str.format`` strings; ``explain`` fills them from the
+facts a repair knows (``line``, ``token``, ``name`` ...), and never fails on a missing fact.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+
+CATALOG: dict[str, str] = {
+    # --- syntax repairs (debugllm.repair.syntax) -------------------------------------------
+    "missing-colon": "The {statement} on line {line} was missing the required colon ':' that "
+    "marks the start of its {block} in Python.",
+    "missing-dict-colon": "In the dictionary on line {line}, the key {token} was not followed by "
+    "a colon ':'; every entry is written as key: value.",
+    "unclosed-bracket": "The opening bracket '{token}' on line {opener_line} was never closed, so "
+    "Python could not tell where the expression ends; the missing '{closer}' was added on line "
+    "{line}.",
+    "unmatched-bracket": "Line {line} has a closing '{token}' with no opening bracket to match "
+    "it, so the extra '{token}' was removed.",
+    "mismatched-bracket": "On line {line} the closing '{token}' does not match the opening "
+    "'{opener}' it should close; brackets come in matching pairs, so it was changed to "
+    "'{closer}'.",
+    "unterminated-string": "The string that starts with {quote} on line {line} was never closed, "
+    "so Python read the rest of the line as text; the closing {quote} was added.",
+    "mismatched-quote": "The string on line {line} starts with {token} but ends with {other}; a "
+    "string must end with the same kind of quote it starts with, so the closing quote was "
+    "changed to {token}.",
+    "stray-quote": "The quote {token} before `{name}` on line {line} started a string by mistake; "
+    "`{name}` is a variable here, so the stray quote was removed.",
+    "unterminated-triple-string": "The triple-quoted string that starts with {token} on line "
+    "{line} was never closed, so Python read all the code after it as part of the string; the "
+    "closing {token} was added on line {at_line}.",
+    "missing-indent": "The {statement} on line {header_line} must be followed by an indented "
+    "block, but line {line} was not indented; it was indented one level deeper so that it "
+    "belongs to the {block}.",
+    "empty-block": "The {statement} on line {header_line} has no indented body; Python needs at "
+    "least one statement there, so a `pass` placeholder was added.",
+    "unexpected-indent": "Line {line} was indented further than the code before it, but nothing "
+    "above it opens a new block; it was moved back to line up with the surrounding code.",
+    "inconsistent-dedent": "Line {line} was unindented to a level that matches none of the "
+    "blocks around it; it was re-indented to line up with the block it belongs to.",
+    "tab-indent": "Line {line} mixes tabs and spaces in its indentation, so Python cannot tell "
+    "how deeply it is indented; the tabs were replaced by spaces.",
+    "outside-block": "`{keyword}` on line {line} is only allowed inside a {container}, but the "
+    "line was not indented under one; it was indented to line up with line {ref_line}.",
+    "assign-in-condition": "The condition on line {line} used '=' (assignment) where a "
+    "comparison was meant; Python tests whether two values are equal with '=='.",
+    "missing-comma": "On line {line}, {left} and {right} were written next to each other without "
+    "a comma between them; a comma was added to separate the items.",
+    "print-statement": "Line {line} uses the Python 2 `{token}` statement; in Python 3 `{token}` "
+    "is a function, so its arguments go in parentheses: {token}(...).",
+    "else-if": "Line {line} writes 'else if', which Python does not understand; Python spells it "
+    "as the single keyword `elif`.",
+    "keyword-typo": "`{token}` on line {line} looks like a misspelling of the Python keyword "
+    "`{keyword}`, so Python could not understand the statement; it was corrected to "
+    "`{keyword}`.",
+    "foreign-syntax": "`{token}` on line {line} is syntax from languages like C or JavaScript, "
+    "not Python; Python writes it as `{replacement}`.",
+    "foreign-declaration": "`{token}` on line {line} declares a variable in languages like "
+    "JavaScript or Java; Python has no such keyword (a variable is created simply by assigning "
+    "to it), so `{token}` was removed.",
+    "line-continuation": "Line {line} ends with '{token}', so the statement carries on to the "
+    "next line; Python needs a backslash '\\' at the end of the line (or brackets around the "
+    "expression) to continue a statement.",
+    "missing-token": "Python expected '{token}' on line {line} to complete the statement, so it "
+    "was inserted where it fits.",
+    "extra-token": "Line {line} has an extra '{token}' that Python cannot make sense of here, so "
+    "it was removed.",
+    "misplaced-clause": "The `{keyword}` on line {line} was not lined up with the statement it "
+    "belongs to; `{keyword}` must have exactly the same indentation as its `if`, `for`, "
+    "`while` or `try`.",
+    # --- end syntax repairs ---
+    # --- static-check repairs (debugllm.repair.semantic) ----------------------------------
+    "name-typo": (
+        "On line {line}, `{name}` is not defined; it looks like a typo of `{suggestion}`,"
+        " {defined}."
+    ),
+    "missing-import": (
+        "On line {line}, `{name}` is used but was never imported; adding `{statement}` at the"
+        " top of the file makes it available."
+    ),
+    "unused-import": (
+        "Line {line} imports `{name}`, but nothing in the file uses it, so the import can be"
+        " removed."
+    ),
+    "index-off-by-one": (
+        "On line {line}, `{name}[{index}]` asks for a position that does not exist: `{name}` has"
+        " {count} and Python counts from 0, so the last one is `{name}[{last}]`."
+    ),
+    "index-out-of-range": (
+        "On line {line}, `{name}` has only {count}, so index {index} does not exist;"
+        " `{name}[-1]` reads the last {unit} instead, which may not be the one you meant."
+    ),
+    "is-literal": (
+        "On line {line}, `{expression}` uses `{word}`, which checks whether two things are the"
+        " very same object rather than equal values; `{operator}` compares the values."
+    ),
+    "mutable-default": (
+        "On line {line}, the default `{default}` for `{name}` is created only once and shared by"
+        " every call to `{function}`, so changes leak from one call to the next; defaulting to"
+        " `None` and creating a fresh value inside the function avoids this."
+    ),
+    "missing-global": (
+        "On line {line}, `{name}` is assigned inside `{function}`, which makes Python treat it"
+        " as a new local variable with no value yet; declaring `{keyword} {name}` makes the"
+        " function use the `{name}` defined on line {defined_line}."
+    ),
+    # --- end static-check repairs ---
+    "model-fix": "DebugLLM's model rewrote {where} to fix the bug: {summary}",
+}
+
+
+class _Facts(dict[str, object]):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def explain(kind: str, facts: Mapping[str, object] | None = None) -> str:
+    """The catalog sentence for ``kind`` with ``facts`` filled in."""
+    template = CATALOG.get(kind)
+    if template is None:
+        return f"DebugLLM fixed a problem of kind '{kind}' on line {{line}}.".format_map(
+            _Facts(facts or {})
+        )
+    return string.Formatter().vformat(template, (), _Facts(facts or {}))

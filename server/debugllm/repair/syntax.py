@@ -1,0 +1,1661 @@
+"""Repairing syntax errors: a best-first search over small edits, each checked by CPython.
+
+Generators propose edits: those CPython's message asks for (a missing ':' or ')', a string to
+close, an indentation level), common slips (a misspelled keyword, '=' for '==', C-style
+operators) and generic one-token edits near the error. Proposals are tried cheapest first, each
+compiled in a small window around the error (the enclosing function or top-level statement,
+first checked to reproduce the original error), so a large file costs about what a small one
+does. A proposal counts only when the window then parses, or fails further on where blanking the
+broken statement fails too (a separate error). The winner is confirmed on the whole file.
+
+To add a repair: write a generator ``_gen_x(ctx) -> Iterator[_Proposal]``, list it in
+``_GENERATORS`` and give its kind a template in ``catalog.py``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import builtins
+import itertools
+import keyword
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import NamedTuple
+
+from debugllm.analysis.syntax import Fault, LineScan, compile_fault, normalise_message, scan_lines
+from debugllm.candidates import Candidate
+from debugllm.problems import Problem
+from debugllm.repair.catalog import explain
+from debugllm.text import Edit, minimal_edits
+
+#: Characters per second the parser and symbol table get through, to skip a whole-file check
+#: the deadline leaves no time for.
+_CHECK_SPEED = 4_000_000
+#: Stop after this many compiles; a window the size of a function compiles in well under 1 ms.
+_MAX_CHECKS = 300
+#: Once something works, proposals costing this much more than it are not worth a compile.
+_MARGIN = 2.0
+#: A fix that leaves a later error standing ranks below one after which the window parses.
+_PARTIAL_PENALTY = 1.5
+#: Longer lines are left alone: generated code, where token-level search costs too much.
+_MAX_LINE = 4000
+#: Limits of the parser rather than mistakes: nothing to repair.
+_LIMITS = ("too many nested parentheses", "too many levels of indentation", "too deeply nested")
+#: Lines scanned past the error when looking for the end of its window.
+_SCAN_AHEAD = 400
+#: How far before the error the scan looks for a place to start.
+_SCAN_BACK = 4000
+_STATEMENT = re.compile(r"[A-Za-z_]\w*\s*(?:=[^=]|\()")
+#: Lines that almost surely start a top-level statement outside any string or bracket.
+_RESTART = re.compile(r"(?:async\s+def|def|class)\s+\w+\s*[(:]|@\w")
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_OPENERS = {"(": ")", "[": "]", "{": "}"}
+_PAIRS = {"(": ")", ")": "(", "[": "]", "]": "[", "{": "}", "}": "{"}
+_KEYWORDS = frozenset(keyword.kwlist) - {"True", "False", "None"}
+_CONTINUATION_KEYWORDS = frozenset({"else", "elif", "except", "finally", "case"})
+_HEADER_KEYWORDS = frozenset(
+    {"if", "elif", "else", "for", "while", "def", "class", "try", "except", "finally", "with"}
+    | {"async", "match", "case"}
+)
+_STATEMENTS = {
+    "for": ("`for` loop statement", "loop block"),
+    "while": ("`while` loop statement", "loop block"),
+    "if": ("`if` statement", "conditional block"),
+    "elif": ("`elif` clause", "conditional block"),
+    "else": ("`else` clause", "block"),
+    "def": ("function definition (`def`)", "function body"),
+    "class": ("class definition (`class`)", "class body"),
+    "try": ("`try` statement", "block"),
+    "except": ("`except` clause", "handler block"),
+    "finally": ("`finally` clause", "block"),
+    "with": ("`with` statement", "block"),
+    "match": ("`match` statement", "block of cases"),
+    "case": ("`case` clause", "block"),
+    "lambda": ("`lambda` expression", "body"),
+}
+_TERMINAL_KEYWORDS = frozenset({"return", "raise", "break", "continue"})
+_CONDITION_KEYWORDS = frozenset({"if", "elif", "while", "assert", "return"})
+_OUTSIDE = re.compile(r"'(return|yield|break|continue|await)' (?:outside|not properly in) (\w+)")
+_NEVER_CLOSED = re.compile(r"'([(\[{])' was never closed")
+_UNMATCHED = re.compile(r"unmatched '([)\]}])'")
+_MISMATCH = re.compile(r"closing parenthesis '(.)' does not match opening parenthesis '(.)'")
+_INDENTED_BLOCK = re.compile(r"expected an indented block after (.*) on line (\d+)")
+_NAMED_STATEMENT = re.compile(r"'(\w+)' statement|(function|class) definition")
+_LOOKS_LIKE_CODE = re.compile(r"[\w.\[\]]+\s*(?:[-+*/%|&^]?=(?!=)|\()|@\w|[)\]}]")
+_ATOM_END = frozenset({"name", "number", "string", "close"})
+_ATOM_START = frozenset({"name", "number", "string", "open"})
+_PLAIN_INVALID = ("invalid syntax", "invalid syntax. Perhaps you forgot a comma?", "expected ':'")
+
+
+class _Tok(NamedTuple):
+    kind: str  # name number string op open close comment other
+    start: int
+    end: int
+    text: str
+
+
+class _Open(NamedTuple):
+    char: str
+    line: int
+    col: int
+
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>[ \t\f\v]+)
+   |(?P<comment>\#.*)
+   |(?P<string>[rRbBuUfF]{0,3}(?:'''|\"\"\"|'(?:[^'\\]|\\.)*'?|"(?:[^"\\]|\\.)*"?))
+   |(?P<number>(?:0[xXoObB][\da-fA-F_]+|\d[\d_]*\.?[\d_]*(?:[eE][+-]?\d+)?|\.\d[\d_]*)[jJ]?)
+   |(?P<name>[^\W\d]\w*)
+   |(?P<op>\*\*=|//=|>>=|<<=|!=|->|:=|\.\.\.|[-+*/%&|^@<>=]=|\*\*|//|<<|>>|[-+*/%&|^~@<>=.,:;!])
+   |(?P<open>[(\[{])
+   |(?P<close>[)\]}])
+   |(?P<other>.)
+    """,
+    re.VERBOSE,
+)
+
+
+def _lex(text: str, in_string: str) -> list[_Tok]:
+    """Tokens of one physical line; ``in_string`` is the quote of a string it starts inside."""
+    tokens: list[_Tok] = []
+    pos = 0
+    if in_string:
+        end = text.find(in_string)
+        if end < 0:
+            return [_Tok("string", 0, len(text), text)] if text else []
+        pos = end + len(in_string)
+        tokens.append(_Tok("string", 0, pos, text[:pos]))
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        assert match is not None and match.lastgroup is not None  # `other` matches any char
+        kind = match.lastgroup
+        end = match.end()
+        if kind == "string":
+            quote = match.group().lstrip("rRbBuUfF")[:3]
+            if quote in ("'''", '"""'):
+                close = text.find(quote, end)
+                end = len(text) if close < 0 else close + 3
+        if kind != "ws":
+            tokens.append(_Tok(kind, pos, end, text[pos:end]))
+        pos = end
+    return tokens
+
+
+def _indent(text: str) -> str:
+    return text[: len(text) - len(text.lstrip(" \t\f"))]
+
+
+def _width(ws: str) -> int:
+    return len(ws.expandtabs(8))
+
+
+def _distance(a: str, b: str) -> int:
+    """Edit distance where swapping two neighbouring letters counts as one edit."""
+    rows = [list(range(len(b) + 1))]
+    for i, ca in enumerate(a, 1):
+        row = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            row[j] = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                row[j] = min(row[j], rows[-2][j - 2] + 1)
+        rows.append(row)
+    return rows[-1][-1]
+
+
+def _facts(**facts: object) -> tuple[tuple[str, str], ...]:
+    return tuple((k, str(v)) for k, v in facts.items())
+
+
+@dataclass(frozen=True, order=True)
+class _Proposal:
+    """Replace lines ``first:last`` (0-based, with their terminators) by ``text``."""
+
+    cost: float
+    first: int
+    last: int
+    text: str
+    kind: str = field(compare=False)
+    title: str = field(compare=False)
+    facts: tuple[tuple[str, str], ...] = field(compare=False, default=())
+
+
+class _Ctx:
+    """The file under repair, split into lines, and the error's place (0-based lines)."""
+
+    def __init__(self, source: str, problem: Problem) -> None:
+        self.source = source
+        self.problem = problem
+        self.lines = _LINE_BREAK.split(source)
+        self.eol = [*_LINE_BREAK.findall(source), ""]
+        self.count = len(self.lines)
+        self.starts = [
+            0,
+            *itertools.accumulate(
+                len(t) + len(e) for t, e in zip(self.lines, self.eol, strict=True)
+            ),
+        ][:-1]
+        self.newline = "\r\n" if "\r\n" in source else "\n"
+        self.msg = problem.message
+        start = min(max(problem.start, 0), len(source))
+        end = min(max(problem.end, start), len(source))
+        self.line = bisect.bisect_right(self.starts, start) - 1
+        self.col = start - self.starts[self.line]
+        self.end_line = bisect.bisect_right(self.starts, end) - 1
+        self.end_col = end - self.starts[self.end_line]
+        self.fault = Fault(problem.code, problem.message, self.line + 1, self.col, 0, 0)
+        self._tokens: dict[int, list[_Tok]] = {}
+        self._code: dict[int, list[_Tok]] = {}
+
+    def raw(self, first: int, last: int) -> str:
+        """Lines ``first:last`` with their terminators."""
+        end = self.starts[last] if last < self.count else len(self.source)
+        return self.source[self.starts[first] : end]
+
+    @cached_property
+    def scan(self) -> LineScan:
+        # Scanning a large file from its start is the slowest step: begin at the last top-level
+        # definition well before the error (a guess the window calibration checks).
+        first = 0
+        checks = 0
+        for i in range(self.line - 4, max(self.line - _SCAN_BACK, 0) - 1, -1):
+            plain = i < self.line - _SCAN_BACK // 2 and _STATEMENT.match(self.lines[i])
+            if (_RESTART.match(self.lines[i]) or plain) and checks < 5:
+                checks += 1
+                before = self.source[: self.starts[i]]
+                if before.count('"""') % 2 == 0 and before.count("'''") % 2 == 0:
+                    first = i
+                    break
+        stop = min(self.line + _SCAN_AHEAD, self.count - 1)
+        return scan_lines(self.source, self.starts, stop, first)
+
+    @cached_property
+    def unit(self) -> str:
+        """The file's indentation step: the most common increase (four spaces by default)."""
+        steps: dict[str, int] = {}
+        previous = ""
+        for text in self.lines[: min(self.count, 2000)]:
+            if not text.strip() or text.lstrip().startswith("#"):
+                continue
+            ws = _indent(text)
+            if len(ws) > len(previous) and ws.startswith(previous):
+                step = ws[len(previous) :]
+                steps[step] = steps.get(step, 0) + 1
+            previous = ws
+        return max(sorted(steps), key=steps.__getitem__) if steps else "    "
+
+    def tokens(self, line: int) -> list[_Tok]:
+        """The line's tokens; none for very long lines (generated code, not worth the time)."""
+        if not 0 <= line < self.count or len(self.lines[line]) > _MAX_LINE:
+            return []
+        if line not in self._tokens:
+            self._tokens[line] = _lex(self.lines[line], self.scan.string[line])
+        return self._tokens[line]
+
+    def code(self, line: int) -> list[_Tok]:
+        if line not in self._code:
+            self._code[line] = [t for t in self.tokens(line) if t.kind != "comment"]
+        return self._code[line]
+
+    def is_code(self, line: int) -> bool:
+        """Has code and starts outside any string (not blank, not only a comment)."""
+        text = self.lines[line].lstrip()
+        return bool(text) and not text.startswith("#") and not self.scan.string[line]
+
+    def is_statement(self, line: int) -> bool:
+        return self.is_code(line) and self.scan.is_logical_start(line)
+
+    def statement_start(self, line: int) -> int:
+        """The first physical line of the logical line holding ``line`` (a guess)."""
+        for i in range(line, max(line - 200, -1), -1):
+            if self.is_statement(i):
+                return i
+        return line
+
+    def keyword(self, line: int) -> str:
+        """The statement's first word (``for``, ``def`` ...; ``async`` skipped)."""
+        words = [t.text for t in self.code(self.statement_start(line))[:2] if t.kind == "name"]
+        if len(words) > 1 and words[0] == "async":
+            return words[1]
+        return words[0] if words else ""
+
+    def code_end(self, line: int) -> int:
+        code = self.code(line)
+        return code[-1].end if code else len(_indent(self.lines[line]))
+
+    def width(self, line: int) -> int:
+        return _width(_indent(self.lines[line]))
+
+    def previous_statement(self, line: int) -> int:
+        for i in range(line - 1, -1, -1):
+            if self.is_statement(i):
+                return i
+        return -1
+
+    def next_code(self, line: int) -> int:
+        for i in range(line + 1, self.count):
+            if self.is_code(i):
+                return i
+        return self.count
+
+    def names_near(self, line: int) -> set[str]:
+        names: set[str] = set()
+        for i in range(max(line - 40, 0), min(line + 40, self.count)):
+            if i != line:
+                names.update(t.text for t in self.code(i) if t.kind == "name")
+        return names
+
+    def is_header(self, line: int) -> bool:
+        """Does the statement starting at ``line`` end with ':' (so a block follows)?"""
+        last = line
+        while last + 1 < self.count and not self.scan.is_logical_start(last + 1):
+            last += 1
+            if last - line > 50:
+                break
+        for i in range(last, line - 1, -1):
+            code = self.code(i)
+            if code:
+                return code[-1].text == ":"
+        return False
+
+    def block_end(self, line: int, mode: str) -> int:
+        """End (exclusive) of what moves with the statement at ``line``: in mode "line" the
+        statement alone, in "block" with the block under it, in "run" also the statements after
+        it at its indentation, with their blocks."""
+        base = self.width(line)
+        body = 0  # indentation of the current block under a header; 0 when none
+        end = line + 1
+        for i in range(line + 1, self.count):
+            if not self.is_code(i):
+                continue
+            if not self.scan.is_logical_start(i):
+                end = i + 1
+                continue
+            width = self.width(i)
+            if mode == "line" or width < base or (width == base and mode != "run"):
+                break
+            if width == base:
+                body = 0
+            elif body == 0:
+                if not self.is_header(self.statement_start(end - 1)):
+                    break
+                body = width
+            elif width < body:
+                break
+            end = i + 1
+        return end
+
+    def shifted(self, first: int, last: int, target: str) -> list[str]:
+        """Lines ``first:last`` re-indented so ``first`` starts at ``target``, the rest keeping
+        their indentation relative to it (lines inside strings are left alone)."""
+        old = _indent(self.lines[first])
+        delta = _width(target) - _width(old)
+        out: list[str] = []
+        for i in range(first, last):
+            text = self.lines[i]
+            ws = _indent(text)
+            if self.scan.string[i] or not text.strip():
+                out.append(text)
+            elif ws.startswith(old):
+                out.append(target + ws[len(old) :] + text[len(ws) :])
+            else:
+                out.append(" " * max(_width(ws) + delta, 0) + text[len(ws) :])
+        return out
+
+    def levels(self, line: int) -> list[str]:
+        """Indentations a statement at ``line`` may take: the previous statement's, then those
+        of the blocks around it, innermost first."""
+        result: list[str] = []
+        previous = self.previous_statement(line)
+        if previous >= 0 and self.is_header(previous):
+            result.append(_indent(self.lines[previous]) + self.unit)
+        bound = 1 << 30
+        for i in range(line - 1, -1, -1):
+            if not self.is_statement(i):
+                continue
+            ws = _indent(self.lines[i])
+            if _width(ws) < bound:
+                result.append(ws)
+                bound = _width(ws)
+                if bound == 0:
+                    return result
+        return [*result, ""]
+
+    def open_brackets(self, line: int, col: int) -> list[_Open]:
+        """Brackets still open just before column ``col`` of ``line``."""
+        stack: list[_Open] = []
+        for i in range(self.statement_start(line), line + 1):
+            for tok in self.code(i):
+                if i == line and tok.start >= col:
+                    return stack
+                if tok.kind == "open":
+                    stack.append(_Open(tok.text, i, tok.start))
+                elif tok.kind == "close" and stack:
+                    stack.pop()
+        return stack
+
+    # --- building proposals -----------------------------------------------------------------
+
+    def put(
+        self, row: int, start: int, end: int, new: str, cost: float, kind: str, title: str,
+        **facts: object,
+    ) -> _Proposal:  # fmt: skip
+        """Replace columns ``start:end`` of line ``row`` by ``new``."""
+        text = self.lines[row]
+        new_text = text[:start] + new + text[end:] + self.eol[row]
+        facts.setdefault("line", row + 1)
+        return _Proposal(cost, row, row + 1, new_text, kind, title, _facts(**facts))
+
+    def lines_to(
+        self, first: int, last: int, new_lines: list[str], cost: float, kind: str, title: str,
+        **facts: object,
+    ) -> _Proposal:  # fmt: skip
+        """Replace lines ``first:last`` by ``new_lines`` (texts without terminators)."""
+        parts: list[str] = []
+        for k, text in enumerate(new_lines):
+            if k == len(new_lines) - 1:
+                eol = self.eol[last - 1]
+            elif first + k < last and self.eol[first + k]:
+                eol = self.eol[first + k]
+            else:
+                eol = self.newline
+            parts.append(text + eol)
+        facts.setdefault("line", first + 1)
+        return _Proposal(cost, first, last, "".join(parts), kind, title, _facts(**facts))
+
+
+def _moved(ctx: _Ctx, first: int, new_lines: list[str]) -> float:
+    """Extra cost for re-indenting many lines: the fewer lines a fix touches, the likelier."""
+    changed = sum(1 for i, t in enumerate(new_lines, first) if t != ctx.lines[i])
+    return min(0.05 * max(changed - 1, 0), 0.5)
+
+
+def _closers(stack: list[_Open]) -> str:
+    return "".join(_OPENERS[o.char] for o in reversed(stack))
+
+
+def _statement_facts(ctx: _Ctx, line: int) -> dict[str, object]:
+    word = ctx.keyword(line)
+    default = (f"`{word}` statement" if word else "statement", "block")
+    statement, block = _STATEMENTS.get(word, default)
+    return {"keyword": word, "statement": statement, "block": block}
+
+
+# --- generators: what CPython's message asks for ------------------------------------------------
+
+Generator = Callable[[_Ctx], Iterator[_Proposal]]
+
+
+def _gen_missing_colon(ctx: _Ctx) -> Iterator[_Proposal]:
+    if ctx.msg not in ("expected ':'", "':' expected after dictionary key"):
+        return
+    code = ctx.code(ctx.line)
+    if ctx.msg != "expected ':'":
+        # CPython points at the key; the ':' goes after it, which may span several tokens.
+        after = [t for t in code if t.start >= ctx.col]
+        for rank, tok in enumerate(after):
+            title = f"Insert ':' after the dictionary key {ctx.lines[ctx.line][ctx.col : tok.end]}"
+            yield ctx.put(
+                ctx.line, tok.end, tok.end, ":", 0.3 + 0.1 * rank, "missing-dict-colon", title,
+                token=ctx.lines[ctx.line][ctx.col : tok.end],
+            )  # fmt: skip
+        return
+    before = [t for t in code if t.end <= ctx.col]
+    col = before[-1].end if before else ctx.col
+    facts = _statement_facts(ctx, ctx.line)
+    word = str(facts["keyword"])
+    cost = 0.3 if word in _HEADER_KEYWORDS else 0.8
+    title = f"Insert missing ':' after the {word} statement" if word else "Insert missing ':'"
+    yield ctx.put(ctx.line, col, col, ":", cost, "missing-colon", title, **facts)
+
+
+def _gen_never_closed(ctx: _Ctx) -> Iterator[_Proposal]:
+    match = _NEVER_CLOSED.fullmatch(ctx.msg)
+    code = ctx.code(ctx.line)
+    if not match or not code:
+        return
+    line = ctx.line
+    opener = match.group(1)
+    stack = ctx.open_brackets(line, len(ctx.lines[line]) + 1)
+    if not stack:
+        return
+    facts: dict[str, object] = {"token": opener, "closer": _OPENERS[opener]}
+    facts["opener_line"] = line + 1
+    title = f"Close the '{opener}' opened on line {line + 1}"
+    last = code[-1]
+    header = ctx.keyword(line) in _HEADER_KEYWORDS and last.text == ":" and len(code) > 1
+    end = code[-2].end if header else last.end
+    own = [o for o in stack if o.line == line]
+    variants = [(0.0, _closers(stack))]
+    if own and len(own) < len(stack):
+        variants.append((0.2, _closers(own)))
+    for extra, text in variants:
+        yield ctx.put(line, end, end, text, 0.3 + extra, "unclosed-bracket", title, **facts)
+        # Earlier token boundaries after the opener, dearer the further from the line's end.
+        inside = [t for t in code if ctx.col < t.start and t.end < end]
+        for distance, tok in enumerate(reversed(inside), 1):
+            cost = 0.8 + extra + 0.1 * distance
+            if _natural_close(ctx, line, tok):
+                cost = 0.25 + extra + 0.02 * distance
+            yield ctx.put(line, tok.end, tok.end, text, cost, "unclosed-bracket", title, **facts)
+    # A bracket left open at a line's end usually closes where the continuation lines end.
+    if last.kind in ("open", "op") or last.text == ",":
+        yield from _close_after_continuation(ctx, line, title, facts)
+
+
+_LOW_PRECEDENCE = frozenset(
+    {"==", "!=", "<", ">", "<=", ">=", "in", "not", "is", "and", "or", "if", "else", "for"}
+)
+
+
+def _natural_close(ctx: _Ctx, line: int, tok: _Tok) -> bool:
+    """Is the spot after ``tok`` a natural end for the call or subscript open there? Their
+    arguments seldom hold a comparison: `len(x) == 1` is likelier than `len(x == 1)`."""
+    code = ctx.code(line)
+    after = [t for t in code if t.start >= tok.end]
+    if not after or after[0].text not in _LOW_PRECEDENCE:
+        return False
+    stack = ctx.open_brackets(line, tok.end)
+    if not stack:
+        return False
+    inner = stack[-1]
+    before = [t for t in ctx.code(inner.line) if t.end <= inner.col]
+    return bool(before) and (
+        (before[-1].kind == "name" and before[-1].text not in _KEYWORDS)
+        or before[-1].kind == "close"
+    )
+
+
+def _close_after_continuation(
+    ctx: _Ctx, line: int, title: str, facts: dict[str, object]
+) -> Iterator[_Proposal]:
+    start = ctx.statement_start(line)
+    base = ctx.width(start)
+    previous = line
+    for i in range(line + 1, min(line + 100, ctx.count)):
+        if ctx.is_code(i):
+            if ctx.width(i) <= base:
+                break
+            previous = i
+    if previous == line:
+        return
+    stack = ctx.open_brackets(previous, len(ctx.lines[previous]) + 1)
+    text = _closers(stack)
+    if not text:
+        return
+    col = ctx.code_end(previous)
+    yield ctx.put(previous, col, col, text, 0.35, "unclosed-bracket", title, **facts)
+    new_lines = [ctx.lines[previous], _indent(ctx.lines[start]) + text]
+    yield ctx.lines_to(
+        previous, previous + 1, new_lines, 0.4, "unclosed-bracket", title, **facts,
+        line=previous + 2,
+    )  # fmt: skip
+
+
+def _gen_open_in_line(ctx: _Ctx) -> Iterator[_Proposal]:
+    """A bracket opened earlier in the statement and still open where CPython gave up."""
+    if ctx.msg not in _PLAIN_INVALID and not ctx.msg.startswith("invalid syntax"):
+        return
+    stack = ctx.open_brackets(ctx.line, ctx.col)
+    if not stack:
+        return
+    inner = stack[-1]
+    title = f"Close the '{inner.char}' opened on line {inner.line + 1}"
+    facts: dict[str, object] = {"token": inner.char, "closer": _OPENERS[inner.char]}
+    facts["opener_line"] = inner.line + 1
+    code = ctx.code(ctx.line)
+    variants = [(0.0, _OPENERS[inner.char])]
+    if len(stack) > 1:
+        variants.append((0.2, _closers(stack)))
+    for extra, text in variants:
+        spots = [
+            t.end
+            for t in code
+            if t.end <= ctx.col and (ctx.line, t.start) > (inner.line, inner.col)
+        ]
+        for distance, col in enumerate(reversed(spots)):
+            cost = 0.5 + extra + 0.15 * distance
+            before = [t for t in code if t.end == col]
+            if before and _natural_close(ctx, ctx.line, before[-1]):
+                cost = 0.45 + extra + 0.02 * distance
+            yield ctx.put(ctx.line, col, col, text, cost, "unclosed-bracket", title, **facts)
+        if code and code[-1].text == ":" and code[-1].start > ctx.col:
+            col = code[-2].end if len(code) > 1 else code[-1].start
+            yield ctx.put(ctx.line, col, col, text, 0.6 + extra, "unclosed-bracket", title, **facts)
+
+
+def _gen_unmatched(ctx: _Ctx) -> Iterator[_Proposal]:
+    match = _UNMATCHED.fullmatch(ctx.msg)
+    text = ctx.lines[ctx.line]
+    if not match or text[ctx.col : ctx.col + 1] != match.group(1):
+        return
+    closer = match.group(1)
+    title = f"Remove the unmatched '{closer}'"
+    yield ctx.put(ctx.line, ctx.col, ctx.col + 1, "", 0.5, "unmatched-bracket", title, token=closer)
+
+
+def _gen_mismatch(ctx: _Ctx) -> Iterator[_Proposal]:
+    match = _MISMATCH.match(ctx.msg)
+    text = ctx.lines[ctx.line]
+    if not match or text[ctx.col : ctx.col + 1] != match.group(1):
+        return
+    closer, opener = match.group(1), match.group(2)
+    wanted = _OPENERS[opener]
+    title = f"Replace '{closer}' with '{wanted}'"
+    yield ctx.put(
+        ctx.line, ctx.col, ctx.col + 1, wanted, 0.5, "mismatched-bracket", title,
+        token=closer, opener=opener, closer=wanted,
+    )  # fmt: skip
+    # Or the inner bracket was left open: close it before ``closer`` or earlier on the line.
+    stack = ctx.open_brackets(ctx.line, ctx.col)
+    if not stack:
+        return
+    inner = stack[-1]
+    facts: dict[str, object] = {"token": opener, "closer": wanted, "opener_line": inner.line + 1}
+    title = f"Close the '{opener}' opened on line {inner.line + 1}"
+    spots = [ctx.col] + [
+        t.end
+        for t in reversed(ctx.code(ctx.line))
+        if t.end < ctx.col and (t.start, ctx.line) > (inner.col, inner.line)
+    ]
+    for distance, col in enumerate(spots):
+        cost = 0.4 + 0.2 * min(distance, 1) + 0.1 * distance
+        yield ctx.put(ctx.line, col, col, wanted, cost, "unclosed-bracket", title, **facts)
+
+
+_STRING_PREFIXES = frozenset({"r", "u", "b", "f", "br", "rb", "fr", "rf"})
+_AFTER_EMPTY = frozenset(" +-*/%<>=!&|^")
+_STRING_END = re.compile(r"[,)\]}:+*/%<>=!&|^-]|\.(?=\w+\()| (?! )|$")
+
+
+def _gen_string(ctx: _Ctx) -> Iterator[_Proposal]:
+    if not ctx.msg.startswith("unterminated string literal"):
+        return
+    text = ctx.lines[ctx.line]
+    start = ctx.col
+    while start < len(text) and text[start] in "rRbBuUfF":
+        start += 1
+    if start >= len(text) or text[start] not in "'\"":
+        return
+    quote = text[start]
+    other = "'" if quote == '"' else '"'
+    rest = text[start + 1 :]
+    facts: dict[str, object] = {"token": quote, "quote": quote}
+    title = f"Close the string with {quote}"
+    # Closing with the other kind of quote is a classic slip: 'abc".
+    if rest.count(other) == 1 and re.match(r"\s*(?:[,)\]}:]|$)", rest[rest.index(other) + 1 :]):
+        col = start + 1 + rest.index(other)
+        yield ctx.put(
+            ctx.line, col, col + 1, quote, 0.4, "mismatched-quote",
+            f"Change {other} to {quote} to match the opening quote", token=quote, other=other,
+        )  # fmt: skip
+    # A quote stuck to a variable name: `'res` or `res'` (a name cannot end in a string
+    # prefix like r or f here).
+    word = re.match(r"\w+", rest)
+    before = re.search(r"\w+$", text[: ctx.col])
+    stray = None
+    if word and word.group() in ctx.names_near(ctx.line) and not rest[word.end() :].strip(")]}:,"):
+        stray = word.group()
+    elif before and before.group().lower() not in _STRING_PREFIXES and not before.group()[0].isdigit():
+        stray = before.group()
+    if stray:
+        yield ctx.put(
+            ctx.line, start, start + 1, "", 0.45, "stray-quote",
+            "Remove the stray quote", token=quote, name=stray,
+        )  # fmt: skip
+    # The quote left unpaired may be an earlier one (the rest then pair up wrongly): try each
+    # quote up to the reported one as the opener, closing it where code seems to resume, and
+    # prefer results whose strings look like text rather than code.
+    openers = [m.start() for m in re.finditer(re.escape(quote), text[: start + 1])]
+    end = len(text.rstrip())
+    for rank, opener in enumerate(reversed(openers[-30 if len(text) < 400 else -1 :])):
+        limit = text.find(quote, opener + 1)
+        limit = end if limit < 0 else limit
+        spots = [m.start() for m in _STRING_END.finditer(text, opener + 1, limit)]
+        for index, col in enumerate(dict.fromkeys([*spots[:12], limit])):
+            fixed = text[:col] + quote + text[col:]
+            cost = 0.5 + 0.03 * rank + 0.02 * index + 0.2 * _odd_strings(fixed)
+            if col == opener + 1 and text[col : col + 1] in _AFTER_EMPTY:
+                cost += 0.1  # '' then a space or an operator is less likely than ' ' or '-x'
+
+            yield ctx.put(ctx.line, col, col, quote, cost, "unterminated-string", title, **facts)
+
+
+_ODD_CONTENT = re.compile(r"^\s*[,)\]}]\s*\S|[(\[{]\s*$|\w=\s*$|\s(?:==|!=|\+)\s")
+
+
+def _odd_strings(text: str) -> int:
+    """Strings on a line whose text looks like code (``", "`` between two mispaired quotes)."""
+    odd = 0
+    for tok in _lex(text, ""):
+        if tok.kind == "string":
+            body = tok.text.lstrip("rRbBuUfF")
+            if len(body) >= 2 and body[0] == body[-1] and _ODD_CONTENT.search(body[1:-1]):
+                odd += 1
+    return odd
+
+
+def _looks_like_code(text: str) -> bool:
+    words = text.split(None, 1)
+    if not words:
+        return False
+    head = re.match(r"[A-Za-z_]+", words[0])
+    if head and head.group() in _KEYWORDS and (head.group() == words[0] or len(words) > 1):
+        return True
+    return bool(_LOOKS_LIKE_CODE.match(text))
+
+
+def _gen_triple_string(ctx: _Ctx) -> Iterator[_Proposal]:
+    if not ctx.msg.startswith("unterminated triple-quoted string literal"):
+        return
+    text = ctx.lines[ctx.line]
+    start = ctx.col
+    while start < len(text) and text[start] in "rRbBuUfF":
+        start += 1
+    quote = text[start : start + 3]
+    if quote not in ("'''", '"""'):
+        return
+    statement = ctx.statement_start(ctx.line)
+    indent = _indent(ctx.lines[statement])
+    title = f"Close the triple-quoted string with {quote}"
+    # A bare string of code after code at the top level comments out the rest of the file.
+    first = text[start + 3 :].strip() or (
+        ctx.lines[ctx.line + 1].strip() if ctx.line + 1 < ctx.count else ""
+    )
+    block_comment = (
+        not indent
+        and not text[: ctx.col].strip()
+        and ctx.previous_statement(statement) >= 0
+        and _looks_like_code(first)
+    )
+    last_line = max((i for i in range(ctx.count) if ctx.lines[i].strip()), default=ctx.line)
+    if last_line + 2 < ctx.count:
+        last_line = ctx.count - 2 if ctx.lines[-1] == "" else ctx.count - 1
+    # Close it after line k; the best k is the last line before code resumes.
+    for k in range(ctx.line, min(ctx.line + 300, ctx.count)):
+        body = ctx.lines[k].rstrip()
+        if k == ctx.line and not body[start + 3 :].strip():
+            continue
+        if quote in body[start + 3 if k == ctx.line else 0 :]:
+            break  # the text already holds the quote: closing later cannot be right
+        nxt = k + 1
+        while nxt < ctx.count and not ctx.lines[nxt].strip():
+            nxt += 1
+        resumes = nxt >= ctx.count or _looks_like_code(ctx.lines[nxt].strip())
+        cost = 0.5 + 0.002 * (k - ctx.line) + (0.0 if resumes else 1.0)
+        if block_comment and k == last_line:
+            cost = 0.4
+        facts: dict[str, object] = {"token": quote, "line": ctx.line + 1, "at_line": k + 1}
+        kind = "unterminated-triple-string"
+        if not body:
+            # A blank line indented like the string's statement is where the quote went missing.
+            cost += -0.05 if ctx.lines[k] == indent and indent else 0.05
+            yield ctx.put(k, 0, len(ctx.lines[k]), indent + quote, cost, kind, title, **facts)
+            continue
+        # Multi-line docstrings close on a line of their own (PEP 257).
+        more = 0.1 if k > ctx.line else 0.0
+        yield ctx.put(k, len(body), len(ctx.lines[k]), quote, cost + more, kind, title, **facts)
+        if k > ctx.line:
+            facts["at_line"] = k + 2
+            new_lines = [ctx.lines[k], indent + quote]
+            yield ctx.lines_to(k, k + 1, new_lines, cost, kind, title, **facts)
+
+
+# --- indentation ---------------------------------------------------------------------------------
+
+
+def _gen_indented_block(ctx: _Ctx) -> Iterator[_Proposal]:
+    match = _INDENTED_BLOCK.fullmatch(ctx.msg)
+    if not match:
+        return
+    header = int(match.group(2)) - 1
+    if not 0 <= header < ctx.count:
+        return
+    facts = _statement_facts(ctx, header)
+    facts["header_line"] = header + 1
+    word = str(facts["keyword"])
+    start = ctx.statement_start(header)
+    target = _indent(ctx.lines[start]) + ctx.unit
+    line = ctx.line
+    if line > header and ctx.is_code(line):
+        title = f"Indent line {line + 1} under the {word} statement"
+        # A deeper line after this one: only this line lost its indentation.
+        following = ctx.next_code(line)
+        deeper = following < ctx.count and ctx.width(following) > ctx.width(line)
+        costs = {"block": 0.4, "line": 0.39 if deeper else 0.45, "run": 0.5, "methods": 0.45}
+        if word == "class":  # a class body written flush left: its methods move together
+            costs["methods"] = 0.38
+        for mode, cost in costs.items():
+            end = _methods_end(ctx, line) if mode == "methods" else ctx.block_end(line, mode)
+            moved = ctx.shifted(line, end, target)
+            if mode != "methods":
+                cost += _moved(ctx, line, moved)
+            yield ctx.lines_to(
+                line, end, moved, cost, "missing-indent", title, **facts, line=line + 1
+            )
+        # Or the header itself sits too deep: its block is at its own level. Likely when it
+        # follows a `return` at its level, where it could never run.
+        if ctx.width(line) == ctx.width(start) and header == start:
+            title = f"Remove the extra indentation of line {header + 1}"
+            previous = ctx.previous_statement(header)
+            dead = previous >= 0 and ctx.width(previous) == ctx.width(header)
+            dead = dead and _first_word(ctx.lines[previous]) in _TERMINAL_KEYWORDS
+            levels = [ws for ws in ctx.levels(header) if _width(ws) < ctx.width(line)]
+            for rank, level in enumerate(levels[:3]):
+                moved = ctx.shifted(header, header + 1, level)
+                yield ctx.lines_to(
+                    header, header + 1, moved, (0.38 if dead else 0.42) + 0.1 * rank,
+                    "unexpected-indent", title, line=header + 1,
+                )  # fmt: skip
+    # No body at all: give the statement one.
+    new_lines = [ctx.lines[header], target + "pass"]
+    title = f"Add 'pass' as the body of the {word} statement"
+    yield ctx.lines_to(
+        header, header + 1, new_lines, 1.5, "empty-block", title, **facts, line=header + 1
+    )
+
+
+def _methods_end(ctx: _Ctx, line: int) -> int:
+    """The statements from ``line`` on at its indentation while they are defs or decorators,
+    with their blocks."""
+    end = ctx.block_end(line, "block")
+    while end < ctx.count:
+        nxt = ctx.next_code(end - 1)
+        text = ctx.lines[nxt].lstrip() if nxt < ctx.count else ""
+        if nxt >= ctx.count or ctx.width(nxt) != ctx.width(line):
+            break
+        if not (text.startswith(("def ", "async def ", "@", "class "))):
+            break
+        end = ctx.block_end(nxt, "block")
+    return end
+
+
+def _gen_unexpected_indent(ctx: _Ctx) -> Iterator[_Proposal]:
+    if ctx.msg != "unexpected indent" or not ctx.is_code(ctx.line):
+        return
+    line = ctx.line
+    title = f"Remove the extra indentation of line {line + 1}"
+    for rank, target in enumerate(ctx.levels(line)[:4]):
+        for mode, cost in (("block", 0.4), ("line", 0.42), ("run", 0.45)):
+            end = ctx.block_end(line, mode)
+            moved = ctx.shifted(line, end, target)
+            cost += 0.3 * rank + _moved(ctx, line, moved)
+            yield ctx.lines_to(line, end, moved, cost, "unexpected-indent", title, line=line + 1)
+
+
+def _gen_misplaced_clause(ctx: _Ctx) -> Iterator[_Proposal]:
+    """An `else`, `elif`, `except` or `finally` indented differently from its `if` or `try`."""
+    word = _first_word(ctx.lines[ctx.line])
+    if ctx.msg != "invalid syntax" or word not in _CONTINUATION_KEYWORDS:
+        return
+    if ctx.col > len(_indent(ctx.lines[ctx.line])) + len(word):
+        return
+    width = ctx.width(ctx.line)
+    title = f"Line up '{word}' on line {ctx.line + 1} with the statement it belongs to"
+    levels = [ws for ws in ctx.levels(ctx.line) if _width(ws) != width]
+    for rank, target in enumerate(levels[:4]):
+        for mode, cost in (("block", 0.5), ("run", 0.55)):
+            end = ctx.block_end(ctx.line, mode)
+            moved = ctx.shifted(ctx.line, end, target)
+            yield ctx.lines_to(
+                ctx.line, end, moved, cost + 0.1 * rank, "misplaced-clause", title,
+                keyword=word, line=ctx.line + 1,
+            )  # fmt: skip
+
+
+def _gen_dedent(ctx: _Ctx) -> Iterator[_Proposal]:
+    if not ctx.msg.startswith("unindent does not match") or not ctx.is_code(ctx.line):
+        return
+    line = ctx.line
+    width = ctx.width(line)
+    title = f"Re-indent line {line + 1} to match an enclosing block"
+    # Between two levels, the deeper one: the line most likely continues the block above.
+    levels = ctx.levels(line)[:5]
+    targets = sorted(levels, key=lambda ws: (abs(_width(ws) - width), -_width(ws)))
+    for rank, target in enumerate(targets):
+        for mode, cost in (("run", 0.4), ("block", 0.45), ("line", 0.45)):
+            end = ctx.block_end(line, mode)
+            moved = ctx.shifted(line, end, target)
+            cost += 0.2 * rank + _moved(ctx, line, moved)
+            yield ctx.lines_to(line, end, moved, cost, "inconsistent-dedent", title, line=line + 1)
+    # Or the block above went too deep, and this line is where it should have been.
+    previous = ctx.previous_statement(line)
+    if previous < 0 or ctx.width(previous) <= width:
+        return
+    first = previous
+    for i in range(previous - 1, -1, -1):
+        if ctx.is_statement(i):
+            if ctx.width(i) < ctx.width(previous):
+                break
+            first = i
+    if ctx.width(ctx.previous_statement(first)) < width:
+        moved = ctx.shifted(first, line, _indent(ctx.lines[line]))
+        title = f"Re-indent lines {first + 1}-{line} to match line {line + 1}"
+        cost = 0.45 + _moved(ctx, first, moved)
+        yield ctx.lines_to(first, line, moved, cost, "inconsistent-dedent", title, line=first + 1)
+
+
+def _gen_tabs(ctx: _Ctx) -> Iterator[_Proposal]:
+    if not ctx.msg.startswith("inconsistent use of tabs and spaces"):
+        return
+    line = ctx.line
+    title = f"Replace the tabs in the indentation of line {line + 1} with spaces"
+    # The tabs are fixed throughout the top-level statement holding the line.
+    block_start = line
+    while block_start > 0 and not (ctx.is_statement(block_start) and ctx.width(block_start) == 0):
+        block_start -= 1
+    block_end = line + 1
+    while block_end < ctx.count and not (ctx.is_statement(block_end) and ctx.width(block_end) == 0):
+        block_end += 1
+    unit_width = 8 if ctx.unit == "\t" else len(ctx.unit.expandtabs(8))
+    for size, cost in ((unit_width, 0.4), (8, 0.45), (4, 0.5)):
+        ws = _indent(ctx.lines[line])
+        yield ctx.put(line, 0, len(ws), ws.expandtabs(size), cost, "tab-indent", title)
+        new_lines = [
+            _indent(t).expandtabs(size) + t[len(_indent(t)) :] if ctx.is_code(i) else t
+            for i, t in enumerate(ctx.lines[block_start:block_end], block_start)
+        ]
+        yield ctx.lines_to(
+            block_start, block_end, new_lines, cost + 0.05, "tab-indent", title, line=line + 1
+        )
+
+
+def _gen_outside(ctx: _Ctx) -> Iterator[_Proposal]:
+    match = _OUTSIDE.match(ctx.msg)
+    if not match or not ctx.is_code(ctx.line):
+        return
+    word, container = match.group(1), match.group(2)
+    line = ctx.line
+    previous = ctx.previous_statement(line)
+    if previous < 0:
+        return
+    ws = _indent(ctx.lines[previous])
+    targets = (
+        [ws + ctx.unit] if ctx.code(previous)[-1:] and ctx.code(previous)[-1].text == ":" else []
+    )
+    targets += [ws]
+    title = f"Indent '{word}' into the {container} body"
+    for rank, target in enumerate(targets):
+        if _width(target) <= ctx.width(line):
+            continue
+        for mode, cost in (("block", 0.5), ("run", 0.6)):
+            end = ctx.block_end(line, mode)
+            moved = ctx.shifted(line, end, target)
+            yield ctx.lines_to(
+                line, end, moved, cost + 0.2 * rank, "outside-block", title,
+                keyword=word, container=container, line=line + 1, ref_line=previous + 1,
+            )  # fmt: skip
+
+
+# --- slips within a line -------------------------------------------------------------------------
+
+
+def _gen_assign_in_condition(ctx: _Ctx) -> Iterator[_Proposal]:
+    hinted = "Maybe you meant '=='" in ctx.msg
+    word = ctx.keyword(ctx.line)
+    if not hinted and ctx.msg != "invalid syntax":
+        return
+    for line in range(ctx.line, max(ctx.end_line, ctx.line) + 1):
+        for tok in ctx.code(line):
+            if tok.text != "=" or (line, tok.end) <= (ctx.line, ctx.col):
+                continue
+            inside_condition = word in _CONDITION_KEYWORDS or _in_comprehension_if(ctx, line, tok)
+            if not inside_condition:
+                return
+            title = "Use '==' to compare instead of '='"
+            cost = 0.3 if hinted else 0.6
+            yield ctx.put(
+                line, tok.start, tok.end, "==", cost, "assign-in-condition", title,
+                keyword=word or "condition",
+            )  # fmt: skip
+            return
+
+
+def _in_comprehension_if(ctx: _Ctx, line: int, tok: _Tok) -> bool:
+    before = [t.text for t in ctx.code(line) if t.end <= tok.start]
+    return "if" in before or "lambda" in before
+
+
+def _gen_missing_comma(ctx: _Ctx) -> Iterator[_Proposal]:
+    """Two items side by side. CPython spans both when it suggests the comma; a plain
+    "invalid syntax" at the second item counts where commas separate names (`for i x in`,
+    `import a b`, `a b = ...`)."""
+    hinted = ctx.msg.startswith("invalid syntax. Perhaps you forgot a comma?")
+    if hinted:
+        end = (ctx.end_line, ctx.end_col)
+    elif ctx.msg == "invalid syntax" and (
+        ctx.keyword(ctx.line) in ("for", "import", "from", "del", "global", "nonlocal")
+        or any(t.text == "=" for t in ctx.code(ctx.line))
+    ):
+        end = (ctx.line, ctx.col)
+    else:
+        return
+    first = (ctx.line, ctx.col) if hinted else (ctx.statement_start(ctx.line), 0)
+    tokens = [
+        (i, t)
+        for i in range(first[0], end[0] + 1)
+        for t in ctx.code(i)
+        if first <= (i, t.start) and (i, t.end if hinted else t.start) <= end
+    ]
+    gaps: list[tuple[int, _Tok, _Tok]] = []
+    depth = 0
+    for (line, left), (_, right) in itertools.pairwise(tokens):
+        depth += {"open": 1, "close": -1}.get(left.kind, 0)
+        atoms = left.kind in _ATOM_END and right.kind in _ATOM_START
+        if depth <= 0 and atoms and not (left.kind == right.kind == "string"):
+            gaps.append((line, left, right))
+    if not hinted:
+        gaps = gaps[-1:]
+    in_dict = any(o.char == "{" for o in ctx.open_brackets(ctx.line, ctx.col)[-1:])
+    for rank, (line, left, right) in enumerate(reversed(gaps)):
+        title = f"Insert a missing ',' between {left.text} and {right.text}"
+        cost = (0.4 if hinted else 0.7) + 0.05 * rank
+        yield ctx.put(
+            line, left.end, left.end, ",", cost, "missing-comma", title,
+            left=left.text, right=right.text,
+        )  # fmt: skip
+        if in_dict:
+            title = f"Insert ':' between the key {left.text} and its value"
+            yield ctx.put(
+                line, left.end, left.end, ":", cost + 0.05, "missing-dict-colon",
+                title, token=left.text,
+            )  # fmt: skip
+    same_line = [g for g in gaps if g[0] == ctx.line]
+    if len(same_line) > 1:
+        text = ctx.lines[ctx.line]
+        for _, left, _ in reversed(same_line):
+            text = text[: left.end] + "," + text[left.end :]
+        yield ctx.put(
+            ctx.line, 0, len(ctx.lines[ctx.line]), text, 0.7, "missing-comma",
+            "Insert the missing commas", left=same_line[0][1].text, right=same_line[-1][2].text,
+        )  # fmt: skip
+
+
+def _gen_print(ctx: _Ctx) -> Iterator[_Proposal]:
+    match = re.match(r"Missing parentheses in call to '(\w+)'", ctx.msg)
+    text = ctx.lines[ctx.line]
+    if not match or not text.startswith(match.group(1), ctx.col):
+        return
+    name = match.group(1)
+    end = ctx.end_col if ctx.end_line == ctx.line else ctx.code_end(ctx.line)
+    args = text[ctx.col + len(name) : end].strip()
+    if name == "print" and args.endswith(","):
+        args = args[:-1].rstrip() + ', end=" "'
+    title = f"Call {name} with parentheses: {name}(...)"
+    yield ctx.put(
+        ctx.line, ctx.col, end, f"{name}({args})", 0.2, "print-statement", title, token=name
+    )
+
+
+_TOKEN_ERRORS = ("unterminated", "unmatched", "closing parenthesis", "unexpected indent")
+_TOKEN_ERRORS += ("unindent", "inconsistent use", "expected an indented block")
+_KNOWN_NAMES = _KEYWORDS | frozenset(dir(builtins))
+_SHORT_KEYWORDS = frozenset({"if", "in", "is", "or", "as", "and", "not", "for"})
+
+
+def _gen_keyword_typo(ctx: _Ctx) -> Iterator[_Proposal]:
+    """Misspelled keywords: `fro`, `whille`, `retrun`, `esle`, `iff`, and `else if` for `elif`.
+
+    Near CPython's position (it often points just past the misspelling) short names and even
+    other keywords are candidates (`yf`, `is` for `if`); further back only longer names.
+    """
+    if ctx.msg.startswith(_TOKEN_ERRORS) or "was never closed" in ctx.msg:
+        return
+    start = ctx.statement_start(ctx.line)
+    names = ctx.names_near(ctx.line)
+    tokens = [(i, t) for i in range(start, ctx.end_line + 1) for t in ctx.code(i)]
+    error = next(
+        (k for k, (i, t) in enumerate(tokens) if (i, t.end) > (ctx.line, ctx.col)), len(tokens)
+    )
+    until = next(
+        (k for k, (i, t) in enumerate(tokens) if (i, t.start) >= (ctx.end_line, ctx.end_col)),
+        len(tokens),
+    )
+    for k, (line, tok) in enumerate(tokens[: max(until, error) + 1]):
+        if tok.kind != "name":
+            continue
+        near = error - 1 <= k <= error + 1
+        following = tokens[k + 1][1] if k + 1 < len(tokens) and tokens[k + 1][0] == line else None
+        if tok.text == "else" and following is not None and following.text == "if":
+            title = "Replace 'else if' with 'elif'"
+            yield ctx.put(line, tok.start, following.end, "elif", 0.2, "else-if", title)
+            continue
+        if tok.text in ("elseif", "elsif", "elif_"):
+            title = f"Replace '{tok.text}' with 'elif'"
+            yield ctx.put(line, tok.start, tok.end, "elif", 0.3, "else-if", title)
+            continue
+        if tok.text in keyword.softkwlist or tok.text in ("True", "False", "None"):
+            continue
+        if tok.text in _KEYWORDS and not (near and tok.text in _SHORT_KEYWORDS):
+            continue
+        first = line == start and k == 0
+        for word, cost in _keyword_matches(tok.text, near):
+            cost += 0.0 if first else 0.3
+            cost += 0.8 if tok.text in names or tok.text in _KNOWN_NAMES else 0.0
+            title = f"Correct '{tok.text}' to '{word}'"
+            yield ctx.put(
+                line, tok.start, tok.end, word, cost, "keyword-typo", title,
+                token=tok.text, keyword=word,
+            )  # fmt: skip
+
+
+def _keyword_matches(name: str, near: bool) -> Iterator[tuple[str, float]]:
+    lower = name.lower()
+    for word in sorted(_KEYWORDS):
+        if lower == word:
+            if name != word:
+                yield word, 0.3
+            continue
+        if abs(len(word) - len(name)) > 2 or len(name) < (2 if near else 3):
+            continue
+        distance = _distance(lower, word)
+        if distance == 1 and (len(name) > 2 or len(word) == 2):
+            yield word, 0.5 if len(name) > 2 else 0.6
+        elif distance == 2 and min(len(name), len(word)) >= 5:
+            yield word, 0.9
+
+
+_FOREIGN_OPERATORS = {"&&": "and", "||": "or"}
+_FOREIGN_DECLARATIONS = frozenset({"var", "let", "const", "val", "auto", "int", "string"})
+
+
+def _gen_foreign(ctx: _Ctx) -> Iterator[_Proposal]:
+    """Syntax from C, Java or JavaScript written in Python."""
+    if ctx.msg not in _PLAIN_INVALID:
+        return
+    line = ctx.line
+    text = ctx.lines[line]
+    code = ctx.code(line)
+    for i, tok in enumerate(code):
+        nxt = code[i + 1] if i + 1 < len(code) else None
+        pair = tok.text + (nxt.text if nxt is not None and nxt.start == tok.end else "")
+        if pair in _FOREIGN_OPERATORS and nxt is not None:
+            new = _FOREIGN_OPERATORS[pair]
+            yield ctx.put(
+                line, tok.start, nxt.end, new, 0.3, "foreign-syntax",
+                f"Replace '{pair}' with '{new}'", token=pair, replacement=new,
+            )  # fmt: skip
+        elif tok.text == "!" and nxt is not None:
+            yield ctx.put(
+                line, tok.start, nxt.start, "not ", 0.3, "foreign-syntax",
+                "Replace '!' with 'not'", token="!", replacement="not",
+            )  # fmt: skip
+        elif tok.text == "//" and i > 0 and nxt is not None and nxt.kind == "name":
+            rest = text[nxt.start :]
+            if len(rest.split()) > 1:
+                yield ctx.put(
+                    line, tok.start, tok.end, "#", 0.6, "foreign-syntax",
+                    "Write the comment with '#'", token="//", replacement="#",
+                )  # fmt: skip
+    if len(code) >= 2 and code[0].kind == "name" and code[1].kind == "name":
+        first = code[0].text
+        if first in _FOREIGN_DECLARATIONS:
+            yield ctx.put(
+                line, code[0].start, code[1].start, "", 0.4, "foreign-declaration",
+                f"Remove '{first}'", token=first,
+            )  # fmt: skip
+        elif first == "function":
+            yield ctx.put(
+                line, code[0].start, code[0].end, "def", 0.4, "foreign-syntax",
+                "Replace 'function' with 'def'", token=first, replacement="def",
+            )  # fmt: skip
+    if len(code) >= 2 and code[-1].text in ("+", "-") and code[-2].text == code[-1].text:
+        op = code[-1].text
+        target = text[code[0].start : code[-2].start].strip()
+        if target:
+            yield ctx.put(
+                line, code[0].start, code[-1].end, f"{target} {op}= 1", 0.4, "foreign-syntax",
+                f"Replace '{op}{op}' with '{op}= 1'", token=op + op, replacement=f"{op}= 1",
+            )  # fmt: skip
+
+
+def _gen_continuation(ctx: _Ctx) -> Iterator[_Proposal]:
+    """An expression broken over two lines without brackets: `total = a +` / `    b`."""
+    if ctx.msg != "invalid syntax":
+        return
+    line = ctx.line
+    code = ctx.code(line)
+    nxt = ctx.next_code(line)
+    if not code or nxt >= ctx.count or ctx.width(nxt) <= ctx.width(ctx.statement_start(line)):
+        return
+    last = code[-1]
+    if last.kind == "op" and last.text not in (":", ";", "=") or last.text == ",":
+        title = "Continue the statement on the next line with '\\'"
+        yield ctx.put(
+            line, last.end, last.end, " \\", 0.9, "line-continuation", title, token=last.text
+        )
+
+
+_CLOSER_COST = {")": 2.0, "]": 2.2, "}": 2.4}
+#: Deleting a bracket or '=' turns two expressions into a call or a comparison: never generic.
+_DELETABLE = frozenset({":", ",", ";", "."})
+
+
+def _gen_generic(ctx: _Ctx) -> Iterator[_Proposal]:
+    """One-token edits near the error, dearer further away. Only tokens that fit the spot are
+    inserted (a closer for an open bracket, ',' inside brackets, ':' ending a header), since a
+    stray ',' or ':' makes almost any line parse without fixing it."""
+    word = ctx.keyword(ctx.line)
+    for line in (ctx.line, ctx.line - 1):
+        if line < 0 or not ctx.is_code(line):
+            continue
+        far = 0.6 * (ctx.line - line)
+        code = ctx.code(line)
+        here = len([t for t in code if t.start < ctx.col]) if line == ctx.line else len(code)
+        for k, col in enumerate(t.end for t in code):
+            near = far + 0.1 * abs(k + 1 - here)
+            stack = ctx.open_brackets(line, col)
+            inserts: list[tuple[str, float]] = []
+            if stack:
+                closer = _OPENERS[stack[-1].char]
+                inserts.append((closer, _CLOSER_COST[closer]))
+                inserts.append((",", 2.2))
+                if stack[-1].char in "[{":
+                    inserts.append((":", 2.2))
+            elif k == len(code) - 1 and word in _HEADER_KEYWORDS and code[k].text != ":":
+                inserts.append((":", 2.0))
+            for token, base in inserts:
+                title = f"Insert '{token}'"
+                yield ctx.put(
+                    line, col, col, token, base + near, "missing-token", title, token=token
+                )
+        for k, tok in enumerate(code):
+            near = far + 0.1 * abs(k - here)
+            if tok.kind == "other" and not tok.text.isspace():
+                title = f"Remove '{tok.text}'"
+                yield ctx.put(
+                    line, tok.start, tok.end, "", 1.2 + near, "extra-token", title, token=tok.text
+                )
+            elif tok.text in _DELETABLE:
+                title = f"Remove '{tok.text}'"
+                yield ctx.put(
+                    line, tok.start, tok.end, "", 2.6 + near, "extra-token", title, token=tok.text
+                )
+            if tok.text == "=" and word in _CONDITION_KEYWORDS:
+                yield ctx.put(
+                    line, tok.start, tok.end, "==", 2.0 + near, "assign-in-condition",
+                    "Use '==' to compare instead of '='", keyword=word,
+                )  # fmt: skip
+
+
+_GENERATORS: tuple[Generator, ...] = (
+    _gen_missing_colon,
+    _gen_never_closed,
+    _gen_open_in_line,
+    _gen_unmatched,
+    _gen_mismatch,
+    _gen_string,
+    _gen_triple_string,
+    _gen_indented_block,
+    _gen_unexpected_indent,
+    _gen_dedent,
+    _gen_misplaced_clause,
+    _gen_tabs,
+    _gen_outside,
+    _gen_assign_in_condition,
+    _gen_missing_comma,
+    _gen_print,
+    _gen_keyword_typo,
+    _gen_foreign,
+    _gen_continuation,
+    _gen_generic,
+)
+
+
+# --- checking proposals --------------------------------------------------------------------------
+
+_INDENT_MESSAGES = ("unexpected indent", "unindent does not match", "inconsistent use of tabs")
+_STUBS = {"else": "else:", "try": "try:", "finally": "finally:", "except": "except:"}
+_STUBS |= {"elif": "elif 1:", "case": "case _:"}
+
+
+@dataclass(frozen=True)
+class _Window:
+    """Lines ``start:end`` compiled on their own; an indented window is compiled parse-only
+    inside ``if 1:`` (so 'return' outside a function is not its business)."""
+
+    start: int
+    end: int
+    nested: bool
+
+
+class _Place(NamedTuple):
+    """Where a proposal's result fails, in the original file's lines (0-based)."""
+
+    line: int
+    col: int
+    inside: bool  # inside the replaced lines
+    msg: str
+
+
+def _new_line_count(text: str) -> int:
+    breaks = len(_LINE_BREAK.findall(text))
+    return breaks + (0 if not text or text[-1] in "\r\n" else 1)
+
+
+def _place(p: _Proposal, fault: Fault) -> _Place:
+    line = fault.line - 1
+    added = _new_line_count(p.text)
+    if line < p.first:
+        return _Place(line, fault.col, False, fault.msg)
+    if line < p.first + added:
+        return _Place(p.first, fault.col, True, fault.msg)
+    return _Place(line - added + p.last - p.first, fault.col, False, fault.msg)
+
+
+class _Search:
+    def __init__(self, ctx: _Ctx, deadline: float | None) -> None:
+        self.ctx = ctx
+        self.deadline = deadline
+        self.checks = 0
+        self.window = _Window(0, ctx.count, False)
+        self._text = ctx.source
+        self._offsets = [*ctx.starts, len(ctx.source)]
+        self._baseline: int | None = None
+        self._baseline_known = False
+
+    def expired(self) -> bool:
+        return self.deadline is not None and time.monotonic() > self.deadline
+
+    def _use(self, window: _Window) -> None:
+        ctx = self.ctx
+        self.window = window
+        base = ctx.starts[window.start]
+        end = ctx.starts[window.end] if window.end < ctx.count else len(ctx.source)
+        self._text = ctx.source[base:end]
+        self._offsets = [s - base for s in ctx.starts[window.start : window.end]]
+        self._offsets.append(len(self._text))
+
+    def calibrate(self, lo: int, hi: int) -> bool:
+        """Pick the smallest window around lines ``lo:hi`` that reproduces the error."""
+        for window in _windows(self.ctx, lo, hi):
+            if self.expired():
+                return False
+            self._use(window)
+            fault = self._compile(None)
+            if fault is not None and (window == _Window(0, self.ctx.count, False) or
+                                      fault.same_error(self.ctx.fault)):  # fmt: skip
+                return True
+        return False
+
+    def _compile(self, p: _Proposal | None) -> Fault | None:
+        window = self.window
+        text = self._text
+        if p is not None:
+            a = self._offsets[p.first - window.start]
+            b = self._offsets[p.last - window.start]
+            text = text[:a] + p.text + text[b:]
+        self.checks += 1
+        if window.nested:
+            return compile_fault("if 1:\n" + text, stage="parse", line_offset=window.start - 1)
+        return compile_fault(text, line_offset=window.start)
+
+    def _past(self, p: _Proposal, place: _Place) -> bool:
+        """Does a failure at ``place`` lie after both the edit and the original error?"""
+        ctx = self.ctx
+        return (
+            not place.inside
+            and place.line >= p.last
+            and (place.line, place.col)
+            > (
+                ctx.line,
+                ctx.col,
+            )
+        )
+
+    def progress(self, p: _Proposal) -> _Place | None | bool:
+        """None when the window parses, the later failure, or False when it fails no later."""
+        fault = self._compile(p)
+        if fault is None:
+            return None
+        place = _place(p, fault)
+        return place if self._past(p, place) else False
+
+    def penalty(self, p: _Proposal) -> float | None:
+        """0 when the window parses after ``p``; a penalty when it fails only where the broken
+        statement's removal fails too (a separate error); None to reject ``p``."""
+        outcome = self.progress(p)
+        if outcome is None:
+            return 0.0
+        if outcome is False or isinstance(outcome, bool):
+            return None
+        baseline = self.baseline()
+        if baseline is None or outcome.line < baseline or self._caused_by(p, outcome.msg):
+            return None
+        return _PARTIAL_PENALTY
+
+    def _caused_by(self, p: _Proposal, msg: str) -> bool:
+        """Could ``p`` itself cause a later bracket or string error? Adding or removing a
+        bracket or quote shows up far away: "unmatched '}'" lines below an inserted '}'."""
+        old = self.ctx.raw(p.first, p.last)
+        touched = {c for c in "()[]{}'\"" if old.count(c) != p.text.count(c)}
+        if msg.startswith("unterminated string literal"):
+            return False  # a one-line string: what is wrong is on its own line
+        if msg.startswith(("unterminated", "unexpected EOF")):
+            return bool(touched)
+        quoted = set(re.findall(r"'(.)'", msg))
+        return bool(quoted & {c for t in touched for c in (t, *_PAIRS.get(t, ""))})
+
+    def baseline(self) -> int | None:
+        """The line where the window fails with the broken statement blanked, if it does."""
+        if not self._baseline_known:
+            self._baseline_known = True
+            neutral = _neutral(self.ctx, 0)
+            if self.window.start <= neutral.first and neutral.last <= self.window.end:
+                outcome = self.progress(neutral)
+                if isinstance(outcome, _Place):
+                    self._baseline = outcome.line
+        return self._baseline
+
+    def confirm(self, p: _Proposal) -> bool:
+        """Check ``p`` on the whole file, which the window may not show all of: the parser and
+        symbol table on the file, and a full compile of the top-level statement it is in. Skipped
+        when the deadline leaves no time for it (the window is checked to reproduce the error)."""
+        ctx = self.ctx
+        window = self.window
+        if window == _Window(0, ctx.count, False):
+            return True
+        if self.deadline is not None:
+            if time.monotonic() + len(ctx.source) / _CHECK_SPEED > self.deadline:
+                return True
+        fixed = ctx.source[: self._offsets_whole(p.first)] + p.text
+        fixed += ctx.source[self._offsets_whole(p.last) :]
+        fault = compile_fault(fixed, stage="symbols")
+        # An error before the window was there all along, hidden behind the syntax error.
+        if fault is not None and not self._past(p, _place(p, fault)):
+            if _place(p, fault).line >= window.start:
+                return False
+        if not window.nested:
+            return True
+        top = next((w for w in _windows(ctx, window.start, window.end) if not w.nested), None)
+        if top is None:
+            return True
+        a = self._offsets_whole(top.start)
+        chunk = fixed[a : self._offsets_whole(top.end) + len(fixed) - len(ctx.source)]
+        fault = compile_fault(chunk, line_offset=top.start)
+        return fault is None or self._past(p, _place(p, fault))
+
+    def _offsets_whole(self, line: int) -> int:
+        ctx = self.ctx
+        return ctx.starts[line] if line < ctx.count else len(ctx.source)
+
+
+def _windows(ctx: _Ctx, lo: int, hi: int) -> list[_Window]:
+    """Windows holding lines ``lo:hi``, smallest first, ending with the whole file."""
+    nested: int | None = None
+    top = 0
+    bound = 1 << 30
+    for i in range(min(hi, ctx.count) - 1, -1, -1):
+        if not ctx.is_statement(i):
+            continue
+        width = ctx.width(i)
+        if i <= lo and width <= bound and _first_word(ctx.lines[i]) not in _CONTINUATION_KEYWORDS:
+            if width == 0:
+                top = i
+                break
+            if nested is None and (
+                _first_word(ctx.lines[i]) in ("def", "class", "async")
+                or ctx.lines[i].lstrip()[:1] == "@"
+            ):
+                nested = i
+        bound = min(bound, width)
+    found: list[_Window] = []
+    for start in (nested, top):
+        if start is None:
+            continue
+        for strict in (False, True):
+            window = _Window(start, _window_end(ctx, start, hi, strict), ctx.width(start) > 0)
+            if window not in found:
+                found.append(window)
+    for window in (_Window(top, ctx.count, False), _Window(0, ctx.count, False)):
+        if window not in found:
+            found.append(window)
+    return found
+
+
+def _first_word(text: str) -> str:
+    match = re.match(r"\s*(\w*)", text)
+    return match.group(1) if match else ""
+
+
+_STATEMENT_CHAR = re.compile(r"[A-Za-z_@]")
+
+
+def _window_end(ctx: _Ctx, start: int, hi: int, strict: bool) -> int:
+    """The first statement after line ``hi`` indented no deeper than ``start``. ``strict``
+    trusts the bracket depth of the scan; otherwise any line that looks like a statement."""
+    base = ctx.width(start)
+    scan = ctx.scan
+    for j in range(max(hi, ctx.line + 1), ctx.count):
+        if not ctx.is_code(j) or scan.continued[j] or (strict and scan.depth[j]):
+            continue
+        width = ctx.width(j)
+        if width > base:
+            continue
+        if not strict and not _STATEMENT_CHAR.match(ctx.lines[j], len(_indent(ctx.lines[j]))):
+            continue
+        if width == base and _first_word(ctx.lines[j]) in _CONTINUATION_KEYWORDS:
+            continue
+        return j
+    return ctx.count
+
+
+def _neutral(ctx: _Ctx, extra: int) -> _Proposal:
+    """Blank the broken statement (and ``extra`` more lines), keeping the line count: its first
+    line becomes ``pass``, or a header stub such as ``if 1:`` when a block follows."""
+    block = _INDENTED_BLOCK.fullmatch(ctx.msg)
+    if block and 0 < int(block.group(2)) <= ctx.count:
+        start = int(block.group(2)) - 1
+    elif ctx.msg.startswith(_INDENT_MESSAGES):
+        start = ctx.line
+    else:
+        start = ctx.statement_start(ctx.line)
+    end = min(max(ctx.line, start) + 1 + extra, ctx.count)
+    ws = _indent(ctx.lines[start])
+    if ctx.msg.startswith(_INDENT_MESSAGES):
+        levels = ctx.levels(start)
+        ws = levels[0] if levels else ""
+    following = ctx.next_code(end - 1)
+    has_body = not block and following < ctx.count and ctx.width(following) > _width(ws)
+    stub = _STUBS.get(_first_word(ctx.lines[start]), "if 1:") if has_body else "pass"
+    new_lines = [ws + stub] + [""] * (end - start - 1)
+    return ctx.lines_to(start, end, new_lines, 0.0, "neutral", "Blank the statement")
+
+
+# --- entry points --------------------------------------------------------------------------------
+
+
+def _proposals(ctx: _Ctx) -> list[_Proposal]:
+    best: dict[tuple[int, int, str], _Proposal] = {}
+    if len(ctx.lines[ctx.line]) > _MAX_LINE:
+        return []
+    for generator in _GENERATORS:
+        for p in generator(ctx):
+            key = (p.first, p.last, p.text)
+            if p.text != ctx.raw(p.first, p.last) and (key not in best or p < best[key]):
+                best[key] = p
+    return sorted(best.values())
+
+
+def _edits(ctx: _Ctx, p: _Proposal) -> tuple[Edit, ...]:
+    """The proposal as the smallest edits: trimmed to what changed, and per line when it spans
+    several (re-indenting a block touches only the indentation)."""
+    old = ctx.raw(p.first, p.last)
+    new = p.text
+    head = 0
+    while head < min(len(old), len(new)) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    base = ctx.starts[p.first] + head
+    old_mid = old[head : len(old) - tail]
+    new_mid = new[head : len(new) - tail]
+    if "\n" not in old_mid + new_mid and "\r" not in old_mid + new_mid:
+        return (Edit(base, base + len(old_mid), new_mid),)
+    return tuple(
+        Edit(e.start + base, e.end + base, e.new_text) for e in minimal_edits(old_mid, new_mid)
+    )
+
+
+def repair_syntax(
+    source: str, problem: Problem, deadline: float | None = None, max_candidates: int = 3
+) -> list[Candidate]:
+    """Verified repairs for the syntax error ``problem``, best (cheapest) first.
+
+    Each gets past the error: the code around it parses afterwards, or fails only further on
+    where a separate error lies. Empty when no repair is convincing.
+    """
+    if not problem.is_syntax or max_candidates <= 0 or not source:
+        return []
+    if problem.message.startswith(_LIMITS):
+        return []
+    ctx = _Ctx(source, problem)
+    search = _Search(ctx, deadline)
+    ranked = _rank(ctx, search, max_candidates)
+    candidates: list[Candidate] = []
+    seen: set[tuple[Edit, ...]] = set()
+    for score, p in ranked:
+        edits = _edits(ctx, p)
+        if not edits or edits in seen:
+            continue
+        if not candidates and not search.confirm(p):
+            continue
+        seen.add(edits)
+        facts = dict(p.facts)
+        candidates.append(
+            Candidate(
+                target=problem,
+                kind=p.kind,
+                title=p.title,
+                explanation=explain(p.kind, facts),
+                edits=edits,
+                origin="embedded",
+                cost=round(score, 3),
+                details=p.facts,
+            )
+        )
+        if len(candidates) == max_candidates:
+            break
+    return candidates
+
+
+def _rank(ctx: _Ctx, search: _Search, max_candidates: int) -> list[tuple[float, _Proposal]]:
+    proposals = _proposals(ctx)
+    if not proposals:
+        return []
+    # A proposal that starts its line with `else` or `except` needs the statement before it.
+    lo = min(p.first - (_first_word(p.text) in _CONTINUATION_KEYWORDS) for p in proposals)
+    hi = max(p.last for p in proposals)
+    if not search.calibrate(max(lo, 0), hi):
+        return []
+    accepted: list[tuple[float, _Proposal]] = []
+    wanted = max_candidates + 1  # one spare, in case the best fails on the whole file
+    for p in proposals:
+        if search.expired() or search.checks >= _MAX_CHECKS:
+            break
+        if accepted and p.cost > accepted[0][0] + _MARGIN:
+            break
+        if len(accepted) >= wanted and p.cost >= accepted[wanted - 1][0]:
+            break
+        penalty = search.penalty(p)
+        if penalty is not None:
+            accepted.append((p.cost + penalty, p))
+            accepted.sort()
+    return accepted
+
+
+def recover(source: str, problem: Problem, deadline: float | None = None) -> list[Edit]:
+    """Edits that get past ``problem`` so parsing can go on, for listing every error: the best
+    repair (not confirmed on the whole file; the caller compiles it anyway), else the broken
+    statement blanked. [] when neither gets past it."""
+    if not source:
+        return []
+    ctx = _Ctx(source, problem)
+    if not problem.message.startswith(_LIMITS):
+        for _, p in _rank(ctx, _Search(ctx, deadline), 1):
+            edits = _edits(ctx, p)
+            if edits:
+                return list(edits)
+    return _neutralise(ctx, deadline)
+
+
+def _neutralise(ctx: _Ctx, deadline: float | None) -> list[Edit]:
+    search = _Search(ctx, deadline)
+    tries = [_neutral(ctx, extra) for extra in (0, 1, 3, 7, 15, 31)]
+    if not search.calibrate(min(p.first for p in tries), max(p.last for p in tries)):
+        return []
+    for p in tries:
+        if search.expired():
+            return []
+        if search.progress(p) is not False:
+            return list(_edits(ctx, p))
+    # Nothing short of blanking the rest of the window gets past the error.
+    start = tries[0].first
+    end = search.window.end
+    p = ctx.lines_to(start, end, ["pass"] + [""] * (end - start - 1), 0.0, "neutral", "")
+    return list(_edits(ctx, p))

@@ -1,0 +1,94 @@
+"""User settings (section ``debugllm``), validated with pydantic.
+
+Sources, later ones winning: built-in defaults, the environment (``DEBUGLLM_ENDPOINT_URL``,
+``DEBUGLLM_API_KEY``, ``DEBUGLLM_MODEL``), the client's ``initializationOptions``, then
+``workspace/configuration``. A bad value never stops the server: it is reported and that one
+setting falls back to its default.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic.alias_generators import to_camel
+
+from debugllm.analysis.static import ALL_CHECKS
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+class DiagnosticsSettings(_Section):
+    #: Publish our own diagnostics. Off for editors that already show another linter's; quick
+    #: fixes still answer the diagnostics the client sends with a code action request.
+    enable: bool = True
+    #: Wait this long after the last change before re-analysing a document.
+    debounce_ms: int = Field(default=300, ge=0, le=10_000)
+    #: Static checks to skip, by diagnostic code (e.g. ``["unused-import"]``).
+    disabled_checks: list[str] = Field(default_factory=list)
+
+    def enabled_checks(self) -> frozenset[str]:
+        return ALL_CHECKS - frozenset(self.disabled_checks)
+
+
+class RepairSettings(_Section):
+    #: Wall-clock budget for computing every fix of one document version.
+    budget_ms: int = Field(default=1000, ge=10, le=60_000)
+    #: Most fixes offered per diagnostic (the best one is preferred).
+    max_fixes_per_diagnostic: int = Field(default=3, ge=1, le=10)
+
+
+class EndpointSettings(_Section):
+    #: OpenAI-compatible base URL ending in ``/v1``; empty means fully offline.
+    url: str = Field(default_factory=lambda: os.environ.get("DEBUGLLM_ENDPOINT_URL", ""))
+    api_key: SecretStr = Field(
+        default_factory=lambda: SecretStr(os.environ.get("DEBUGLLM_API_KEY", ""))
+    )
+    model: str = Field(default_factory=lambda: os.environ.get("DEBUGLLM_MODEL", "") or "debugllm")
+
+
+class Settings(_Section):
+    diagnostics: DiagnosticsSettings = Field(default_factory=DiagnosticsSettings)
+    repair: RepairSettings = Field(default_factory=RepairSettings)
+    endpoint: EndpointSettings = Field(default_factory=EndpointSettings)
+    log_level: Literal["error", "warning", "info", "debug"] = "info"
+
+
+def load_settings(raw: Mapping[str, Any] | None) -> tuple[Settings, list[str]]:
+    """Validate ``raw``; bad entries fall back to defaults and are described in the messages."""
+    data: dict[str, Any] = _plain(raw) if isinstance(raw, Mapping) else {}
+    problems: list[str] = []
+    if raw is not None and not isinstance(raw, Mapping):
+        problems.append(f"debugllm settings must be an object, got {type(raw).__name__}")
+    # Each pass drops the entries pydantic rejected; nesting is shallow, so a few passes suffice.
+    for _ in range(8):
+        try:
+            return Settings.model_validate(data), problems
+        except ValidationError as exc:
+            for error in exc.errors():
+                location = [str(part) for part in error["loc"]]
+                problems.append(f"debugllm.{'.'.join(location)}: {error['msg']}")
+                _drop(data, location)
+    return Settings(), problems
+
+
+def _plain(raw: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _plain(v) if isinstance(v, Mapping) else v for k, v in raw.items()}
+
+
+def _drop(data: dict[str, Any], location: list[str]) -> None:
+    node: Any = data
+    for part in location[:-1]:
+        if not isinstance(node, dict) or part not in node:
+            return
+        if not isinstance(node[part], dict):
+            # The error is inside a value (a list item): drop the whole value.
+            del node[part]
+            return
+        node = node[part]
+    if isinstance(node, dict):
+        node.pop(location[-1], None)

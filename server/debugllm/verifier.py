@@ -1,0 +1,128 @@
+"""The verifier: nothing is offered as a fix until it passes here.
+
+A candidate is accepted only if its fixed text has no syntax error it did not have before, the
+problem it targets is gone, and no new problem appeared. Syntax errors are compared by line
+(mapped through the edit) because CPython's messages for later, recovered errors may vary;
+static problems by ``(code, subject)``.
+"""
+
+from __future__ import annotations
+
+import ast
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from debugllm.analysis.analyzer import Analysis, AnalysisOptions
+from debugllm.analysis.static import analyze_static
+from debugllm.analysis.syntax import find_syntax_errors
+from debugllm.candidates import Candidate
+from debugllm.problems import Problem, Severity
+from debugllm.text import Edit, LineIndex, apply_edits
+
+
+@dataclass(frozen=True)
+class Verdict:
+    accepted: bool
+    reason: str
+    fixed_source: str = ""
+
+
+def map_offset_back(offset: int, edits: Iterable[Edit]) -> int:
+    """Where an offset of the edited text was in the text before ``edits``."""
+    delta = 0
+    for edit in sorted(edits):
+        new_end = edit.start + delta + len(edit.new_text)
+        if offset < edit.start + delta:
+            break
+        if offset < new_end:
+            return edit.start
+        delta += len(edit.new_text) - (edit.end - edit.start)
+    return offset - delta
+
+
+class Verifier:
+    def __init__(self, options: AnalysisOptions | None = None) -> None:
+        self.options = options or AnalysisOptions()
+
+    def verify(self, before: Analysis, candidate: Candidate) -> Verdict:
+        source = before.source
+        try:
+            fixed = apply_edits(source, candidate.edits)
+        except ValueError as exc:
+            return Verdict(False, f"edits do not apply: {exc}")
+        if fixed == source:
+            return Verdict(False, "the candidate changes nothing")
+        deadline = time.monotonic() + self.options.syntax_budget_s
+        after_syntax = find_syntax_errors(fixed, deadline=deadline)
+        before_lines = Counter(_lines(source, before.syntax_errors))
+        after_lines = Counter(_lines(source, after_syntax, fixed, candidate.edits))
+        target = candidate.target
+        if target.is_syntax:
+            target_line = LineIndex(source).line_of(target.start)
+            if after_lines[target_line] >= before_lines[target_line]:
+                return Verdict(False, "the syntax error it targets is still there")
+        new_lines = after_lines - before_lines
+        if new_lines:
+            line = min(new_lines) + 1
+            return Verdict(False, f"it introduces a new syntax error on line {line}")
+        if after_syntax:
+            # Static checks need a parse; a partial syntax fix is judged on syntax alone.
+            return Verdict(True, "fewer syntax errors, none new", fixed)
+        return self._verify_static(before, candidate, fixed)
+
+    def _verify_static(self, before: Analysis, candidate: Candidate, fixed: str) -> Verdict:
+        try:
+            tree = ast.parse(fixed)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return Verdict(False, "the fixed text does not parse")
+        after = analyze_static(fixed, tree, self.options.checks, before.filename)
+        after_keys = Counter(p.key() for p in after if p.severity <= Severity.WARNING)
+        if before.parses:
+            before_keys = Counter(
+                p.key() for p in before.problems if p.severity <= Severity.WARNING
+            )
+            target = candidate.target
+            if not target.is_syntax and after_keys[target.key()] >= before_keys[target.key()]:
+                return Verdict(False, f"'{target.message}' is still reported")
+            before_keys[target.key()] -= 1
+            new = after_keys - before_keys
+            if new:
+                code, subject = sorted(new)[0]
+                return Verdict(False, f"it introduces a new problem: {code} '{subject}'")
+            return Verdict(True, "the problem is gone and nothing new is reported", fixed)
+        # The original did not parse, so there is no static baseline: reject new errors that sit
+        # on the lines the fix touched (e.g. a "keyword typo" fix that invents an undefined name).
+        touched = _touched_lines(fixed, candidate.edits)
+        index = LineIndex(fixed)
+        for problem in after:
+            if problem.severity == Severity.ERROR and index.line_of(problem.start) in touched:
+                return Verdict(False, f"it introduces a new problem: {problem.message}")
+        return Verdict(True, "the file parses and the fix adds no error", fixed)
+
+
+def _lines(
+    source: str,
+    problems: Iterable[Problem],
+    fixed: str | None = None,
+    edits: Iterable[Edit] = (),
+) -> list[int]:
+    """0-based lines of ``problems`` in ``source``; problems of ``fixed`` are mapped back first."""
+    index = LineIndex(source)
+    edits = tuple(edits)
+    if fixed is None:
+        return [index.line_of(p.start) for p in problems]
+    return [index.line_of(map_offset_back(p.start, edits)) for p in problems]
+
+
+def _touched_lines(fixed: str, edits: Iterable[Edit]) -> set[int]:
+    index = LineIndex(fixed)
+    touched: set[int] = set()
+    delta = 0
+    for edit in sorted(edits):
+        start = edit.start + delta
+        end = start + len(edit.new_text)
+        touched.update(range(index.line_of(start), index.line_of(end) + 1))
+        delta += len(edit.new_text) - (edit.end - edit.start)
+    return touched

@@ -1,0 +1,132 @@
+"""pytest-lsp fixtures: the real ``debugllm-lsp`` process, driven over stdio."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+SERVER = [sys.executable, "-m", "debugllm.lsp.server"]
+
+
+def vscode_capabilities(resolve: bool = True) -> types.ClientCapabilities:
+    caps = client_capabilities("visual-studio-code")
+    if not resolve:
+        assert caps.text_document and caps.text_document.code_action
+        caps.text_document.code_action.resolve_support = None
+    return caps
+
+
+async def start(client: LanguageClient, resolve: bool = True, options: Any = None) -> None:
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=vscode_capabilities(resolve),
+            initialization_options=options,
+            root_uri="file:///tmp",
+        )
+    )
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
+async def client(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
+    await start(lsp_client)
+    yield lsp_client
+    await lsp_client.shutdown_session()
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
+async def eager_client(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
+    """A client without codeAction/resolve support: edits must come inline."""
+    await start(lsp_client, resolve=False)
+    yield lsp_client
+    await lsp_client.shutdown_session()
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
+async def quiet_client(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
+    """Our diagnostics switched off, as for an editor that shows another linter's."""
+    await start(lsp_client, options={"debugllm": {"diagnostics": {"enable": False}}})
+    yield lsp_client
+    await lsp_client.shutdown_session()
+
+
+async def wait_until(predicate: Callable[[], bool], timeout: float = 15.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError("timed out waiting for the server")
+        await asyncio.sleep(0.02)
+
+
+async def open_document(
+    client: LanguageClient, uri: str, text: str, version: int = 1
+) -> types.PublishDiagnosticsParams:
+    """Open ``uri`` and return the diagnostics the server publishes for this version."""
+    received: list[types.PublishDiagnosticsParams] = []
+    waiter = asyncio.ensure_future(_collect(client, uri, version, received))
+    await asyncio.sleep(0)
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id="python", version=version, text=text
+            )
+        )
+    )
+    await asyncio.wait_for(waiter, 30)
+    return received[-1]
+
+
+async def change_document(
+    client: LanguageClient, uri: str, text: str, version: int
+) -> types.PublishDiagnosticsParams:
+    received: list[types.PublishDiagnosticsParams] = []
+    waiter = asyncio.ensure_future(_collect(client, uri, version, received))
+    await asyncio.sleep(0)
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+        )
+    )
+    await asyncio.wait_for(waiter, 30)
+    return received[-1]
+
+
+async def _collect(
+    client: LanguageClient, uri: str, version: int, into: list[types.PublishDiagnosticsParams]
+) -> None:
+    while True:
+        params = await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        if params.uri == uri and params.version == version:
+            into.append(params)
+            return
+
+
+def apply_text_edits(text: str, edit: types.WorkspaceEdit, version: int) -> str:
+    """Apply a WorkspaceEdit the way a client does, refusing a version mismatch."""
+    assert edit.document_changes, "edits must use documentChanges"
+    (change,) = edit.document_changes
+    assert isinstance(change, types.TextDocumentEdit)
+    assert change.text_document.version == version
+    lines = text.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+
+    def offset(pos: types.Position) -> int:
+        # UTF-16 columns; the test files are ASCII except where a test converts explicitly.
+        return starts[min(pos.line, len(lines))] + pos.character
+
+    for text_edit in sorted(
+        change.edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True
+    ):
+        assert isinstance(text_edit, types.TextEdit)
+        start, end = offset(text_edit.range.start), offset(text_edit.range.end)
+        text = text[:start] + text_edit.new_text + text[end:]
+    return text

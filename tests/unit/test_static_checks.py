@@ -1,0 +1,392 @@
+"""Static checks: each finds its bug at the exact token and stays quiet on correct idioms."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+from debugllm.analysis.static import ALL_CHECKS, analyze_static
+from debugllm.problems import Code, Problem, Severity
+
+
+def check(source: str, code: str | None = None, filename: str = "<file>") -> list[Problem]:
+    problems = analyze_static(source, ast.parse(source), filename=filename)
+    return [p for p in problems if code is None or p.code == code]
+
+
+def found(source: str, code: str | None = None) -> list[tuple[str, str, int]]:
+    """(code, exact text of the range, line) of each problem."""
+    return [(p.code, source[p.start : p.end], p.line) for p in check(source, code)]
+
+
+# -- undefined names -----------------------------------------------------------------------------
+
+
+def test_undefined_name_points_at_the_misspelt_name() -> None:
+    source = "def average(values):\n    length = len(values)\n    return sum(values) / lenght\n"
+    (problem,) = check(source)
+    assert problem.code == Code.UNDEFINED_NAME
+    assert problem.severity == Severity.ERROR
+    assert problem.message == "undefined name 'lenght'"
+    assert problem.subject == "lenght"
+    assert problem.source == "debugllm"
+    assert problem.line == 3
+    assert problem.start == source.index("lenght")
+    assert problem.end == problem.start + len("lenght")
+
+
+@pytest.mark.parametrize("prefix", ["café = 'é'; ", "face = '😀'; ", "s = 'naïve 😀 ok'; "])
+def test_ranges_are_code_points_after_non_ascii_text(prefix: str) -> None:
+    source = f"x = 1\n{prefix}print(totl)\n"
+    assert found(source) == [(Code.UNDEFINED_NAME, "totl", 2)]
+
+
+def test_non_ascii_identifier_is_ranged_exactly() -> None:
+    source = "año = 2024\nprint('😀', añoo)\n"
+    assert found(source) == [(Code.UNDEFINED_NAME, "añoo", 2)]
+
+
+def test_undefined_name_in_all_points_at_the_string() -> None:
+    source = "def public():\n    pass\n\n__all__ = ['public', 'pubilc']\n"
+    assert found(source) == [(Code.UNDEFINED_NAME, "pubilc", 4)]
+
+
+CORRECT_CODE = {
+    "star import": "from os.path import *\nprint(join('a', 'b'))\n",
+    "defined later, used in a function": (
+        "def main():\n    return helper()\n\n\ndef helper():\n    return 1\n"
+    ),
+    "global": (
+        "def setup():\n    global CONFIG\n    CONFIG = {}\n\n\ndef use():\n    return CONFIG\n"
+    ),
+    "nonlocal": (
+        "def counter():\n    n = 0\n    def inc():\n        nonlocal n\n        n += 1\n"
+        "        return n\n    return inc\n"
+    ),
+    "class scope": (
+        "class Shape:\n    sides = 4\n    corners = sides\n\n    def area(self):\n"
+        "        return self.sides\n"
+    ),
+    "comprehensions": (
+        "data = [3, 1, 2]\nsquares = [v * v for v in data if v]\n"
+        "pairs = {k: v for k, v in zip(data, data)}\nflat = [c for row in ['ab'] for c in row]\n"
+    ),
+    "walrus in a comprehension": (
+        "def first_big(xs):\n    if any((hit := x) > 2 for x in xs):\n        return hit\n"
+        "    return None\n"
+    ),
+    "try/except ImportError fallback": (
+        "try:\n    import tomllib\nexcept ImportError:\n    tomllib = None\nprint(tomllib)\n"
+    ),
+    "availability probe": (
+        "try:\n    import numpy\n    HAVE_NUMPY = True\nexcept ImportError:\n"
+        "    HAVE_NUMPY = False\nprint(HAVE_NUMPY)\n"
+    ),
+    "try/except NameError": "try:\n    unicode\nexcept NameError:\n    unicode = str\n",
+    "guarded local": (
+        "def f():\n    try:\n        return cache\n    except NameError:\n        cache = {}\n"
+        "        return cache\n"
+    ),
+    "conditional definition": (
+        "import sys\nif sys.platform == 'win32':\n    sep = '\\\\'\nelse:\n"
+        "    sep = '/'\nprint(sep)\n"
+    ),
+    "builtins and module dunders": "print(__name__, __file__, len([]), __doc__)\n",
+    "loop-carried at module level": (
+        "first = True\nfor item in [1, 2]:\n    if not first:\n        print(previous)\n"
+        "    previous = item\n    first = False\n"
+    ),
+    "loop-carried in a function": (
+        "def deltas(xs):\n    out = []\n    for i, x in enumerate(xs):\n        if i:\n"
+        "            out.append(x - last)\n        last = x\n    return out\n"
+    ),
+    "while loop state": (
+        "def poll(read):\n    while True:\n        if started:\n            return read()\n"
+        "        started = True\n"
+    ),
+    "closure over a later local": (
+        "def outer():\n    def inner():\n        return value\n    value = 1\n    return inner\n"
+    ),
+    "recursion": "def fact(n):\n    return 1 if n < 2 else n * fact(n - 1)\n",
+    "type-checking imports": (
+        "from __future__ import annotations\nfrom typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from collections.abc import Iterable\n\n\n"
+        "def total(xs: Iterable[int]) -> int:\n    return sum(xs)\n"
+    ),
+    "string forward reference": "class Node:\n    def next(self) -> 'Node':\n        return self\n",
+    "__all__ re-export": "from os import path\n__all__ = ['path']\n",
+    "explicit re-export alias": "from os import path as path\n",
+    "del then rebind": "x = 1\ndel x\nx = 2\nprint(x)\n",
+    "except/with/match names": (
+        "def f(p, v):\n    try:\n        pass\n    except OSError as err:\n        print(err)\n"
+        "    with open(p) as fh:\n        print(fh)\n    match v:\n        case [head, *rest]:\n"
+        "            print(head, rest)\n        case {'k': val, **others}:\n"
+        "            print(val, others)\n"
+    ),
+    "lambda and defaults": "scale = 2\nf = lambda x, k=scale: x * k\nprint(f(1))\n",
+    "identity with singletons": (
+        "x = None\nif x is None or x is True or x is not False or x is ...:\n    pass\n"
+    ),
+    "immutable defaults": (
+        "def f(a=(), b=None, c=frozenset(), d='x', e=0):\n    return a, b, c, d, e\n"
+    ),
+    "local shadowing an aliased module (a pyflakes false positive)": (
+        "import datetime as datetime_module\nfrom datetime import datetime\n\n\ndef f():\n"
+        "    datetime = datetime_module\n    return datetime\n\n\nprint(datetime.now())\n"
+    ),
+    "names made by globals()": "globals().update({'RED': 1})\n__all__ = ['RED']\nprint(RED)\n",
+    "walrus in a conditional expression's test": (
+        "import re\n\n\ndef user(text):\n    return m[1] if (m := re.match('u(.)', text)) else ''\n"
+    ),
+    "assigned by a nested function through nonlocal": (
+        "import threading\n\n\ndef run(job):\n    result: int\n\n    def worker() -> None:\n"
+        "        nonlocal result\n        result = job()\n\n"
+        "    t = threading.Thread(target=worker)\n    t.start()\n    t.join()\n    return result\n"
+    ),
+    "forward references under TYPE_CHECKING": (
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    Alias = list[Later]\n\n\n"
+        "class Later:\n    pass\n"
+    ),
+    "indexes in range": (
+        "numbers = [1, 2, 3, 4]\nprint(numbers[0], numbers[3], numbers[-4], numbers[1:9])\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("source", CORRECT_CODE.values(), ids=CORRECT_CODE.keys())
+def test_no_false_positives_on_correct_idioms(source: str) -> None:
+    assert check(source) == []
+
+
+# -- unused imports ------------------------------------------------------------------------------
+
+
+def test_unused_import_ranges_the_imported_name() -> None:
+    source = (
+        "import os, sys\nfrom collections import defaultdict as dd, Counter\nprint(sys, Counter)\n"
+    )
+    assert found(source) == [
+        (Code.UNUSED_IMPORT, "os", 1),
+        (Code.UNUSED_IMPORT, "defaultdict as dd", 2),
+    ]
+    problems = check(source)
+    assert [p.subject for p in problems] == ["os", "dd"]
+    assert all(p.severity == Severity.WARNING for p in problems)
+    assert problems[0].message == "'os' is imported but never used"
+
+
+def test_unused_submodule_import_names_the_dotted_module() -> None:
+    source = "import os.path\n"
+    (problem,) = check(source)
+    assert problem.subject == "os.path"
+    assert source[problem.start : problem.end] == "os.path"
+
+
+def test_unused_import_after_non_ascii_text() -> None:
+    source = "x = '😀é'; import json\n"
+    assert found(source) == [(Code.UNUSED_IMPORT, "json", 1)]
+
+
+def test_package_init_reexports_unless_it_declares_all() -> None:
+    assert check("from .core import run\n", filename="pkg/__init__.py") == []
+    source = "from .core import run, helper\n__all__ = ['run']\n"
+    assert [p.subject for p in check(source, filename="pkg/__init__.py")] == ["helper"]
+    assert [p.subject for p in check("from .core import run\n", filename="pkg/mod.py")] == ["run"]
+
+
+# -- used before assignment ----------------------------------------------------------------------
+
+
+def test_local_read_before_its_assignment() -> None:
+    source = "def report():\n    print(total)\n    total = 0\n    return total\n"
+    (problem,) = check(source)
+    assert (problem.code, source[problem.start : problem.end], problem.line) == (
+        Code.USED_BEFORE_ASSIGNMENT,
+        "total",
+        2,
+    )
+    assert problem.message == "'total' is used on line 2 before it is assigned on line 3"
+    assert problem.severity == Severity.ERROR
+    assert problem.subject == "total"
+
+
+def test_module_name_defined_later_is_used_before_assignment_not_undefined() -> None:
+    source = "print(limit)\nlimit = 10\n"
+    (problem,) = check(source)
+    assert problem.code == Code.USED_BEFORE_ASSIGNMENT
+    assert problem.message == "'limit' is used on line 1 before it is assigned on line 2"
+
+
+def test_class_used_before_its_definition() -> None:
+    source = "widget = Widget()\n\n\nclass Widget:\n    pass\n"
+    (problem,) = check(source)
+    assert problem.code == Code.USED_BEFORE_ASSIGNMENT
+    assert problem.message == "'Widget' is used on line 1 before it is defined on line 4"
+
+
+def test_unbound_local_shadowing_a_global_explains_why() -> None:
+    source = "count = 0\n\n\ndef increment():\n    count += 1\n"
+    (problem,) = check(source)
+    assert problem.code == Code.USED_BEFORE_ASSIGNMENT
+    assert source[problem.start : problem.end] == "count"
+    assert "updated with '+=' on line 5" in problem.message
+    assert "makes it local" in problem.message and "line 1" in problem.message
+
+
+def test_misspelt_accumulator_in_a_loop_is_reported() -> None:
+    source = (
+        "def total(xs):\n    total = 0\n    for x in xs:\n        totl += x\n    return total\n"
+    )
+    assert found(source) == [(Code.USED_BEFORE_ASSIGNMENT, "totl", 4)]
+
+
+def test_use_before_assignment_after_non_ascii_text() -> None:
+    source = "def f():\n    s = '😀'; print(s, ñame)\n    ñame = 1\n"
+    assert found(source) == [(Code.USED_BEFORE_ASSIGNMENT, "ñame", 2)]
+
+
+def test_read_in_the_right_hand_side_of_its_own_assignment() -> None:
+    source = "def f():\n    n = n + 1\n    return n\n"
+    assert found(source) == [(Code.USED_BEFORE_ASSIGNMENT, "n", 2)]
+    assert check(source)[0].message == (
+        "'n' is used on line 2 in its own assignment, before it has a value"
+    )
+
+
+# -- index out of range --------------------------------------------------------------------------
+
+
+def test_index_past_the_end_of_a_list() -> None:
+    source = "numbers = [1, 2, 3, 4]\nprint(numbers[4])\nprint(numbers[-5])\nprint(len(numbers))\n"
+    assert found(source) == [
+        (Code.INDEX_OUT_OF_RANGE, "4", 2),
+        (Code.INDEX_OUT_OF_RANGE, "-5", 3),
+    ]
+    first = check(source)[0]
+    assert first.message == (
+        "index 4 is out of range for 'numbers', which has 4 items (valid indexes 0..3)"
+    )
+    assert first.subject == "numbers"
+    assert first.severity == Severity.ERROR
+
+
+def test_index_into_tuples_and_strings_with_non_ascii_text() -> None:
+    source = "word = 'héllo'\npoint = (1, 2)\nlabel = '😀'; print(word[5], point[2])\n"
+    assert found(source) == [
+        (Code.INDEX_OUT_OF_RANGE, "5", 3),
+        (Code.INDEX_OUT_OF_RANGE, "2", 3),
+    ]
+    assert "which has 5 characters" in check(source)[0].message
+
+
+def test_index_in_a_function_and_through_a_closure() -> None:
+    source = (
+        "COLORS = ('red', 'green')\n\n\ndef pick():\n    return COLORS[2]\n\n\n"
+        "def local():\n    days = ['mon', 'tue']\n    for d in days:\n        print(d)\n"
+        "    return days[2]\n"
+    )
+    assert found(source) == [
+        (Code.INDEX_OUT_OF_RANGE, "2", 5),
+        (Code.INDEX_OUT_OF_RANGE, "2", 12),
+    ]
+
+
+POSSIBLY_CHANGED = {
+    "appended": "xs = [1]\nxs.append(2)\nprint(xs[1])\n",
+    "augmented": "xs = [1]\nxs += [2]\nprint(xs[1])\n",
+    "rebound": "xs = [1]\nxs = [1, 2]\nprint(xs[1])\n",
+    "loop target": "xs = [1]\nfor xs in [[1, 2]]:\n    pass\nprint(xs[1])\n",
+    "passed to a function": "def grow(v):\n    v.append(2)\n\n\nxs = [1]\ngrow(xs)\nprint(xs[1])\n",
+    "aliased": "xs = [1]\nys = xs\nys.append(2)\nprint(xs[1])\n",
+    "item assignment": "xs = [1]\nxs[0] = 2\nprint(xs[1])\n",
+    "global": "xs = [1]\n\n\ndef f():\n    global xs\n    xs = [1, 2]\n\n\nf()\nprint(xs[1])\n",
+    "starred literal": "rest = [2]\nxs = [1, *rest]\nprint(xs[1])\n",
+    "exec": "xs = [1]\nexec('xs.append(2)')\nprint(xs[1])\n",
+    "deleted": "xs = [1]\ndel xs[0]\nprint(xs[1])\n",
+}
+
+
+@pytest.mark.parametrize("source", POSSIBLY_CHANGED.values(), ids=POSSIBLY_CHANGED.keys())
+def test_index_check_stays_quiet_when_the_sequence_may_change(source: str) -> None:
+    assert check(source, Code.INDEX_OUT_OF_RANGE) == []
+
+
+def test_read_only_uses_keep_the_index_check() -> None:
+    source = (
+        "xs = [1, 2]\nfor x in xs:\n    print(x)\nprint(len(xs), sorted(xs), 3 in xs, xs[1:])\n"
+        "print(xs[2])\n"
+    )
+    assert found(source) == [(Code.INDEX_OUT_OF_RANGE, "2", 5)]
+
+
+# -- `is` with a literal -------------------------------------------------------------------------
+
+
+def test_is_with_literals() -> None:
+    source = "x = int('1')\nif x is 1 or x is not 'a' or x is (1, 2) or x is -1:\n    pass\n"
+    assert found(source) == [
+        (Code.LITERAL_IS_COMPARISON, "x is 1", 2),
+        (Code.LITERAL_IS_COMPARISON, "x is not 'a'", 2),
+        (Code.LITERAL_IS_COMPARISON, "x is (1, 2)", 2),
+        (Code.LITERAL_IS_COMPARISON, "x is -1", 2),
+    ]
+    first = check(source)[0]
+    assert first.severity == Severity.WARNING
+    assert "'=='" in first.message
+    assert "'!='" in check(source)[1].message
+
+
+def test_is_literal_after_non_ascii_text() -> None:
+    source = "name = input()\nok = '😀' and name is 'José'\n"
+    assert found(source) == [(Code.LITERAL_IS_COMPARISON, "name is 'José'", 2)]
+
+
+# -- mutable defaults ----------------------------------------------------------------------------
+
+
+def test_mutable_defaults() -> None:
+    source = (
+        "def f(a, items=[], table={}, *, seen=set(), cache=dict(), xs=list()):\n"
+        "    return a\n\n\nasync def g(tags={'a'}):\n    return tags\n"
+    )
+    assert found(source) == [
+        (Code.MUTABLE_DEFAULT, "[]", 1),
+        (Code.MUTABLE_DEFAULT, "{}", 1),
+        (Code.MUTABLE_DEFAULT, "set()", 1),
+        (Code.MUTABLE_DEFAULT, "dict()", 1),
+        (Code.MUTABLE_DEFAULT, "list()", 1),
+        (Code.MUTABLE_DEFAULT, "{'a'}", 5),
+    ]
+    problems = check(source)
+    assert problems[0].subject == "f.items"
+    assert problems[0].severity == Severity.WARNING
+    assert "'items'" in problems[0].message
+
+
+def test_mutable_default_after_non_ascii_text() -> None:
+    source = "def greet(msg='¡hola! 😀', seen=[]):\n    return msg, seen\n"
+    assert found(source) == [(Code.MUTABLE_DEFAULT, "[]", 1)]
+
+
+# -- the whole ---------------------------------------------------------------------------------
+
+
+def test_problems_are_sorted_and_checks_can_be_selected() -> None:
+    source = "import os\nx = 1\nif x is 1:\n    print(y)\n\n\ndef f(a=[]):\n    return a\n"
+    problems = analyze_static(source)
+    assert [p.start for p in problems] == sorted(p.start for p in problems)
+    assert {p.code for p in problems} == {
+        Code.UNUSED_IMPORT,
+        Code.LITERAL_IS_COMPARISON,
+        Code.UNDEFINED_NAME,
+        Code.MUTABLE_DEFAULT,
+    }
+    only = analyze_static(source, checks=frozenset({Code.UNUSED_IMPORT}))
+    assert [p.code for p in only] == [Code.UNUSED_IMPORT]
+    assert Code.USED_BEFORE_ASSIGNMENT in ALL_CHECKS
+
+
+def test_never_raises_on_pathological_input() -> None:
+    deep = "x = 1\ny = " + " + ".join(["x"] * 700) + "\n"
+    assert isinstance(analyze_static(deep, ast.parse(deep)), list)
+    assert analyze_static("def broken(:\n") == []
