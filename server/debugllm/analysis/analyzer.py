@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import ast
+import symtable
 import time
 from dataclasses import dataclass, field
 
 from debugllm.analysis.static import ALL_CHECKS, analyze_static
-from debugllm.analysis.syntax import find_syntax_errors, first_syntax_error
+from debugllm.analysis.syntax import find_syntax_errors, problem_from_exception
 from debugllm.problems import Problem
+
+#: Above this size (about 25,000 lines) only CPython's first syntax error is reported and the
+#: static checks are skipped: CPython alone needs seconds to parse a file of several MB.
+LARGE_SOURCE_CHARS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -25,6 +30,8 @@ class Analysis:
     #: The AST when the file parses (static checks ran on it), else ``None``.
     tree: ast.Module | None
     filename: str = "<file>"
+    #: False when the file was too large for the static checks.
+    static_checked: bool = True
 
     @property
     def parses(self) -> bool:
@@ -40,17 +47,32 @@ def analyze(
 ) -> Analysis:
     """``filename`` matters to some checks (an ``__init__.py`` re-exports its imports)."""
     options = options or AnalysisOptions()
-    first = first_syntax_error(source, filename)
-    if first is not None:
-        deadline = time.monotonic() + options.syntax_budget_s
-        found = find_syntax_errors(source, deadline=deadline)
-        # The first error is CPython's own; keep it even if recovery found nothing more.
-        problems = found if found else [first]
-        return Analysis(source, tuple(problems), None, filename)
+    if len(source) > LARGE_SOURCE_CHARS:
+        return _analyze_large(source, filename)
     try:
         tree = ast.parse(source, filename)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        # compile() accepted it, so this is a parser limit, not the user's error.
-        return Analysis(source, (), None, filename)
+        # Compiling the tree finds the errors the parser leaves to the compiler
+        # ('return' outside function, 'break' outside loop ...).
+        compile(tree, filename, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        first = problem_from_exception(source, exc)
+        deadline = time.monotonic() + options.syntax_budget_s
+        found = find_syntax_errors(source, deadline=deadline)
+        # The first error is CPython's own; report it even if recovery ran out of time.
+        return Analysis(source, tuple(found or [first]), None, filename)
     problems = analyze_static(source, tree, options.checks, filename)
     return Analysis(source, tuple(problems), tree, filename)
+
+
+def _analyze_large(source: str, filename: str) -> Analysis:
+    """CPython's first syntax error only, from its cheapest pass (parser and symbol table).
+
+    Recovery would re-parse the file once per error and the static checks need the Python AST:
+    each costs seconds at this size.
+    """
+    try:
+        symtable.symtable(source, filename, "exec")
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        problem = problem_from_exception(source, exc)
+        return Analysis(source, (problem,), None, filename, static_checked=False)
+    return Analysis(source, (), None, filename, static_checked=False)

@@ -18,6 +18,8 @@ from debugllm.problems import Code, Problem, Severity
 from debugllm.text import Edit, LineIndex, apply_edits
 
 DEEP_MESSAGE = "too deeply nested for Python's parser"
+#: Key in ``Problem.extra`` for CPython's offset when the Problem had to start before it.
+EXACT_OFFSET = "cpython-offset"
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _WORD = re.compile(r"\w+|\S")
@@ -132,6 +134,9 @@ def fault_to_problem(source: str, fault: Fault, index: LineIndex | None = None) 
         end = index.offset_of_line_col(fault.end_line, fault.end_col)
     if end <= start:
         end = _token_end(source, index, start)
+    # At the very end of a file the one character shown is the last one; the repair engine
+    # still needs CPython's own position, so it is kept in ``extra``.
+    exact = start
     if start == len(source) and start > 0:
         start -= 1
     end = max(end, min(start + 1, len(source)))
@@ -145,6 +150,7 @@ def fault_to_problem(source: str, fault: Fault, index: LineIndex | None = None) 
         severity=Severity.ERROR,
         subject=subject,
         line=fault.line,
+        extra=((EXACT_OFFSET, str(exact)),) if exact != start else (),
     )
 
 
@@ -157,9 +163,23 @@ def _token_end(source: str, index: LineIndex, start: int) -> int:
     return min(start + 1, len(source))
 
 
+def problem_from_exception(
+    source: str, exc: SyntaxError | ValueError | RecursionError | MemoryError
+) -> Problem:
+    """The Problem for an exception that compiling ``source`` raised (saves compiling again)."""
+    if isinstance(exc, SyntaxError):
+        return fault_to_problem(source, _fault_from_exception(source, exc, 0))
+    if isinstance(exc, ValueError):
+        line, col = _null_position(source)
+        return fault_to_problem(source, Fault(Code.SYNTAX_ERROR, str(exc), line, col, 0, 0))
+    line, col = _deepest_position(source)
+    return fault_to_problem(source, Fault(Code.SYNTAX_ERROR, DEEP_MESSAGE, line, col, 0, 0))
+
+
 def first_syntax_error(source: str, filename: str = "<file>") -> Problem | None:
     """CPython's first syntax error in ``source`` as a Problem, or None; never raises."""
-    fault = compile_fault(source, filename)
+    # Parse first: on a file that does not parse this skips the (slower) full compile.
+    fault = compile_fault(source, filename, stage="parse") or compile_fault(source, filename)
     return fault_to_problem(source, fault) if fault else None
 
 
@@ -204,10 +224,8 @@ def scan_lines(
     depth = [0] * count
     string = [""] * count
     continued = [False] * count
-    if stop_line is None or stop_line + 1 >= count:
-        limit = len(source)
-    else:
-        limit = starts[stop_line + 1]
+    last = count - 1 if stop_line is None else min(stop_line, count - 1)
+    limit = starts[last + 1] if last + 1 < count else len(source)
     line = first_line
     level = 0
     pos = starts[first_line]
@@ -276,13 +294,14 @@ def _first_fault_from(
     """The first fault at or after ``first_line`` (0-based, a proven statement boundary).
 
     Returns the fault (None when the rest compiles or time ran out) and the start line of the
-    group it was found in, which is again a proven boundary.
+    group it was found in, which is again a proven boundary. The first group is compiled even
+    past the deadline, so the first error of a file is always found.
     """
     count = index.line_count
-    lines = [index.line_text(i) for i in range(count)] if len(source) > _GROUP_CHARS else []
+    lines = _LINE_BREAK.split(source) if len(source) > _GROUP_CHARS else []
     start = first_line
     while start < count:
-        if deadline is not None and time.monotonic() > deadline:
+        if start > first_line and deadline is not None and time.monotonic() > deadline:
             return None, start
         size = _GROUP_CHARS
         while True:
@@ -349,8 +368,9 @@ def find_syntax_errors(
     steps: list[list[Edit]] = []
     found: dict[tuple[int, str], Problem] = {}
     first_line = 0
-    for _ in range(limit * 2):
-        if len(found) >= limit or (deadline is not None and time.monotonic() > deadline):
+    for attempt in range(limit * 2):
+        late = deadline is not None and time.monotonic() > deadline
+        if len(found) >= limit or (attempt and late):
             break
         index = LineIndex(current)
         fault, group_start = _first_fault_from(current, index, first_line, deadline)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -145,7 +147,13 @@ class DebugLLMServer(LanguageServer):
         pipeline = self.pipeline
         analysis = await asyncio.to_thread(pipeline.analyze, source, path)
         budget = self.settings.repair.budget_ms / 1000
-        plan = asyncio.ensure_future(pipeline.plan(analysis, budget))
+        if analysis.static_checked:
+            plan = asyncio.ensure_future(pipeline.plan(analysis, budget))
+        else:
+            # A file of several MB: every verification would re-parse it for seconds while
+            # holding the GIL, so the server offers diagnostics only (the CLI still fixes it).
+            log.info("%s is too large for interactive fixes; diagnostics only", uri)
+            plan = asyncio.ensure_future(_no_plan(analysis))
         old = self.states.get(uri)
         if old is not None and old.version != version:
             old.plan.cancel()
@@ -272,6 +280,10 @@ class DebugLLMServer(LanguageServer):
         return self.edit_for(state, minimal_edits(state.analysis.source, fixed))
 
 
+async def _no_plan(analysis: Analysis) -> FixPlan:
+    return FixPlan(analysis, remaining=analysis.problems)
+
+
 server = DebugLLMServer()
 
 
@@ -396,7 +408,14 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     # pygls logs every JSON-RPC message at INFO: source text and edits would flood the log.
     logging.getLogger("pygls").setLevel(logging.WARNING)
-    start_server(server, argv)
+    code = 0
+    try:
+        start_server(server, argv)
+    except SystemExit as exc:  # pygls exits from inside the `exit` notification handler
+        code = exc.code if isinstance(exc.code, int) else 1
+    # Leave now: a repair still running in a worker thread must not delay the editor's shutdown.
+    sys.stdout.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
 
-from debugllm.analysis.syntax import Fault, LineScan, compile_fault, normalise_message, scan_lines
+from debugllm.analysis.syntax import (
+    EXACT_OFFSET,
+    Fault,
+    LineScan,
+    compile_fault,
+    scan_lines,
+)
 from debugllm.candidates import Candidate
 from debugllm.problems import Problem
 from debugllm.repair.catalog import explain
@@ -48,7 +54,7 @@ _LIMITS = ("too many nested parentheses", "too many levels of indentation", "too
 _SCAN_AHEAD = 400
 #: How far before the error the scan looks for a place to start.
 _SCAN_BACK = 4000
-_STATEMENT = re.compile(r"[A-Za-z_]\w*\s*(?:=[^=]|\()")
+_PLAIN_STATEMENT = re.compile(r"[A-Za-z_]\w*\s*(?:=[^=]|\()")
 #: Lines that almost surely start a top-level statement outside any string or bracket.
 _RESTART = re.compile(r"(?:async\s+def|def|class)\s+\w+\s*[(:]|@\w")
 
@@ -77,6 +83,7 @@ _STATEMENTS = {
     "case": ("`case` clause", "block"),
     "lambda": ("`lambda` expression", "body"),
 }
+_DEFINITIONS = frozenset({"def", "class", "async"})
 _TERMINAL_KEYWORDS = frozenset({"return", "raise", "break", "continue"})
 _CONDITION_KEYWORDS = frozenset({"if", "elif", "while", "assert", "return"})
 _OUTSIDE = re.compile(r"'(return|yield|break|continue|await)' (?:outside|not properly in) (\w+)")
@@ -84,10 +91,10 @@ _NEVER_CLOSED = re.compile(r"'([(\[{])' was never closed")
 _UNMATCHED = re.compile(r"unmatched '([)\]}])'")
 _MISMATCH = re.compile(r"closing parenthesis '(.)' does not match opening parenthesis '(.)'")
 _INDENTED_BLOCK = re.compile(r"expected an indented block after (.*) on line (\d+)")
-_NAMED_STATEMENT = re.compile(r"'(\w+)' statement|(function|class) definition")
 _LOOKS_LIKE_CODE = re.compile(r"[\w.\[\]]+\s*(?:[-+*/%|&^]?=(?!=)|\()|@\w|[)\]}]")
 _ATOM_END = frozenset({"name", "number", "string", "close"})
 _ATOM_START = frozenset({"name", "number", "string", "open"})
+#: Messages where CPython saw a token it did not expect (rather than a tokenizer or indent error).
 _PLAIN_INVALID = ("invalid syntax", "invalid syntax. Perhaps you forgot a comma?", "expected ':'")
 
 
@@ -201,7 +208,9 @@ class _Ctx:
         ][:-1]
         self.newline = "\r\n" if "\r\n" in source else "\n"
         self.msg = problem.message
-        start = min(max(problem.start, 0), len(source))
+        exact = dict(problem.extra).get(EXACT_OFFSET)
+        start = int(exact) if exact is not None else problem.start
+        start = min(max(start, 0), len(source))
         end = min(max(problem.end, start), len(source))
         self.line = bisect.bisect_right(self.starts, start) - 1
         self.col = start - self.starts[self.line]
@@ -223,7 +232,7 @@ class _Ctx:
         first = 0
         checks = 0
         for i in range(self.line - 4, max(self.line - _SCAN_BACK, 0) - 1, -1):
-            plain = i < self.line - _SCAN_BACK // 2 and _STATEMENT.match(self.lines[i])
+            plain = i < self.line - _SCAN_BACK // 2 and _PLAIN_STATEMENT.match(self.lines[i])
             if (_RESTART.match(self.lines[i]) or plain) and checks < 5:
                 checks += 1
                 before = self.source[: self.starts[i]]
@@ -401,9 +410,16 @@ class _Ctx:
     # --- building proposals -----------------------------------------------------------------
 
     def put(
-        self, row: int, start: int, end: int, new: str, cost: float, kind: str, title: str,
+        self,
+        row: int,
+        start: int,
+        end: int,
+        new: str,
+        cost: float,
+        kind: str,
+        title: str,
         **facts: object,
-    ) -> _Proposal:  # fmt: skip
+    ) -> _Proposal:
         """Replace columns ``start:end`` of line ``row`` by ``new``."""
         text = self.lines[row]
         new_text = text[:start] + new + text[end:] + self.eol[row]
@@ -411,9 +427,15 @@ class _Ctx:
         return _Proposal(cost, row, row + 1, new_text, kind, title, _facts(**facts))
 
     def lines_to(
-        self, first: int, last: int, new_lines: list[str], cost: float, kind: str, title: str,
+        self,
+        first: int,
+        last: int,
+        new_lines: list[str],
+        cost: float,
+        kind: str,
+        title: str,
         **facts: object,
-    ) -> _Proposal:  # fmt: skip
+    ) -> _Proposal:
         """Replace lines ``first:last`` by ``new_lines`` (texts without terminators)."""
         parts: list[str] = []
         for k, text in enumerate(new_lines):
@@ -460,9 +482,15 @@ def _gen_missing_colon(ctx: _Ctx) -> Iterator[_Proposal]:
         for rank, tok in enumerate(after):
             title = f"Insert ':' after the dictionary key {ctx.lines[ctx.line][ctx.col : tok.end]}"
             yield ctx.put(
-                ctx.line, tok.end, tok.end, ":", 0.3 + 0.1 * rank, "missing-dict-colon", title,
+                ctx.line,
+                tok.end,
+                tok.end,
+                ":",
+                0.3 + 0.1 * rank,
+                "missing-dict-colon",
+                title,
                 token=ctx.lines[ctx.line][ctx.col : tok.end],
-            )  # fmt: skip
+            )
         return
     before = [t for t in code if t.end <= ctx.col]
     col = before[-1].end if before else ctx.col
@@ -551,14 +579,20 @@ def _close_after_continuation(
     yield ctx.put(previous, col, col, text, 0.35, "unclosed-bracket", title, **facts)
     new_lines = [ctx.lines[previous], _indent(ctx.lines[start]) + text]
     yield ctx.lines_to(
-        previous, previous + 1, new_lines, 0.4, "unclosed-bracket", title, **facts,
+        previous,
+        previous + 1,
+        new_lines,
+        0.4,
+        "unclosed-bracket",
+        title,
+        **facts,
         line=previous + 2,
-    )  # fmt: skip
+    )
 
 
 def _gen_open_in_line(ctx: _Ctx) -> Iterator[_Proposal]:
     """A bracket opened earlier in the statement and still open where CPython gave up."""
-    if ctx.msg not in _PLAIN_INVALID and not ctx.msg.startswith("invalid syntax"):
+    if not ctx.msg.startswith(_PLAIN_INVALID):
         return
     stack = ctx.open_brackets(ctx.line, ctx.col)
     if not stack:
@@ -589,13 +623,25 @@ def _gen_open_in_line(ctx: _Ctx) -> Iterator[_Proposal]:
 
 
 def _gen_unmatched(ctx: _Ctx) -> Iterator[_Proposal]:
+    """An extra closing bracket: the one CPython flags, or an earlier one of the statement (a
+    doubled `))` is the likely culprit)."""
     match = _UNMATCHED.fullmatch(ctx.msg)
     text = ctx.lines[ctx.line]
     if not match or text[ctx.col : ctx.col + 1] != match.group(1):
         return
     closer = match.group(1)
     title = f"Remove the unmatched '{closer}'"
-    yield ctx.put(ctx.line, ctx.col, ctx.col + 1, "", 0.5, "unmatched-bracket", title, token=closer)
+    start = ctx.statement_start(ctx.line)
+    closers = [
+        (i, t)
+        for i in range(start, ctx.line + 1)
+        for t in ctx.code(i)
+        if t.text == closer and (i, t.start) <= (ctx.line, ctx.col)
+    ]
+    for distance, (line, tok) in enumerate(reversed(closers)):
+        doubled = ctx.lines[line][tok.start - 1 : tok.start] == closer
+        cost = 0.5 + 0.05 * distance - (0.15 if doubled else 0.0)
+        yield ctx.put(line, tok.start, tok.end, "", cost, "unmatched-bracket", title, token=closer)
 
 
 def _gen_mismatch(ctx: _Ctx) -> Iterator[_Proposal]:
@@ -605,11 +651,23 @@ def _gen_mismatch(ctx: _Ctx) -> Iterator[_Proposal]:
         return
     closer, opener = match.group(1), match.group(2)
     wanted = _OPENERS[opener]
+    title = f"Remove the extra '{closer}'"
+    yield ctx.put(
+        ctx.line, ctx.col, ctx.col + 1, "", 0.55, "unmatched-bracket", title, token=closer
+    )
     title = f"Replace '{closer}' with '{wanted}'"
     yield ctx.put(
-        ctx.line, ctx.col, ctx.col + 1, wanted, 0.5, "mismatched-bracket", title,
-        token=closer, opener=opener, closer=wanted,
-    )  # fmt: skip
+        ctx.line,
+        ctx.col,
+        ctx.col + 1,
+        wanted,
+        0.5,
+        "mismatched-bracket",
+        title,
+        token=closer,
+        opener=opener,
+        closer=wanted,
+    )
     # Or the inner bracket was left open: close it before ``closer`` or earlier on the line.
     stack = ctx.open_brackets(ctx.line, ctx.col)
     if not stack:
@@ -650,9 +708,16 @@ def _gen_string(ctx: _Ctx) -> Iterator[_Proposal]:
     if rest.count(other) == 1 and re.match(r"\s*(?:[,)\]}:]|$)", rest[rest.index(other) + 1 :]):
         col = start + 1 + rest.index(other)
         yield ctx.put(
-            ctx.line, col, col + 1, quote, 0.4, "mismatched-quote",
-            f"Change {other} to {quote} to match the opening quote", token=quote, other=other,
-        )  # fmt: skip
+            ctx.line,
+            col,
+            col + 1,
+            quote,
+            0.4,
+            "mismatched-quote",
+            f"Change {other} to {quote} to match the opening quote",
+            token=quote,
+            other=other,
+        )
     # A quote stuck to a variable name: `'res` or `res'` (a name cannot end in a string
     # prefix like r or f here).
     word = re.match(r"\w+", rest)
@@ -660,13 +725,24 @@ def _gen_string(ctx: _Ctx) -> Iterator[_Proposal]:
     stray = None
     if word and word.group() in ctx.names_near(ctx.line) and not rest[word.end() :].strip(")]}:,"):
         stray = word.group()
-    elif before and before.group().lower() not in _STRING_PREFIXES and not before.group()[0].isdigit():
+    elif (
+        before
+        and before.group().lower() not in _STRING_PREFIXES
+        and not before.group()[0].isdigit()
+    ):
         stray = before.group()
     if stray:
         yield ctx.put(
-            ctx.line, start, start + 1, "", 0.45, "stray-quote",
-            "Remove the stray quote", token=quote, name=stray,
-        )  # fmt: skip
+            ctx.line,
+            start,
+            start + 1,
+            "",
+            0.45,
+            "stray-quote",
+            "Remove the stray quote",
+            token=quote,
+            name=stray,
+        )
     # The quote left unpaired may be an earlier one (the rest then pair up wrongly): try each
     # quote up to the reported one as the opener, closing it where code seems to resume, and
     # prefer results whose strings look like text rather than code.
@@ -808,9 +884,14 @@ def _gen_indented_block(ctx: _Ctx) -> Iterator[_Proposal]:
             for rank, level in enumerate(levels[:3]):
                 moved = ctx.shifted(header, header + 1, level)
                 yield ctx.lines_to(
-                    header, header + 1, moved, (0.38 if dead else 0.42) + 0.1 * rank,
-                    "unexpected-indent", title, line=header + 1,
-                )  # fmt: skip
+                    header,
+                    header + 1,
+                    moved,
+                    (0.38 if dead else 0.42) + 0.1 * rank,
+                    "unexpected-indent",
+                    title,
+                    line=header + 1,
+                )
     # No body at all: give the statement one.
     new_lines = [ctx.lines[header], target + "pass"]
     title = f"Add 'pass' as the body of the {word} statement"
@@ -862,9 +943,15 @@ def _gen_misplaced_clause(ctx: _Ctx) -> Iterator[_Proposal]:
             end = ctx.block_end(ctx.line, mode)
             moved = ctx.shifted(ctx.line, end, target)
             yield ctx.lines_to(
-                ctx.line, end, moved, cost + 0.1 * rank, "misplaced-clause", title,
-                keyword=word, line=ctx.line + 1,
-            )  # fmt: skip
+                ctx.line,
+                end,
+                moved,
+                cost + 0.1 * rank,
+                "misplaced-clause",
+                title,
+                keyword=word,
+                line=ctx.line + 1,
+            )
 
 
 def _gen_dedent(ctx: _Ctx) -> Iterator[_Proposal]:
@@ -946,9 +1033,17 @@ def _gen_outside(ctx: _Ctx) -> Iterator[_Proposal]:
             end = ctx.block_end(line, mode)
             moved = ctx.shifted(line, end, target)
             yield ctx.lines_to(
-                line, end, moved, cost + 0.2 * rank, "outside-block", title,
-                keyword=word, container=container, line=line + 1, ref_line=previous + 1,
-            )  # fmt: skip
+                line,
+                end,
+                moved,
+                cost + 0.2 * rank,
+                "outside-block",
+                title,
+                keyword=word,
+                container=container,
+                line=line + 1,
+                ref_line=previous + 1,
+            )
 
 
 # --- slips within a line -------------------------------------------------------------------------
@@ -969,13 +1064,20 @@ def _gen_assign_in_condition(ctx: _Ctx) -> Iterator[_Proposal]:
             title = "Use '==' to compare instead of '='"
             cost = 0.3 if hinted else 0.6
             yield ctx.put(
-                line, tok.start, tok.end, "==", cost, "assign-in-condition", title,
+                line,
+                tok.start,
+                tok.end,
+                "==",
+                cost,
+                "assign-in-condition",
+                title,
                 keyword=word or "condition",
-            )  # fmt: skip
+            )
             return
 
 
 def _in_comprehension_if(ctx: _Ctx, line: int, tok: _Tok) -> bool:
+    """Is ``tok`` in the condition of a comprehension, a conditional expression or a lambda?"""
     before = [t.text for t in ctx.code(line) if t.end <= tok.start]
     return "if" in before or "lambda" in before
 
@@ -1015,24 +1117,44 @@ def _gen_missing_comma(ctx: _Ctx) -> Iterator[_Proposal]:
         title = f"Insert a missing ',' between {left.text} and {right.text}"
         cost = (0.4 if hinted else 0.7) + 0.05 * rank
         yield ctx.put(
-            line, left.end, left.end, ",", cost, "missing-comma", title,
-            left=left.text, right=right.text,
-        )  # fmt: skip
+            line,
+            left.end,
+            left.end,
+            ",",
+            cost,
+            "missing-comma",
+            title,
+            left=left.text,
+            right=right.text,
+        )
         if in_dict:
             title = f"Insert ':' between the key {left.text} and its value"
             yield ctx.put(
-                line, left.end, left.end, ":", cost + 0.05, "missing-dict-colon",
-                title, token=left.text,
-            )  # fmt: skip
+                line,
+                left.end,
+                left.end,
+                ":",
+                cost + 0.05,
+                "missing-dict-colon",
+                title,
+                token=left.text,
+            )
     same_line = [g for g in gaps if g[0] == ctx.line]
     if len(same_line) > 1:
         text = ctx.lines[ctx.line]
         for _, left, _ in reversed(same_line):
             text = text[: left.end] + "," + text[left.end :]
         yield ctx.put(
-            ctx.line, 0, len(ctx.lines[ctx.line]), text, 0.7, "missing-comma",
-            "Insert the missing commas", left=same_line[0][1].text, right=same_line[-1][2].text,
-        )  # fmt: skip
+            ctx.line,
+            0,
+            len(ctx.lines[ctx.line]),
+            text,
+            0.7,
+            "missing-comma",
+            "Insert the missing commas",
+            left=same_line[0][1].text,
+            right=same_line[-1][2].text,
+        )
 
 
 def _gen_print(ctx: _Ctx) -> Iterator[_Proposal]:
@@ -1051,8 +1173,15 @@ def _gen_print(ctx: _Ctx) -> Iterator[_Proposal]:
     )
 
 
-_TOKEN_ERRORS = ("unterminated", "unmatched", "closing parenthesis", "unexpected indent")
-_TOKEN_ERRORS += ("unindent", "inconsistent use", "expected an indented block")
+_TOKEN_ERRORS = (
+    "unterminated",
+    "unmatched",
+    "closing parenthesis",
+    "unexpected indent",
+    "unindent",
+    "inconsistent use",
+    "expected an indented block",
+)
 _KNOWN_NAMES = _KEYWORDS | frozenset(dir(builtins))
 _SHORT_KEYWORDS = frozenset({"if", "in", "is", "or", "as", "and", "not", "for"})
 
@@ -1078,7 +1207,7 @@ def _gen_keyword_typo(ctx: _Ctx) -> Iterator[_Proposal]:
     for k, (line, tok) in enumerate(tokens[: max(until, error) + 1]):
         if tok.kind != "name":
             continue
-        near = error - 1 <= k <= error + 1
+        near = error - 2 <= k <= error + 1
         following = tokens[k + 1][1] if k + 1 < len(tokens) and tokens[k + 1][0] == line else None
         if tok.text == "else" and following is not None and following.text == "if":
             title = "Replace 'else if' with 'elif'"
@@ -1090,7 +1219,9 @@ def _gen_keyword_typo(ctx: _Ctx) -> Iterator[_Proposal]:
             continue
         if tok.text in keyword.softkwlist or tok.text in ("True", "False", "None"):
             continue
-        if tok.text in _KEYWORDS and not (near and tok.text in _SHORT_KEYWORDS):
+        # One keyword for another (`is` for `if`) only where no keyword made sense to CPython.
+        swap = near and tok.text in _SHORT_KEYWORDS and ctx.msg == "invalid syntax"
+        if tok.text in _KEYWORDS and not swap:
             continue
         first = line == start and k == 0
         for word, cost in _keyword_matches(tok.text, near):
@@ -1098,9 +1229,16 @@ def _gen_keyword_typo(ctx: _Ctx) -> Iterator[_Proposal]:
             cost += 0.8 if tok.text in names or tok.text in _KNOWN_NAMES else 0.0
             title = f"Correct '{tok.text}' to '{word}'"
             yield ctx.put(
-                line, tok.start, tok.end, word, cost, "keyword-typo", title,
-                token=tok.text, keyword=word,
-            )  # fmt: skip
+                line,
+                tok.start,
+                tok.end,
+                word,
+                cost,
+                "keyword-typo",
+                title,
+                token=tok.text,
+                keyword=word,
+            )
 
 
 def _keyword_matches(name: str, near: bool) -> Iterator[tuple[str, float]]:
@@ -1136,41 +1274,82 @@ def _gen_foreign(ctx: _Ctx) -> Iterator[_Proposal]:
         if pair in _FOREIGN_OPERATORS and nxt is not None:
             new = _FOREIGN_OPERATORS[pair]
             yield ctx.put(
-                line, tok.start, nxt.end, new, 0.3, "foreign-syntax",
-                f"Replace '{pair}' with '{new}'", token=pair, replacement=new,
-            )  # fmt: skip
+                line,
+                tok.start,
+                nxt.end,
+                new,
+                0.3,
+                "foreign-syntax",
+                f"Replace '{pair}' with '{new}'",
+                token=pair,
+                replacement=new,
+            )
         elif tok.text == "!" and nxt is not None:
             yield ctx.put(
-                line, tok.start, nxt.start, "not ", 0.3, "foreign-syntax",
-                "Replace '!' with 'not'", token="!", replacement="not",
-            )  # fmt: skip
+                line,
+                tok.start,
+                nxt.start,
+                "not ",
+                0.3,
+                "foreign-syntax",
+                "Replace '!' with 'not'",
+                token="!",
+                replacement="not",
+            )
         elif tok.text == "//" and i > 0 and nxt is not None and nxt.kind == "name":
             rest = text[nxt.start :]
             if len(rest.split()) > 1:
                 yield ctx.put(
-                    line, tok.start, tok.end, "#", 0.6, "foreign-syntax",
-                    "Write the comment with '#'", token="//", replacement="#",
-                )  # fmt: skip
+                    line,
+                    tok.start,
+                    tok.end,
+                    "#",
+                    0.6,
+                    "foreign-syntax",
+                    "Write the comment with '#'",
+                    token="//",
+                    replacement="#",
+                )
     if len(code) >= 2 and code[0].kind == "name" and code[1].kind == "name":
         first = code[0].text
         if first in _FOREIGN_DECLARATIONS:
             yield ctx.put(
-                line, code[0].start, code[1].start, "", 0.4, "foreign-declaration",
-                f"Remove '{first}'", token=first,
-            )  # fmt: skip
+                line,
+                code[0].start,
+                code[1].start,
+                "",
+                0.4,
+                "foreign-declaration",
+                f"Remove '{first}'",
+                token=first,
+            )
         elif first == "function":
             yield ctx.put(
-                line, code[0].start, code[0].end, "def", 0.4, "foreign-syntax",
-                "Replace 'function' with 'def'", token=first, replacement="def",
-            )  # fmt: skip
+                line,
+                code[0].start,
+                code[0].end,
+                "def",
+                0.4,
+                "foreign-syntax",
+                "Replace 'function' with 'def'",
+                token=first,
+                replacement="def",
+            )
     if len(code) >= 2 and code[-1].text in ("+", "-") and code[-2].text == code[-1].text:
         op = code[-1].text
         target = text[code[0].start : code[-2].start].strip()
         if target:
             yield ctx.put(
-                line, code[0].start, code[-1].end, f"{target} {op}= 1", 0.4, "foreign-syntax",
-                f"Replace '{op}{op}' with '{op}= 1'", token=op + op, replacement=f"{op}= 1",
-            )  # fmt: skip
+                line,
+                code[0].start,
+                code[-1].end,
+                f"{target} {op}= 1",
+                0.4,
+                "foreign-syntax",
+                f"Replace '{op}{op}' with '{op}= 1'",
+                token=op + op,
+                replacement=f"{op}= 1",
+            )
 
 
 def _gen_continuation(ctx: _Ctx) -> Iterator[_Proposal]:
@@ -1183,7 +1362,7 @@ def _gen_continuation(ctx: _Ctx) -> Iterator[_Proposal]:
     if not code or nxt >= ctx.count or ctx.width(nxt) <= ctx.width(ctx.statement_start(line)):
         return
     last = code[-1]
-    if last.kind == "op" and last.text not in (":", ";", "=") or last.text == ",":
+    if (last.kind == "op" and last.text not in (":", ";", "=")) or last.text == ",":
         title = "Continue the statement on the next line with '\\'"
         yield ctx.put(
             line, last.end, last.end, " \\", 0.9, "line-continuation", title, token=last.text
@@ -1237,9 +1416,15 @@ def _gen_generic(ctx: _Ctx) -> Iterator[_Proposal]:
                 )
             if tok.text == "=" and word in _CONDITION_KEYWORDS:
                 yield ctx.put(
-                    line, tok.start, tok.end, "==", 2.0 + near, "assign-in-condition",
-                    "Use '==' to compare instead of '='", keyword=word,
-                )  # fmt: skip
+                    line,
+                    tok.start,
+                    tok.end,
+                    "==",
+                    2.0 + near,
+                    "assign-in-condition",
+                    "Use '==' to compare instead of '='",
+                    keyword=word,
+                )
 
 
 _GENERATORS: tuple[Generator, ...] = (
@@ -1275,8 +1460,9 @@ _STUBS |= {"elif": "elif 1:", "case": "case _:"}
 
 @dataclass(frozen=True)
 class _Window:
-    """Lines ``start:end`` compiled on their own; an indented window is compiled parse-only
-    inside ``if 1:`` (so 'return' outside a function is not its business)."""
+    """Lines ``start:end`` compiled on their own. A nested window starts at an indented `def`,
+    `class` or decorator and is compiled inside ``if 1:``, which keeps CPython's checks such
+    as 'return' outside function meaningful for it."""
 
     start: int
     end: int
@@ -1337,8 +1523,9 @@ class _Search:
                 return False
             self._use(window)
             fault = self._compile(None)
-            if fault is not None and (window == _Window(0, self.ctx.count, False) or
-                                      fault.same_error(self.ctx.fault)):  # fmt: skip
+            if fault is not None and (
+                window == _Window(0, self.ctx.count, False) or fault.same_error(self.ctx.fault)
+            ):
                 return True
         return False
 
@@ -1351,7 +1538,9 @@ class _Search:
             text = text[:a] + p.text + text[b:]
         self.checks += 1
         if window.nested:
-            return compile_fault("if 1:\n" + text, stage="parse", line_offset=window.start - 1)
+            # `nonlocal` names a variable of a function the window may leave out.
+            stage = "parse" if "nonlocal" in text else "compile"
+            return compile_fault("if 1:\n" + text, stage=stage, line_offset=window.start - 1)
         return compile_fault(text, line_offset=window.start)
 
     def _past(self, p: _Proposal, place: _Place) -> bool:
@@ -1367,7 +1556,7 @@ class _Search:
             )
         )
 
-    def progress(self, p: _Proposal) -> _Place | None | bool:
+    def progress(self, p: _Proposal) -> _Place | bool | None:
         """None when the window parses, the later failure, or False when it fails no later."""
         fault = self._compile(p)
         if fault is None:
@@ -1419,16 +1608,16 @@ class _Search:
         window = self.window
         if window == _Window(0, ctx.count, False):
             return True
-        if self.deadline is not None:
-            if time.monotonic() + len(ctx.source) / _CHECK_SPEED > self.deadline:
-                return True
+        needed = len(ctx.source) / _CHECK_SPEED
+        if self.deadline is not None and time.monotonic() + needed > self.deadline:
+            return True
         fixed = ctx.source[: self._offsets_whole(p.first)] + p.text
         fixed += ctx.source[self._offsets_whole(p.last) :]
         fault = compile_fault(fixed, stage="symbols")
         # An error before the window was there all along, hidden behind the syntax error.
-        if fault is not None and not self._past(p, _place(p, fault)):
-            if _place(p, fault).line >= window.start:
-                return False
+        place = _place(p, fault) if fault is not None else None
+        if place is not None and not self._past(p, place) and place.line >= window.start:
+            return False
         if not window.nested:
             return True
         top = next((w for w in _windows(ctx, window.start, window.end) if not w.nested), None)
@@ -1457,10 +1646,8 @@ def _windows(ctx: _Ctx, lo: int, hi: int) -> list[_Window]:
             if width == 0:
                 top = i
                 break
-            if nested is None and (
-                _first_word(ctx.lines[i]) in ("def", "class", "async")
-                or ctx.lines[i].lstrip()[:1] == "@"
-            ):
+            # A nested window is one definition: everything after its first line is inside it.
+            if nested is None and width < bound and _first_word(ctx.lines[i]) in _DEFINITIONS:
                 nested = i
         bound = min(bound, width)
     found: list[_Window] = []
