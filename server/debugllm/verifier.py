@@ -92,12 +92,14 @@ class Verifier:
                 code, subject = sorted(new)[0]
                 return Verdict(False, f"it introduces a new problem: {code} '{subject}'")
             return Verdict(True, "the problem is gone and nothing new is reported", fixed)
-        # The original did not parse, so there is no static baseline: reject new errors that sit
-        # on the lines the fix touched (e.g. a "keyword typo" fix that invents an undefined name).
-        touched = _touched_lines(fixed, candidate.edits)
-        index = LineIndex(fixed)
+        # The original did not parse, so there is no static baseline: reject errors inside the
+        # text the fix wrote (e.g. a "keyword typo" fix that invents an undefined name).
+        spans = _written_spans(candidate.edits)
         for problem in after:
-            if problem.severity == Severity.ERROR and index.line_of(problem.start) in touched:
+            if problem.severity == Severity.ERROR and any(
+                problem.start < end and start < max(problem.end, problem.start + 1)
+                for start, end in spans
+            ):
                 return Verdict(False, f"it introduces a new problem: {problem.message}")
         return Verdict(True, "the file parses and the fix adds no error", fixed)
 
@@ -116,13 +118,12 @@ def _lines(
     return [index.line_of(map_offset_back(p.start, edits)) for p in problems]
 
 
-def _touched_lines(fixed: str, edits: Iterable[Edit]) -> set[int]:
-    index = LineIndex(fixed)
-    touched: set[int] = set()
+def _written_spans(edits: Iterable[Edit]) -> list[tuple[int, int]]:
+    """Where each edit's new text lies in the edited text (half-open offsets)."""
+    spans: list[tuple[int, int]] = []
     delta = 0
     for edit in sorted(edits):
         start = edit.start + delta
-        end = start + len(edit.new_text)
-        touched.update(range(index.line_of(start), index.line_of(end) + 1))
+        spans.append((start, start + len(edit.new_text)))
         delta += len(edit.new_text) - (edit.end - edit.start)
-    return touched
+    return spans

@@ -74,3 +74,18 @@ def test_offsets_map_back_through_edits() -> None:
     assert map_offset_back(3, edits) == 2  # inside the inserted text: the insertion point
     assert map_offset_back(4, edits) == 2
     assert map_offset_back(7, edits) == 6
+
+
+def test_a_syntax_fix_beside_an_existing_undefined_name_is_accepted() -> None:
+    source = "x = foo(1, 2\ny = 2\n"
+    cand = candidate_for(source, (Edit(12, 12, ")"),))
+    verdict = Verifier().verify(analyze(source), cand)
+    assert verdict.accepted, verdict.reason
+
+
+def test_a_syntax_fix_that_writes_an_undefined_name_is_rejected() -> None:
+    source = "fro x\n"
+    # Joining the words parses, but only by inventing the undefined name 'fro_x'.
+    cand = candidate_for(source, (Edit(3, 4, "_"),))
+    verdict = Verifier().verify(analyze(source), cand)
+    assert not verdict.accepted
