@@ -19,8 +19,10 @@ from lsprotocol.converters import get_converter
 
 from debugllm import __version__
 from debugllm.lsp import convert
-from debugllm.pipeline import FixPipeline, FixPlan, VerifiedFix
+from debugllm.pipeline import FixPipeline, FixPlan, FixRequest, VerifiedFix
 from debugllm.problems import Problem, Severity
+from debugllm.remote.source import build_model_source
+from debugllm.settings import load_settings
 from debugllm.text import LineIndex
 
 _converter = get_converter()
@@ -71,6 +73,34 @@ async def fix_source(pipeline: FixPipeline, path: str, source: str, budget_s: fl
     analysis = pipeline.analyze(source, path)
     plan = await pipeline.plan(analysis, budget_s)
     return FileResult(path, plan, (time.perf_counter() - started) * 1000)
+
+
+async def model_pass(pipeline: FixPipeline, result: FileResult, err: TextIO) -> None:
+    """Ask the model (one request per file) for the first error the engine could not fix.
+
+    Its fix is verified like any other; it becomes the file's result only when the embedded
+    engine changed nothing, otherwise it is reported (``applied: false``) for review.
+    """
+    plan = result.plan
+    if pipeline.model is None or not any(p.severity == Severity.ERROR for p in plan.remaining):
+        return
+    analysis = plan.analysis
+    index = LineIndex(analysis.source)
+    for problem in analysis.problems:
+        if problem.severity != Severity.ERROR or plan.fixes.get(problem):
+            continue
+        deadline = time.monotonic() + pipeline.model.endpoint.total_timeout_s
+        model = await pipeline.model_fix(FixRequest(analysis, problem, deadline))
+        if model.fix is None:
+            line = index.line_of(problem.start) + 1
+            err.write(f"debugllm: {result.path}:{line}: {model.message}\n")
+            return
+        plan.fixes[problem] = [model.fix]
+        if not plan.applied:
+            plan.applied.append(model.fix)
+            plan.fixed_source = model.fix.fixed_source
+            plan.remaining = pipeline.analyze(model.fix.fixed_source, analysis.filename).problems
+        return
 
 
 def _fix_json(fix: VerifiedFix, index: LineIndex, applied: bool) -> dict[str, Any]:
@@ -180,7 +210,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="apply the verified fixes in place (no backup is kept: commit or copy first)",
     )
     fix.add_argument(
-        "--offline", action="store_true", help="use the embedded engine only (no network)"
+        "--offline",
+        action="store_true",
+        help="use the embedded engine only (no network); without it, DEBUGLLM_ENDPOINT_URL "
+        "enables the model for errors the engine cannot fix",
     )
     fix.add_argument(
         "--budget-ms", type=int, default=2000, help="time budget per file for repairs (ms)"
@@ -189,7 +222,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 async def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> int:
-    pipeline = FixPipeline()
+    model = None
+    if not args.offline:
+        settings, problems = load_settings({})
+        for problem in problems:
+            err.write(f"debugllm: {problem}\n")
+        model, refusal = build_model_source(settings.endpoint)
+        if refusal:
+            err.write(f"{refusal}\n")
+    pipeline = FixPipeline(model=model)
+    try:
+        return await _run(pipeline, args, stdin, out, err)
+    finally:
+        if model is not None:
+            await model.aclose()
+
+
+async def _run(
+    pipeline: FixPipeline, args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO
+) -> int:
     io_error = False
     any_remaining = False
     for path in args.paths:
@@ -202,6 +253,7 @@ async def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO)
                 out.write(json.dumps({"path": path, "error": str(exc)}) + "\n")
             continue
         result = await fix_source(pipeline, path, source, args.budget_ms / 1000)
+        await model_pass(pipeline, result, err)
         result.has_bom = has_bom
         any_remaining = any_remaining or result.remaining_errors > 0
         if args.json:

@@ -15,7 +15,7 @@ import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from debugllm.analysis.analyzer import Analysis, AnalysisOptions, analyze
 from debugllm.candidates import Candidate
@@ -24,6 +24,9 @@ from debugllm.repair.semantic import repair_static
 from debugllm.repair.syntax import repair_syntax
 from debugllm.text import Edit, LineIndex, apply_edits
 from debugllm.verifier import Verifier, map_offset_back
+
+if TYPE_CHECKING:
+    from debugllm.remote.source import ModelSource
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,22 @@ class VerifiedFix:
     preferred: bool = False
 
 
+@dataclass(frozen=True)
+class ModelResult:
+    """The model's verified fix for one request, or why there is none (a message for the user)."""
+
+    fix: VerifiedFix | None
+    message: str = ""
+    cache_hit: bool = False
+    #: The failure class when there is no fix (``timeout``, ``unavailable`` ...), else "".
+    error: str = ""
+
+    @property
+    def transient(self) -> bool:
+        """A failure worth asking again for (the endpoint may answer next time)."""
+        return self.error in ("timeout", "connection", "unavailable", "rate-limited", "cancelled")
+
+
 @dataclass
 class FixPlan:
     """Every verified fix for one version of a document, and the result of applying them all."""
@@ -91,9 +110,13 @@ class FixPipeline:
         sources: Sequence[FixSource] | None = None,
         options: AnalysisOptions | None = None,
         max_rounds: int = 50,
+        model: ModelSource | None = None,
     ) -> None:
         self.options = options or AnalysisOptions()
+        #: The sources of ``plan``: fast and offline (the model is never one of them).
         self.sources: Sequence[FixSource] = sources or (EmbeddedSource(),)
+        #: The remote model, asked on demand through ``model_fix``; ``None`` when offline.
+        self.model = model
         self.verifier = Verifier(self.options)
         self.max_rounds = max_rounds
 
@@ -118,6 +141,35 @@ class FixPipeline:
         if accepted and not accepted[0].candidate.changes_behaviour:
             accepted[0] = replace(accepted[0], preferred=True)
         return accepted
+
+    async def model_fix(self, request: FixRequest) -> ModelResult:
+        """The model's candidate for ``request``, through the same verifier as embedded fixes.
+
+        An answer identical to the input, or one that fails verification, is never returned.
+        """
+        if self.model is None:
+            return ModelResult(None, "no model endpoint is configured (debugllm.endpoint.url)")
+        outcome = await self.model.fix(request)
+        reasons: list[str] = []
+        for candidate in outcome.candidates:
+            verdict = await asyncio.to_thread(self.verifier.verify, request.analysis, candidate)
+            if verdict.accepted:
+                fix = VerifiedFix(candidate, verdict.fixed_source)
+                return ModelResult(fix, cache_hit=outcome.cache_hit)
+            self.model.stats.error("failed-verification")
+            reasons.append(verdict.reason)
+        if reasons:
+            return ModelResult(
+                None,
+                "DebugLLM's model proposed a fix that failed verification ("
+                + "; ".join(reasons)
+                + "); it is not offered",
+                outcome.cache_hit,
+                "failed-verification",
+            )
+        return ModelResult(
+            None, outcome.message or "the model proposed no fix", outcome.cache_hit, outcome.error
+        )
 
     async def plan(self, analysis: Analysis, budget_s: float = 1.0) -> FixPlan:
         """Verified fixes for every problem, and the whole file with all of them applied."""

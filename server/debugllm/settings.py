@@ -49,6 +49,39 @@ class EndpointSettings(_Section):
         default_factory=lambda: SecretStr(os.environ.get("DEBUGLLM_API_KEY", ""))
     )
     model: str = Field(default_factory=lambda: os.environ.get("DEBUGLLM_MODEL", "") or "debugllm")
+    #: The base model served by the same vLLM (e.g. ``phi3``), asked through
+    #: ``/v1/chat/completions`` for a two-sentence explanation of a model fix; empty: off.
+    explain_model: str = ""
+    #: Allow plain ``http://`` to a host that is not loopback (key and code unencrypted).
+    allow_insecure: bool = False
+    connect_timeout_ms: int = Field(default=3000, ge=100, le=60_000)
+    #: Longest wait for one upstream answer (read timeout).
+    read_timeout_ms: int = Field(default=20_000, ge=100, le=300_000)
+    #: Total deadline for one fix, retries and backoff included.
+    timeout_ms: int = Field(default=30_000, ge=100, le=600_000)
+    #: Retries after the first attempt (connection errors, timeouts, 429, 5xx).
+    retries: int = Field(default=2, ge=0, le=10)
+    #: Longest ``Retry-After`` honoured.
+    retry_after_cap_ms: int = Field(default=5000, ge=0, le=60_000)
+    cache_size: int = Field(default=256, ge=1, le=100_000)
+    cache_ttl_s: int = Field(default=600, ge=1, le=86_400)
+    #: Most upstream requests in flight at once.
+    max_concurrency: int = Field(default=4, ge=1, le=64)
+    #: Largest region (function, class or small file) sent, in characters.
+    max_region_chars: int = Field(default=6000, ge=200, le=100_000)
+    #: Consecutive failures that open the circuit breaker, and its cool-down.
+    breaker_threshold: int = Field(default=3, ge=1, le=100)
+    breaker_cooldown_s: int = Field(default=30, ge=1, le=3600)
+    #: For clients without ``codeAction/resolve``: the longest wait for the model while listing.
+    eager_wait_ms: int = Field(default=3000, ge=0, le=30_000)
+    #: Price of one GPU hour, for the cost estimate of ``debugllm.stats``.
+    gpu_hour_price: float = Field(default=0.0, ge=0)
+    #: Log the code of model answers (off: the user's code is never logged).
+    log_code: bool = False
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.url.strip())
 
 
 class Settings(_Section):
@@ -56,6 +89,9 @@ class Settings(_Section):
     repair: RepairSettings = Field(default_factory=RepairSettings)
     endpoint: EndpointSettings = Field(default_factory=EndpointSettings)
     log_level: Literal["error", "warning", "info", "debug"] = "info"
+    #: ``errors``: after diagnostics settle, ask the model in the background for errors the
+    #: embedded engine could not fix (within ``endpoint.maxConcurrency``).
+    prefetch: Literal["off", "errors"] = "off"
 
 
 def load_settings(raw: Mapping[str, Any] | None) -> tuple[Settings, list[str]]:

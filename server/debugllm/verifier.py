@@ -18,7 +18,7 @@ from debugllm.analysis.analyzer import Analysis, AnalysisOptions
 from debugllm.analysis.static import analyze_static
 from debugllm.analysis.syntax import find_syntax_errors
 from debugllm.candidates import Candidate
-from debugllm.problems import Problem, Severity
+from debugllm.problems import Code, Problem, Severity
 from debugllm.text import Edit, LineIndex, apply_edits
 
 
@@ -84,9 +84,16 @@ class Verifier:
                 p.key() for p in before.problems if p.severity <= Severity.WARNING
             )
             target = candidate.target
-            if not target.is_syntax and after_keys[target.key()] >= before_keys[target.key()]:
+            # A "fix this function" request (code FOREIGN) targets no diagnostic of ours: it
+            # is judged on "parses, nothing new" alone.
+            if (
+                not target.is_syntax
+                and target.code != Code.FOREIGN
+                and after_keys[target.key()] >= before_keys[target.key()]
+            ):
                 return Verdict(False, f"'{target.message}' is still reported")
-            before_keys[target.key()] -= 1
+            if target.code != Code.FOREIGN:
+                before_keys[target.key()] -= 1
             new = after_keys - before_keys
             if new:
                 code, subject = sorted(new)[0]

@@ -1,0 +1,263 @@
+"""The HTTP client for the OpenAI-compatible endpoint (vLLM).
+
+One long-lived ``httpx.AsyncClient`` (connection reuse; connect/read timeouts), tenacity retries
+for connection errors, timeouts, 429 (``Retry-After`` honoured, capped) and 500/502/503/504 with
+exponential backoff and jitter, all under a total deadline; other 4xx are never retried. A
+semaphore bounds the requests in flight. The key is sent only as ``Authorization: Bearer`` and is
+scrubbed from every message this module produces.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import time
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import httpx
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential,
+    wait_random,
+)
+
+from debugllm.remote.endpoint import Endpoint
+
+ErrorKind = Literal[
+    "timeout", "connection", "unavailable", "rate-limited", "auth", "rejected", "bad-answer"
+]
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+
+
+class ModelError(Exception):
+    """A failed model call; ``str(exc)`` is a clear message without the key."""
+
+    def __init__(
+        self, kind: ErrorKind, message: str, status: int | None = None, retry_after: float = 0.0
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.status = status
+        self.retry_after = retry_after
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind in ("timeout", "connection", "unavailable", "rate-limited")
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    finish_reason: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    #: Seconds spent waiting on the network/upstream (all attempts and backoff).
+    upstream_s: float = 0.0
+    attempts: int = 1
+
+
+def parse_retry_after(value: str | None, cap: float) -> float:
+    if not value:
+        return 0.0
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = email.utils.parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError):
+            return 0.0
+    return max(0.0, min(cap, seconds))
+
+
+class ModelClient:
+    def __init__(self, endpoint: Endpoint, transport: httpx.AsyncBaseTransport | None = None):
+        self.endpoint = endpoint
+        headers = {"User-Agent": "debugllm"}
+        if endpoint.api_key:
+            headers["Authorization"] = f"Bearer {endpoint.api_key}"
+        self._http = httpx.AsyncClient(
+            base_url=endpoint.base_url + "/",
+            headers=headers,
+            timeout=httpx.Timeout(
+                connect=endpoint.connect_timeout_s,
+                read=endpoint.read_timeout_s,
+                write=endpoint.read_timeout_s,
+                pool=endpoint.total_timeout_s,
+            ),
+            limits=httpx.Limits(max_connections=max(1, endpoint.max_in_flight) * 2),
+            transport=transport,
+            trust_env=False,
+        )
+        self._slots = asyncio.Semaphore(max(1, endpoint.max_in_flight))
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def scrub(self, text: str) -> str:
+        key = self.endpoint.api_key
+        return text.replace(key, "***") if key else text
+
+    async def complete(self, prompt: str, max_tokens: int, stop: tuple[str, ...]) -> Completion:
+        body = {
+            "model": self.endpoint.model,
+            "prompt": prompt,
+            "temperature": 0,
+            "max_tokens": max_tokens,
+            "stop": list(stop),
+        }
+        payload, upstream, attempts = await self._post("completions", body)
+        choices = payload.get("choices")
+        if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+            raise ModelError("bad-answer", "the model endpoint returned no choices")
+        text = choices[0].get("text")
+        if not isinstance(text, str):
+            raise ModelError("bad-answer", "the model endpoint returned a choice without text")
+        return Completion(
+            text=text,
+            finish_reason=str(choices[0].get("finish_reason") or ""),
+            **_usage(payload),
+            upstream_s=upstream,
+            attempts=attempts,
+        )
+
+    async def chat(self, model: str, messages: list[dict[str, str]], max_tokens: int) -> Completion:
+        body = {"model": model, "messages": messages, "temperature": 0, "max_tokens": max_tokens}
+        payload, upstream, attempts = await self._post("chat/completions", body)
+        choices = payload.get("choices")
+        if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+            raise ModelError("bad-answer", "the explain model returned no choices")
+        message = choices[0].get("message")
+        content = message.get("content") if isinstance(message, dict) else None
+        if not isinstance(content, str):
+            raise ModelError("bad-answer", "the explain model returned no message content")
+        return Completion(
+            text=content,
+            finish_reason=str(choices[0].get("finish_reason") or ""),
+            **_usage(payload),
+            upstream_s=upstream,
+            attempts=attempts,
+        )
+
+    async def _post(self, path: str, body: dict[str, Any]) -> tuple[dict[str, Any], float, int]:
+        endpoint = self.endpoint
+        attempts = 0
+        upstream = 0.0
+
+        def wait(state: RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome else None
+            if isinstance(exc, ModelError) and exc.retry_after > 0:
+                return exc.retry_after
+            return float(backoff(state))
+
+        backoff = wait_exponential(multiplier=0.2, max=2.0) + wait_random(0, 0.2)
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(max(0, endpoint.retries) + 1),
+            wait=wait,
+            retry=retry_if_exception(lambda e: isinstance(e, ModelError) and e.retryable),
+            reraise=True,
+        )
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(endpoint.total_timeout_s):
+                async for attempt in retrying:
+                    with attempt:
+                        attempts += 1
+                        async with self._slots:
+                            t0 = time.perf_counter()
+                            try:
+                                payload = await self._once(path, body)
+                            finally:
+                                upstream += time.perf_counter() - t0
+        except TimeoutError:
+            raise ModelError(
+                "timeout",
+                f"the model endpoint did not answer within {endpoint.total_timeout_s:g} s "
+                f"({attempts} attempt{'s' if attempts != 1 else ''})",
+            ) from None
+        # Backoff sleeps and waiting for a free slot count as waiting on the upstream too.
+        upstream = time.perf_counter() - started
+        return payload, upstream, attempts
+
+    async def _once(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        where = f"{self.endpoint.base_url}/{path}"
+        try:
+            response = await self._http.post(path, json=body)
+        except httpx.TimeoutException:
+            raise ModelError("timeout", f"the model endpoint {where} timed out") from None
+        except httpx.HTTPError as exc:
+            raise ModelError(
+                "connection",
+                self.scrub(f"cannot reach the model endpoint {where}: {type(exc).__name__}"),
+            ) from None
+        status = response.status_code
+        if status >= 400:
+            detail = self.scrub(_error_detail(response))
+            if status == 429:
+                retry_after = parse_retry_after(
+                    response.headers.get("retry-after"), self.endpoint.retry_after_cap_s
+                )
+                raise ModelError(
+                    "rate-limited",
+                    f"the model endpoint is rate limiting (429){detail}",
+                    status,
+                    retry_after,
+                )
+            if status in RETRYABLE_STATUS:
+                raise ModelError(
+                    "unavailable", f"the model endpoint is unavailable ({status}){detail}", status
+                )
+            if status in (401, 403):
+                raise ModelError(
+                    "auth",
+                    f"the model endpoint refused the API key ({status}): check "
+                    "debugllm.endpoint.apiKey / DEBUGLLM_API_KEY",
+                    status,
+                )
+            raise ModelError(
+                "rejected", f"the model endpoint rejected the request ({status}){detail}", status
+            )
+        try:
+            payload = json.loads(response.content)
+        except ValueError:
+            raise ModelError("bad-answer", "the model endpoint returned malformed JSON") from None
+        if not isinstance(payload, dict):
+            raise ModelError("bad-answer", "the model endpoint returned JSON that is not an object")
+        return payload
+
+
+def _usage(payload: dict[str, Any]) -> dict[str, Any]:
+    usage = payload.get("usage")
+    if not isinstance(usage, dict):
+        return {"prompt_tokens": 0, "completion_tokens": 0}
+
+    def number(name: str) -> int:
+        value = usage.get(name)
+        return value if isinstance(value, int) and value >= 0 else 0
+
+    return {
+        "prompt_tokens": number("prompt_tokens"),
+        "completion_tokens": number("completion_tokens"),
+    }
+
+
+def _error_detail(response: httpx.Response) -> str:
+    try:
+        payload = response.json()
+    except ValueError:
+        return ""
+    error = payload.get("error") if isinstance(payload, dict) else None
+    message = (
+        error.get("message")
+        if isinstance(error, dict)
+        else payload.get("message")
+        if isinstance(payload, dict)
+        else None
+    )
+    if isinstance(message, str) and message:
+        return ": " + message[:200]
+    return ""
