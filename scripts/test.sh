@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Set up everything the tests need on a fresh machine, then lint, type-check and test.
-# Usage: bash scripts/test.sh [pytest args...]
+# Set up everything the tests need on a fresh machine, then lint, type-check and test the Python
+# package and the VS Code extension. Usage: bash scripts/test.sh [pytest args...]
+# DEBUGLLM_SKIP_EXTENSION=1 skips the extension (npm, code-server, Chromium) for quick local runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,5 +17,9 @@ echo "== ruff"
 .venv/bin/ruff format --check .
 echo "== mypy (strict)"
 .venv/bin/mypy
+if [ "${DEBUGLLM_SKIP_EXTENSION:-0}" != 1 ]; then
+    echo "== VS Code extension (npm ci, npm test, package, end-to-end in code-server)"
+    bash .ci/extension.sh
+fi
 echo "== pytest"
 .venv/bin/pytest -p no:cacheprovider "$@"

@@ -9,6 +9,7 @@ actions and hovering read what is already computed instead of repairing again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import logging
@@ -740,7 +741,8 @@ def main(argv: list[str] | None = None) -> None:
     except SystemExit as exc:  # pygls exits from inside the `exit` notification handler
         code = exc.code if isinstance(exc.code, int) else 1
     # Leave now: a repair still running in a worker thread must not delay the editor's shutdown.
-    sys.stdout.flush()
+    with contextlib.suppress(ValueError, OSError):  # pygls may have closed stdout already
+        sys.stdout.flush()
     os._exit(code)
 
 

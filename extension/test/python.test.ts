@@ -1,0 +1,65 @@
+import { strict as assert } from 'node:assert';
+import { test } from 'node:test';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Runner, launcherPath, candidates, check, describeFailures, isSupported, parseVersion, pick } from '../src/common/python';
+
+test('parseVersion and isSupported', () => {
+    assert.deepEqual(parseVersion('3.11.7\n'), [3, 11, 7]);
+    assert.deepEqual(parseVersion('3.13'), [3, 13, 0]);
+    assert.equal(parseVersion('Python'), undefined);
+    assert.ok(isSupported([3, 11, 0]));
+    assert.ok(isSupported([3, 14, 1]));
+    assert.ok(isSupported([4, 0, 0]));
+    assert.ok(!isSupported([3, 10, 12]));
+    assert.ok(!isSupported([2, 7, 18]));
+    assert.ok(!isSupported(undefined));
+});
+
+test('candidates: setting overrides, then the Python extension, then python3; no duplicates', () => {
+    assert.deepEqual(
+        candidates(['/opt/py'], '/venv/bin/python').map((c) => c.origin),
+        ['debugllm.interpreter', 'Python extension', 'PATH'],
+    );
+    assert.deepEqual(candidates([], undefined), [{ command: ['python3'], origin: 'PATH' }]);
+    assert.equal(candidates(['python3'], 'python3').length, 1);
+});
+
+const fake =
+    (versions: Record<string, string | Error>): Runner =>
+    async (command) => {
+        const v = versions[command[0]];
+        if (v instanceof Error || v === undefined) {
+            throw v ?? new Error(`spawn ${command[0]} ENOENT`);
+        }
+        return v;
+    };
+
+test('pick skips old and missing interpreters and explains each', async () => {
+    const run = fake({ '/old/python': '3.10.4\n', python3: '3.11.2\n' });
+    const { chosen, tried } = await pick(candidates(['/old/python'], '/missing/python'), run);
+    assert.deepEqual(chosen?.command, ['python3']);
+    assert.equal(tried.length, 3);
+    assert.match(tried[0].reason ?? '', /3\.10\.4 is older than 3\.11/);
+    assert.match(tried[1].reason ?? '', /cannot run it .*ENOENT/);
+});
+
+test('pick reports failure when nothing is supported', async () => {
+    const { chosen, tried } = await pick(candidates([], undefined), fake({ python3: 'garbage' }));
+    assert.equal(chosen, undefined);
+    assert.match(describeFailures(tried), /python3 \(PATH\): could not read its version/);
+});
+
+test('check really runs python3 when it exists', async (t) => {
+    const result = await check({ command: ['python3'], origin: 'PATH' });
+    if (!result.version) {
+        t.skip('no python3 here');
+        return;
+    }
+    assert.equal(result.ok, isSupported(result.version));
+});
+
+test('launcherPath points at the bundled launcher shipped in the package', () => {
+    const root = join(__dirname, '..', '..', '..');
+    assert.ok(existsSync(launcherPath(root)), launcherPath(root));
+});
