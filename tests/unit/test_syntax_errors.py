@@ -200,3 +200,24 @@ def test_past_deadline_still_reports_the_first_error() -> None:
     source = "if x\n  pass\nif y\n  pass\n"
     problems = find_syntax_errors(source, deadline=time.monotonic() - 1)
     assert [p.line for p in problems] == [1]
+
+
+def test_open_docstring_does_not_hide_the_errors_it_swallowed() -> None:
+    # CPython reports only the open docstring; closing it where the text ends reveals the
+    # misspelled keyword below, which is a separate error.
+    source = (
+        'def fib(n):\n    """Return the n-th number.\n    >>> fib(1)\n    1\n    \n'
+        "    if n == 0:\n        return 0\n    iif n == 1:\n        return 1\n"
+        "    return fib(n - 1)\n"
+    )
+    found = find_syntax_errors(source)
+    assert [p.line for p in found] == [2, 8]
+    assert found[0].message.startswith("unterminated triple-quoted")
+
+
+def test_tokenizer_error_first_then_the_earlier_parser_error() -> None:
+    # The open string on line 3 is reported before the unclosed call on line 2.
+    source = "def f(a):\n    g(a\n    h('x)\n    return a\n"
+    found = find_syntax_errors(source)
+    assert [p.line for p in found] == [2, 3]
+    assert first_syntax_error(source).message.startswith("unterminated string")  # type: ignore[union-attr]

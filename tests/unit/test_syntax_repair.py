@@ -111,6 +111,49 @@ CASES = [
     ("foreign-declaration", "var x = 1\n", "x = 1\n"),
     ("line-continuation", "total = a +\n    b\n", "total = a + \\\n    b\n"),
     ("empty-block", "def f():\n", "def f():\n    pass\n"),
+    # A left-out opening bracket is inserted, not its partner deleted.
+    ("missing-opener", "def f(l):\n    return sortedl)\n", "def f(l):\n    return sorted(l)\n"),
+    ("missing-opener", "def f(xs, n):\n    xs.appendn)\n", "def f(xs, n):\n    xs.append(n)\n"),
+    ("missing-opener", "def is_primen):\n    return n\n", "def is_prime(n):\n    return n\n"),
+    ("missing-opener", "if s.isupper):\n    pass\n", "if s.isupper():\n    pass\n"),
+    ("missing-opener", "ns = ]\n", "ns = []\n"),
+    ("missing-opener", 'out.append"C+")\n', 'out.append("C+")\n'),
+    ("missing-opener", "x = d[0] + e1]\ne = []\n", "x = d[0] + e[1]\ne = []\n"),
+    ("unclosed-bracket", "if (i, v in mem:\n    pass\n", "if (i, v) in mem:\n    pass\n"),
+    (
+        "unclosed-bracket",
+        "y = sum(ord(c if c else 0 for c in s)\n",
+        "y = sum(ord(c) if c else 0 for c in s)\n",
+    ),
+    # A statement that lost its indentation between two lines of the same block.
+    (
+        "missing-indent-line",
+        "def f(s):\n    import re\nparts = re.split(',', s)\n    return parts\n",
+        "def f(s):\n    import re\n    parts = re.split(',', s)\n    return parts\n",
+    ),
+    # A function body written at the `def`'s level moves as a whole, up to the next `def`.
+    (
+        "missing-indent",
+        "class A:\n    def f(self, n):\n    self.n = n\n    print(n)\n\n    def g(self):\n"
+        "        return 1\n",
+        "class A:\n    def f(self, n):\n        self.n = n\n        print(n)\n\n"
+        "    def g(self):\n        return 1\n",
+    ),
+    # `return` after a loop ends the function, not the loop's body.
+    (
+        "outside-block",
+        "def f(xs):\n    for x in xs:\n        x += 1\nreturn x\n",
+        "def f(xs):\n    for x in xs:\n        x += 1\n    return x\n",
+    ),
+    # Two-letter misspellings, chosen by the statement's shape.
+    ("keyword-typo", "fr i in x:\n    pass\n", "for i in x:\n    pass\n"),
+    ("keyword-typo", "df f(x):\n    pass\n", "def f(x):\n    pass\n"),
+    ("keyword-typo", "ef f(x):\n    pass\n", "def f(x):\n    pass\n"),
+    ("keyword-typo", "fi x > 1:\n    pass\n", "if x > 1:\n    pass\n"),
+    # A quote in front of code is stray; a string left open in a call closes both.
+    ("stray-quote", "def f(s):\n    i = 'int(s)+1\n", "def f(s):\n    i = int(s)+1\n"),
+    ("stray-quote", "def f(k):\n    g(k-1')\n", "def f(k):\n    g(k-1)\n"),
+    ("unterminated-string", "r = float('inf\n", "r = float('inf')\n"),
 ]
 
 
@@ -240,3 +283,45 @@ def test_large_file_repairs_fast() -> None:
     elapsed = time.perf_counter() - started
     assert candidates[0].apply(source) == body
     assert elapsed < 0.5  # about 30 ms on a developer machine
+
+
+def test_bracket_left_open_on_an_earlier_line_closes_there() -> None:
+    # A later error makes CPython report the `def` inside the parameter list, not the '('.
+    source = "def f(a, b:\n    x = set()\n\n    def g(n):\n        return n\n    return g(\n"
+    problem, candidates = _repairs(source)
+    assert problem.line == 4
+    assert candidates
+    assert candidates[0].kind == "unclosed-bracket"
+    assert candidates[0].apply(source).startswith("def f(a, b):\n")
+
+
+def test_missing_operator_gets_no_comma_beyond_the_functions_arity() -> None:
+    # `abs(x - y)` lost its operator; `abs(x, y)` would parse but abs takes one argument.
+    _, candidates = _repairs("def f(a, b):\n    return [abs(x y) for x in a]\n")
+    assert all(c.kind != "missing-comma" for c in candidates)
+    _, candidates = _repairs("def fib(n):\n    return fib(n 2)\n")
+    assert candidates == [] or all("," not in e.new_text for c in candidates for e in c.edits)
+
+
+@pytest.mark.parametrize(
+    ("buggy", "intended"),
+    [
+        ("def f(x):\n    // loop\n    return x\n", "def f(x):\n    # loop\n    return x\n"),
+        (
+            "def f(x):\n    /*for i in x:\n        y = i*/\n    return x\n",
+            "def f(x):\n    # for i in x:\n    #     y = i\n    return x\n",
+        ),
+    ],
+)
+def test_c_style_comment_is_written_with_a_hash(buggy: str, intended: str) -> None:
+    _, candidates = _repairs(buggy)
+    assert candidates and candidates[0].kind == "foreign-syntax"
+    assert candidates[0].apply(buggy) == intended
+
+
+def test_code_commented_out_with_slashes_is_restored_when_its_block_needs_it() -> None:
+    buggy = "def f(x):\n    if x:\n        //return False\n    return x\n"
+    _, candidates = _repairs(buggy)
+    assert (
+        candidates[0].apply(buggy) == "def f(x):\n    if x:\n        return False\n    return x\n"
+    )

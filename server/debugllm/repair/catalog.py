@@ -25,6 +25,8 @@ CATALOG: dict[str, str] = {
     "mismatched-bracket": "On line {line} the closing '{token}' does not match the opening "
     "'{opener}' it should close; brackets come in matching pairs, so it was changed to "
     "'{closer}'.",
+    "missing-opener": "The closing '{token}' on line {line} has no opening '{opener}' to match "
+    "it; the missing '{opener}' was inserted where the bracketed part begins.",
     "unterminated-string": "The string that starts with {quote} on line {line} was never closed, "
     "so Python read the rest of the line as text; the closing {quote} was added.",
     "mismatched-quote": "The string on line {line} starts with {token} but ends with {other}; a "
@@ -38,6 +40,8 @@ CATALOG: dict[str, str] = {
     "missing-indent": "The {statement} on line {header_line} must be followed by an indented "
     "block, but line {line} was not indented; it was indented one level deeper so that it "
     "belongs to the {block}.",
+    "missing-indent-line": "Line {line} was indented less than the lines before and after it, "
+    "which belong to the same block; it was indented to line up with them.",
     "empty-block": "The {statement} on line {header_line} has no indented body; Python needs at "
     "least one statement there, so a `pass` placeholder was added.",
     "unexpected-indent": "Line {line} was indented further than the code before it, but nothing "

@@ -46,6 +46,18 @@ _MAX_CHECKS = 300
 _MARGIN = 2.0
 #: A fix that leaves a later error standing ranks below one after which the window parses.
 _PARTIAL_PENALTY = 1.5
+#: The same for an unterminated triple-quoted string closed before a later, separate error.
+_TRIPLE_PARTIAL_PENALTY = 0.25
+#: Errors CPython's tokenizer raises: reported before any parser error, wherever it lies.
+_TOKENIZER_ERRORS = (
+    "unterminated",
+    "unmatched",
+    "closing parenthesis",
+    "unindent does not match",
+    "inconsistent use of tabs",
+    "invalid character",
+    "unexpected EOF",
+)
 #: Longer lines are left alone: generated code, where token-level search costs too much.
 _MAX_LINE = 4000
 #: Limits of the parser rather than mistakes: nothing to repair.
@@ -528,7 +540,7 @@ def _gen_never_closed(ctx: _Ctx) -> Iterator[_Proposal]:
         for distance, tok in enumerate(reversed(inside), 1):
             cost = 0.8 + extra + 0.1 * distance
             if _natural_close(ctx, line, tok):
-                cost = 0.25 + extra + 0.02 * distance
+                cost = 0.25 + extra + 0.004 * (len(inside) - distance)
             yield ctx.put(line, tok.end, tok.end, text, cost, "unclosed-bracket", title, **facts)
     # A bracket left open at a line's end usually closes where the continuation lines end.
     if last.kind in ("open", "op") or last.text == ",":
@@ -552,10 +564,21 @@ def _natural_close(ctx: _Ctx, line: int, tok: _Tok) -> bool:
         return False
     inner = stack[-1]
     before = [t for t in ctx.code(inner.line) if t.end <= inner.col]
-    return bool(before) and (
+    if before and (
         (before[-1].kind == "name" and before[-1].text not in _KEYWORDS)
         or before[-1].kind == "close"
-    )
+    ):
+        return True
+    # A bare tuple `(i, j` followed by `in` or a comparison closes before it.
+    if inner.char != "(" or inner.line != line:
+        return False
+    depth = 0
+    for t in code:
+        if inner.col < t.start < tok.end:
+            depth += {"open": 1, "close": -1}.get(t.kind, 0)
+            if depth == 0 and t.text == ",":
+                return True
+    return False
 
 
 def _close_after_continuation(
@@ -601,6 +624,26 @@ def _gen_open_in_line(ctx: _Ctx) -> Iterator[_Proposal]:
     title = f"Close the '{inner.char}' opened on line {inner.line + 1}"
     facts: dict[str, object] = {"token": inner.char, "closer": _OPENERS[inner.char]}
     facts["opener_line"] = inner.line + 1
+    if inner.line < ctx.line:
+        # Left open at the end of an earlier line (`def f(a, b:`), so the next lines were read
+        # as its continuation: close it where that line's code ends, before a header's ':'.
+        own = [o for o in stack if o.line == inner.line]
+        code = ctx.code(inner.line)
+        if code:
+            col = code[-1].end
+            if code[-1].text == ":" and len(code) > 1:
+                col = code[-2].end
+            yield ctx.put(
+                inner.line,
+                col,
+                col,
+                _closers(own),
+                0.4,
+                "unclosed-bracket",
+                title,
+                **facts,
+                line=inner.line + 1,
+            )
     code = ctx.code(ctx.line)
     variants = [(0.0, _OPENERS[inner.char])]
     if len(stack) > 1:
@@ -685,6 +728,110 @@ def _gen_mismatch(ctx: _Ctx) -> Iterator[_Proposal]:
         yield ctx.put(ctx.line, col, col, wanted, cost, "unclosed-bracket", title, **facts)
 
 
+#: Words after which an opening bracket starts a group or a literal, not a call or subscript.
+_NO_CALL = _KEYWORDS - {"None", "True", "False"}
+
+
+def _gen_missing_opener(ctx: _Ctx) -> Iterator[_Proposal]:
+    """A closing bracket whose opening one was left out: `lenx)`, `append"a")`, `ns = ]`.
+
+    The opener goes where the closer's partner most plausibly was: between a callee and its
+    argument run together into one unknown name (`sortedl)` -> `sorted(l)`), right after a name
+    or a closing bracket (a call or subscript, `isupper)` -> `isupper()`), or at the start of
+    an operand (a group or a literal); nearer the closer and outside other brackets is likelier,
+    and a lone atom in brackets (`(0)`) is unlikely. Each is checked by the compiler.
+    """
+    unmatched = _UNMATCHED.fullmatch(ctx.msg)
+    mismatch = _MISMATCH.match(ctx.msg)
+    closer = unmatched.group(1) if unmatched else mismatch.group(1) if mismatch else ""
+    if not closer or ctx.lines[ctx.line][ctx.col : ctx.col + 1] != closer:
+        return
+    opener = _PAIRS[closer]
+    start = ctx.statement_start(ctx.line)
+    tokens = [
+        (i, t)
+        for i in range(start, ctx.line + 1)
+        for t in ctx.code(i)
+        if (i, t.start) < (ctx.line, ctx.col)
+    ]
+    near = ctx.names_near(ctx.line)
+    here: dict[str, int] = {}
+    for _, t in tokens:
+        if t.kind == "name":
+            here[t.text] = here.get(t.text, 0) + 1
+    title = f"Insert the missing '{opener}'"
+    facts: dict[str, object] = {"token": closer, "opener": opener}
+    depth = 0
+    for distance, k in enumerate(range(len(tokens) - 1, max(len(tokens) - 60, -1), -1)):
+        line, tok = tokens[k]
+        before = tokens[k - 1][1] if k > 0 else None
+        if tok.kind == "name" and tok.text not in _KEYWORDS:
+            yield from _split_name(ctx, line, tok, before, near, here, opener, distance, facts)
+        nxt = tokens[k + 1][1] if k + 1 < len(tokens) else None
+        lone = nxt is None or (nxt.kind == "close" and tok.kind in _ATOM_END)
+        if tok.kind == "close":
+            depth += 1
+        elif tok.kind == "open":
+            depth -= 1
+            if depth < 0:
+                break
+        if before is None or before.text == "." or depth > 1:
+            continue
+        # Before ``tok``: after a callable (a call or subscript) or at an operand's start.
+        call = before.kind in ("name", "close", "string") and before.text not in _NO_CALL
+        if call and opener == "{":
+            continue
+        if not call and before.kind not in ("op", "open") and before.text not in _NO_CALL:
+            continue
+        cost = (0.38 if call else 0.42) + 0.03 * distance + 0.1 * depth
+        if lone and tok.kind != "close":
+            cost += 0.3 if opener == "(" else 0.15
+        col = before.end if call else tok.start
+        row = tokens[k - 1][0] if call else line
+        yield ctx.put(row, col, col, opener, cost, "missing-opener", title, **facts, line=row + 1)
+    # An empty call or literal: `f)` -> `f()`, `x = ]` -> `x = []`.
+    if tokens:
+        last = tokens[-1][1]
+        empty_call = last.kind == "name" and last.text not in _NO_CALL and opener != "{"
+        literal = last.kind in ("op", "open") and last.text != "."
+        if empty_call or literal:
+            cost = 0.36 if literal else 0.4
+            yield ctx.put(
+                ctx.line, ctx.col, ctx.col, opener, cost, "missing-opener", title, **facts
+            )
+
+
+def _split_name(
+    ctx: _Ctx,
+    line: int,
+    tok: _Tok,
+    before: _Tok | None,
+    near: set[str],
+    here: dict[str, int],
+    opener: str,
+    distance: int,
+    facts: dict[str, object],
+) -> Iterator[_Proposal]:
+    """``tok`` read as a callee and its argument run together: `lenx` -> `len(x`."""
+    attribute = before is not None and before.text == "."
+    defined = before is not None and before.text in ("def", "class")
+    whole_known = tok.text in near or here.get(tok.text, 0) > 1 or tok.text in _KNOWN_NAMES
+    known = near | {n for n in here if n != tok.text}
+    for cut in range(len(tok.text) - 1, 0, -1):
+        head, tail = tok.text[:cut], tok.text[cut:]
+        if not (attribute or defined or head in known or head in _KNOWN_NAMES):
+            continue
+        if tail not in known and tail not in _KNOWN_NAMES and not tail.isdigit():
+            continue
+        if whole_known and not defined:
+            cost = 0.6 + 0.03 * distance
+        else:
+            cost = 0.25 + 0.005 * distance + (0.05 if attribute else 0.0)
+        title = f"Insert the missing '{opener}' after {head}"
+        col = tok.start + cut
+        yield ctx.put(line, col, col, opener, cost, "missing-opener", title, **facts, line=line + 1)
+
+
 _STRING_PREFIXES = frozenset({"r", "u", "b", "f", "br", "rb", "fr", "rf"})
 _AFTER_EMPTY = frozenset(" +-*/%<>=!&|^")
 _STRING_END = re.compile(r"[,)\]}:+*/%<>=!&|^-]|\.(?=\w+\()| (?! )|$")
@@ -731,17 +878,33 @@ def _gen_string(ctx: _Ctx) -> Iterator[_Proposal]:
         and not before.group()[0].isdigit()
     ):
         stray = before.group()
-    if stray:
+    code_after = _code_after_quote(ctx, text[:start].rstrip(), rest)
+    if stray or code_after is not None:
         yield ctx.put(
             ctx.line,
             start,
             start + 1,
             "",
-            0.45,
+            0.45 if stray else 0.42,
             "stray-quote",
             "Remove the stray quote",
             token=quote,
-            name=stray,
+            name=stray or code_after,
+        )
+    # A string left open at the end of a call: close the string, then the brackets.
+    stack = ctx.open_brackets(ctx.line, start)
+    end_col = len(text.rstrip())
+    if stack and all(o.line == ctx.line for o in stack) and end_col > start + 1:
+        closers = _closers(stack)
+        yield ctx.put(
+            ctx.line,
+            end_col,
+            end_col,
+            quote + closers,
+            0.55,
+            "unterminated-string",
+            title,
+            **facts,
         )
     # The quote left unpaired may be an earlier one (the rest then pair up wrongly): try each
     # quote up to the reported one as the opener, closing it where code seems to resume, and
@@ -759,6 +922,36 @@ def _gen_string(ctx: _Ctx) -> Iterator[_Proposal]:
                 cost += 0.1  # '' then a space or an operator is less likely than ' ' or '-x'
 
             yield ctx.put(ctx.line, col, col, quote, cost, "unterminated-string", title, **facts)
+
+
+def _code_after_quote(ctx: _Ctx, before_text: str, rest: str) -> str | None:
+    """What follows a stray quote when it reads as code, not text: only known names (or
+    attributes), no two words side by side (`'int(s)+1`, `'None`, `')`); else None."""
+    tokens = _lex(rest, "")
+    if not tokens:
+        return None
+    if any(t.kind in ("string", "comment", "other") for t in tokens):
+        return None
+    if tokens[0].kind != "name":
+        # Only closing brackets after a quote stuck to an operand: `f(k-1')`.
+        operand = re.search(r"[\w)\]]$", before_text)
+        if not operand or any(t.kind not in ("close", "op") or t.text == "." for t in tokens):
+            return None
+        if any(t.kind == "op" and t.text not in (":", ",") for t in tokens):
+            return None
+    known = ctx.names_near(ctx.line) | _KNOWN_NAMES | {"None", "True", "False"}
+    previous: _Tok | None = None
+    for tok in tokens:
+        if tok.kind == "name":
+            attribute = previous is not None and previous.text == "."
+            if not attribute and tok.text not in known:
+                return None
+            words = (previous.text if previous is not None else "", tok.text)
+            side_by_side = previous is not None and previous.kind == "name"
+            if side_by_side and not _KEYWORDS.intersection(words):
+                return None
+        previous = tok
+    return rest.strip() or None
 
 
 _ODD_CONTENT = re.compile(r"^\s*[,)\]}]\s*\S|[(\[{]\s*$|\w=\s*$|\s(?:==|!=|\+)\s")
@@ -783,6 +976,18 @@ def _looks_like_code(text: str) -> bool:
     if head and head.group() in _KEYWORDS and (head.group() == words[0] or len(words) > 1):
         return True
     return bool(_LOOKS_LIKE_CODE.match(text))
+
+
+_BARE_COMPARISON = re.compile(r"[^=!<>]==[^=]|^>>>")
+
+
+def _looks_like_statement(text: str) -> bool:
+    """Code, but not a docstring's example (`f(1) == 2`, `>>> f(1)`): a bare comparison is
+    a statement nobody writes."""
+    if not _looks_like_code(text):
+        return False
+    head = re.match(r"[A-Za-z_]+", text)
+    return (head is not None and head.group() in _KEYWORDS) or not _BARE_COMPARISON.search(text)
 
 
 def _gen_triple_string(ctx: _Ctx) -> Iterator[_Proposal]:
@@ -811,7 +1016,9 @@ def _gen_triple_string(ctx: _Ctx) -> Iterator[_Proposal]:
     last_line = max((i for i in range(ctx.count) if ctx.lines[i].strip()), default=ctx.line)
     if last_line + 2 < ctx.count:
         last_line = ctx.count - 2 if ctx.lines[-1] == "" else ctx.count - 1
-    # Close it after line k; the best k is the last line before code resumes.
+    # Close it after line k; the best k is the last line before code resumes, and each line
+    # of code the string swallows makes a k less likely.
+    swallowed = 0.0
     for k in range(ctx.line, min(ctx.line + 300, ctx.count)):
         body = ctx.lines[k].rstrip()
         if k == ctx.line and not body[start + 3 :].strip():
@@ -821,8 +1028,11 @@ def _gen_triple_string(ctx: _Ctx) -> Iterator[_Proposal]:
         nxt = k + 1
         while nxt < ctx.count and not ctx.lines[nxt].strip():
             nxt += 1
-        resumes = nxt >= ctx.count or _looks_like_code(ctx.lines[nxt].strip())
-        cost = 0.5 + 0.002 * (k - ctx.line) + (0.0 if resumes else 1.0)
+        resumes = nxt >= ctx.count or _looks_like_statement(ctx.lines[nxt].strip())
+        cost = 0.5 + 0.002 * (k - ctx.line) + (0.0 if resumes else 1.0) + swallowed
+        if k > ctx.line and _looks_like_statement(body.strip()) and not block_comment:
+            # A statement led by a keyword (`if x:`, `return y`) is surely code.
+            swallowed += 0.1 if _first_word(body) in _KEYWORDS else 0.02
         if block_comment and k == last_line:
             cost = 0.4
         facts: dict[str, object] = {"token": quote, "line": ctx.line + 1, "at_line": k + 1}
@@ -865,10 +1075,19 @@ def _gen_indented_block(ctx: _Ctx) -> Iterator[_Proposal]:
         costs = {"block": 0.4, "line": 0.39 if deeper else 0.45, "run": 0.5, "methods": 0.45}
         if word == "class":  # a class body written flush left: its methods move together
             costs["methods"] = 0.38
+        if word == "def" and not deeper:
+            # A function body written at the `def`'s own level: the statements up to the next
+            # definition move together.
+            costs["body"] = 0.37
         for mode, cost in costs.items():
-            end = _methods_end(ctx, line) if mode == "methods" else ctx.block_end(line, mode)
+            if mode == "methods":
+                end = _methods_end(ctx, line)
+            elif mode == "body":
+                end = _body_end(ctx, line)
+            else:
+                end = ctx.block_end(line, mode)
             moved = ctx.shifted(line, end, target)
-            if mode != "methods":
+            if mode not in ("methods", "body"):
                 cost += _moved(ctx, line, moved)
             yield ctx.lines_to(
                 line, end, moved, cost, "missing-indent", title, **facts, line=line + 1
@@ -898,6 +1117,21 @@ def _gen_indented_block(ctx: _Ctx) -> Iterator[_Proposal]:
     yield ctx.lines_to(
         header, header + 1, new_lines, 1.5, "empty-block", title, **facts, line=header + 1
     )
+
+
+def _body_end(ctx: _Ctx, line: int) -> int:
+    """The statements from ``line`` on at its indentation, with their blocks, up to the next
+    definition, decorator or ``if __name__``."""
+    end = ctx.block_end(line, "block")
+    while end < ctx.count:
+        nxt = ctx.next_code(end - 1)
+        if nxt >= ctx.count or ctx.width(nxt) != ctx.width(line) or not ctx.is_statement(nxt):
+            break
+        text = ctx.lines[nxt].lstrip()
+        if text.startswith(("def ", "async def ", "@", "class ", "if __name__")):
+            break
+        end = ctx.block_end(nxt, "block")
+    return end
 
 
 def _methods_end(ctx: _Ctx, line: int) -> int:
@@ -986,6 +1220,42 @@ def _gen_dedent(ctx: _Ctx) -> Iterator[_Proposal]:
         yield ctx.lines_to(first, line, moved, cost, "inconsistent-dedent", title, line=first + 1)
 
 
+def _gen_shallow_line(ctx: _Ctx) -> Iterator[_Proposal]:
+    """A line indented less than the code on both sides of it, which is not a block header:
+    the line lost its indentation (`x = 1` flush left inside a function), so the line after it
+    looks over-indented. CPython reports that next line, or the line itself."""
+    if not ctx.msg.startswith(_INDENT_MESSAGES) and not _OUTSIDE.match(ctx.msg):
+        return
+    for distance, line in enumerate(range(ctx.line, max(ctx.line - 4, -1), -1)):
+        if not ctx.is_statement(line) or ctx.is_header(line):
+            continue
+        previous = ctx.previous_statement(line)
+        following = ctx.next_code(line)
+        if previous < 0 or following >= ctx.count or not ctx.is_statement(following):
+            continue
+        width = ctx.width(line)
+        if ctx.width(following) <= width or ctx.width(previous) <= width - 1:
+            continue
+        if ctx.width(previous) < width:
+            continue
+        targets = [_indent(ctx.lines[following])]
+        if ctx.is_header(previous):
+            targets.insert(0, _indent(ctx.lines[previous]) + ctx.unit)
+        else:
+            targets.append(_indent(ctx.lines[previous]))
+        valid = _indent(ctx.lines[line]) in ctx.levels(line)
+        title = f"Indent line {line + 1} like the lines around it"
+        for rank, target in enumerate(dict.fromkeys(targets)):
+            if _width(target) <= width:
+                continue
+            cost = (0.43 if valid else 0.37) + 0.1 * rank + 0.03 * distance
+            # The replaced lines start at ``previous``, so the compiled window holds the block.
+            moved = ctx.lines[previous:line] + ctx.shifted(line, line + 1, target)
+            yield ctx.lines_to(
+                previous, line + 1, moved, cost, "missing-indent-line", title, line=line + 1
+            )
+
+
 def _gen_tabs(ctx: _Ctx) -> Iterator[_Proposal]:
     if not ctx.msg.startswith("inconsistent use of tabs and spaces"):
         return
@@ -1025,15 +1295,26 @@ def _gen_outside(ctx: _Ctx) -> Iterator[_Proposal]:
         [ws + ctx.unit] if ctx.code(previous)[-1:] and ctx.code(previous)[-1].text == ":" else []
     )
     targets += [ws]
+    # The body of the nearest enclosing function (or loop) above: a `return` after a loop
+    # usually ends the function rather than the loop's last iteration.
+    heads = ("def", "async") if container == "function" else ("for", "while", "async")
+    for i in range(previous, max(previous - 400, -1), -1):
+        if ctx.is_statement(i) and _first_word(ctx.lines[i]) in heads and ctx.is_header(i):
+            body = _indent(ctx.lines[i]) + ctx.unit
+            if body in targets:
+                targets.remove(body)
+            targets.insert(0, body)
+            break
     title = f"Indent '{word}' into the {container} body"
     for rank, target in enumerate(targets):
         if _width(target) <= ctx.width(line):
             continue
         for mode, cost in (("block", 0.5), ("run", 0.6)):
             end = ctx.block_end(line, mode)
-            moved = ctx.shifted(line, end, target)
+            # From ``previous`` on, so the compiled window holds the block it joins.
+            moved = ctx.lines[previous:line] + ctx.shifted(line, end, target)
             yield ctx.lines_to(
-                line,
+                previous,
                 end,
                 moved,
                 cost + 0.2 * rank,
@@ -1082,6 +1363,63 @@ def _in_comprehension_if(ctx: _Ctx, line: int, tok: _Tok) -> bool:
     return "if" in before or "lambda" in before
 
 
+_NAME_LISTS = frozenset({"for", "import", "from", "del", "global", "nonlocal"})
+#: Builtins that take exactly one positional argument.
+_ONE_ARGUMENT = frozenset(
+    {"len", "abs", "ord", "chr", "bin", "hex", "oct", "repr", "reversed", "id", "hash"}
+    | {"callable", "ascii", "bool", "all", "any", "list", "set", "tuple"}
+)
+_DEF = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+(\w+)[ \t]*\(([^)]*)\)", re.MULTILINE)
+
+
+def _on_line(ctx: _Ctx, offset: int, line: int) -> bool:
+    end = ctx.starts[line + 1] if line + 1 < ctx.count else len(ctx.source)
+    return ctx.starts[line] <= offset < end
+
+
+def _too_many_arguments(ctx: _Ctx, line: int, left: _Tok, right: _Tok | None) -> bool:
+    """Would a comma after ``left`` pass more positional arguments than the callee takes?"""
+    if right is None or right.kind not in _ATOM_START or right.text in _KEYWORDS:
+        return False  # only `f(x y)`: an argument after another
+    code_right = [t for t in ctx.code(line) if t.start >= right.end]
+    if code_right and code_right[0].text == "=":
+        return False  # a keyword argument
+    stack = ctx.open_brackets(line, left.end)
+    if not stack or stack[-1].char != "(":
+        return False
+    opener = stack[-1]
+    code = ctx.code(opener.line)
+    before = [t for t in code if t.end <= opener.col]
+    if not before or before[-1].kind != "name" or before[-1].text in _KEYWORDS:
+        return False
+    if len(before) > 1 and before[-2].text in (".", "def", "class"):
+        return False
+    callee = before[-1].text
+    limit: int | None = 1 if callee in _ONE_ARGUMENT else None
+    for match in _DEF.finditer(ctx.source):
+        if match.group(1) == callee and not _on_line(ctx, match.start(2), line):
+            params = [p for p in match.group(2).split(",") if p.strip()]
+            if any("*" in p or "=" in p for p in params):
+                return False
+            limit = len(params)
+    if limit is None:
+        return False
+    depth = 0
+    commas = 0
+    for t in code:
+        if t.start <= opener.col:
+            continue
+        if t.kind == "open":
+            depth += 1
+        elif t.kind == "close":
+            if depth == 0:
+                break
+            depth -= 1
+        elif t.text == "," and depth == 0:
+            commas += 1
+    return commas + 2 > limit
+
+
 def _gen_missing_comma(ctx: _Ctx) -> Iterator[_Proposal]:
     """Two items side by side. CPython spans both when it suggests the comma; a plain
     "invalid syntax" at the second item counts where commas separate names (`for i x in`,
@@ -1090,8 +1428,7 @@ def _gen_missing_comma(ctx: _Ctx) -> Iterator[_Proposal]:
     if hinted:
         end = (ctx.end_line, ctx.end_col)
     elif ctx.msg == "invalid syntax" and (
-        ctx.keyword(ctx.line) in ("for", "import", "from", "del", "global", "nonlocal")
-        or any(t.text == "=" for t in ctx.code(ctx.line))
+        ctx.keyword(ctx.line) in _NAME_LISTS or any(t.text == "=" for t in ctx.code(ctx.line))
     ):
         end = (ctx.line, ctx.col)
     else:
@@ -1113,6 +1450,16 @@ def _gen_missing_comma(ctx: _Ctx) -> Iterator[_Proposal]:
     if not hinted:
         gaps = gaps[-1:]
     in_dict = any(o.char == "{" for o in ctx.open_brackets(ctx.line, ctx.col)[-1:])
+    # A comma that gives a call more arguments than its function takes is an operator left
+    # out (`abs(x y)` is `abs(x - y)`, which no edit can know): no comma then.
+    gaps = [g for g in gaps if not _too_many_arguments(ctx, g[0], g[1], g[2])]
+    if not hinted and ctx.keyword(ctx.line) not in _NAME_LISTS:
+        # `a b = 1, 2` lost a comma; `x = a b` more likely lost an operator.
+        equals = [t.start for t in ctx.code(ctx.line) if t.text == "="]
+        tuple_line = any(t.text == "," for t in ctx.code(ctx.line))
+        gaps = [
+            g for g in gaps if equals and g[0] == ctx.line and (tuple_line or g[1].end <= equals[0])
+        ]
     for rank, (line, left, right) in enumerate(reversed(gaps)):
         title = f"Insert a missing ',' between {left.text} and {right.text}"
         cost = (0.4 if hinted else 0.7) + 0.05 * rank
@@ -1219,13 +1566,19 @@ def _gen_keyword_typo(ctx: _Ctx) -> Iterator[_Proposal]:
             continue
         if tok.text in keyword.softkwlist or tok.text in ("True", "False", "None"):
             continue
+        in_use = tok.text in _KNOWN_NAMES or tok.text in names
+        trailer = following is not None and following.start == tok.end
+        if in_use and trailer and tokens[k + 1][1].text in ("(", ".", "["):
+            continue  # `min(`, `x.y`, `a[i]`: a name in use, not a misspelled keyword
         # One keyword for another (`is` for `if`) only where no keyword made sense to CPython.
         swap = near and tok.text in _SHORT_KEYWORDS and ctx.msg == "invalid syntax"
         if tok.text in _KEYWORDS and not swap:
             continue
         first = line == start and k == 0
+        rest = [t.text for _, t in tokens[k + 1 :]]
         for word, cost in _keyword_matches(tok.text, near):
             cost += 0.0 if first else 0.3
+            cost += _shape(word, rest, first)
             cost += 0.8 if tok.text in names or tok.text in _KNOWN_NAMES else 0.0
             title = f"Correct '{tok.text}' to '{word}'"
             yield ctx.put(
@@ -1251,14 +1604,86 @@ def _keyword_matches(name: str, near: bool) -> Iterator[tuple[str, float]]:
         if abs(len(word) - len(name)) > 2 or len(name) < (2 if near else 3):
             continue
         distance = _distance(lower, word)
-        if distance == 1 and (len(name) > 2 or len(word) == 2):
+        if distance == 1 and (len(name) > 2 or len(word) <= 3):
             yield word, 0.5 if len(name) > 2 else 0.6
         elif distance == 2 and min(len(name), len(word)) >= 5:
             yield word, 0.9
 
 
+def _shape(word: str, rest: list[str], first: bool) -> float:
+    """How well the tokens after a misspelled word fit the keyword ``word``: `for` wants an
+    `in`, `def` and `class` a name and a closing ':', `if` and `while` a closing ':'."""
+    header = bool(rest) and rest[-1] == ":"
+    if word == "for":
+        return -0.15 if "in" in rest[1:] else 0.2
+    if word in ("def", "class"):
+        fits = first and header and len(rest) > 1 and rest[1] in ("(", ":")
+        return -0.2 if fits and rest[0].isidentifier() else 0.3
+    if word in ("if", "elif", "while", "with", "except"):
+        return -0.05 if header or not first else 0.3
+    if word in ("else", "try", "finally"):
+        return 0.0 if rest == [":"] else 0.3
+    return 0.0
+
+
 _FOREIGN_OPERATORS = {"&&": "and", "||": "or"}
 _FOREIGN_DECLARATIONS = frozenset({"var", "let", "const", "val", "auto", "int", "string"})
+
+
+def _c_comment(ctx: _Ctx, line: int) -> Iterator[_Proposal]:
+    """A line comment `// ...` or a block comment `/* ... */` at the start of a line: Python
+    writes comments with '#'."""
+    text = ctx.lines[line]
+    ws = _indent(text)
+    body = text[len(ws) :]
+    if body.startswith("//"):
+        new = ws + "#" + body[2:]
+        title = "Write the comment with '#'"
+        yield ctx.put(
+            line, 0, len(text), new, 0.3, "foreign-syntax", title, token="//", replacement="#"
+        )
+        if _looks_like_statement(body[2:].strip()):
+            # Or the code was commented out by mistake (a block left empty tells).
+            title = "Remove the '//' in front of the code"
+            yield ctx.put(
+                line, 0, len(text), ws + body[2:].lstrip(), 0.32, "extra-token", title, token="//"
+            )
+    elif body.startswith("/*"):
+        end = next(
+            (i for i in range(line, min(line + 50, ctx.count)) if "*/" in ctx.lines[i]), None
+        )
+        if end is None:
+            return
+        new_lines = []
+        for i in range(line, end + 1):
+            current = ctx.lines[i]
+            if i == line:
+                current = ws + current[len(ws) + 2 :]
+            if i == end:
+                current = current.replace("*/", "", 1).rstrip()
+            inner = _indent(current)
+            rest = current[len(inner) :]
+            extra = inner[len(ws) :] if inner.startswith(ws) else ""
+            new_lines.append(ws + "# " + extra + rest if rest else current)
+        if end == line:
+            inside = body[2:].replace("*/", "", 1).strip()
+            if _looks_like_statement(inside):
+                title = "Remove the '/* */' around the code"
+                yield ctx.put(
+                    line, 0, len(text), ws + inside, 0.37, "extra-token", title, token="/* */"
+                )
+        title = "Write the block comment with '#'"
+        yield ctx.lines_to(
+            line,
+            end + 1,
+            new_lines,
+            0.35,
+            "foreign-syntax",
+            title,
+            token="/* */",
+            replacement="#",
+            line=line + 1,
+        )
 
 
 def _gen_foreign(ctx: _Ctx) -> Iterator[_Proposal]:
@@ -1268,6 +1693,7 @@ def _gen_foreign(ctx: _Ctx) -> Iterator[_Proposal]:
     line = ctx.line
     text = ctx.lines[line]
     code = ctx.code(line)
+    yield from _c_comment(ctx, line)
     for i, tok in enumerate(code):
         nxt = code[i + 1] if i + 1 < len(code) else None
         pair = tok.text + (nxt.text if nxt is not None and nxt.start == tok.end else "")
@@ -1392,7 +1818,9 @@ def _gen_generic(ctx: _Ctx) -> Iterator[_Proposal]:
             if stack:
                 closer = _OPENERS[stack[-1].char]
                 inserts.append((closer, _CLOSER_COST[closer]))
-                inserts.append((",", 2.2))
+                following = code[k + 1] if k + 1 < len(code) else None
+                if not _too_many_arguments(ctx, line, code[k], following):
+                    inserts.append((",", 2.2))
                 if stack[-1].char in "[{":
                     inserts.append((":", 2.2))
             elif k == len(code) - 1 and word in _HEADER_KEYWORDS and code[k].text != ":":
@@ -1433,6 +1861,7 @@ _GENERATORS: tuple[Generator, ...] = (
     _gen_open_in_line,
     _gen_unmatched,
     _gen_mismatch,
+    _gen_missing_opener,
     _gen_string,
     _gen_triple_string,
     _gen_indented_block,
@@ -1441,6 +1870,7 @@ _GENERATORS: tuple[Generator, ...] = (
     _gen_misplaced_clause,
     _gen_tabs,
     _gen_outside,
+    _gen_shallow_line,
     _gen_assign_in_condition,
     _gen_missing_comma,
     _gen_print,
@@ -1567,11 +1997,39 @@ class _Search:
     def penalty(self, p: _Proposal) -> float | None:
         """0 when the window parses after ``p``; a penalty when it fails only where the broken
         statement's removal fails too (a separate error); None to reject ``p``."""
-        outcome = self.progress(p)
-        if outcome is None:
+        if self.ctx.msg.startswith("unterminated triple-quoted"):
+            # Blanking one line cannot end an open string, so there is no baseline. CPython's
+            # tokenizer reports the open string before any parser error, even an earlier one:
+            # any other error once the string is closed is a separate one, before or after.
+            fault = self._compile(p)
+            if fault is None:
+                return 0.0
+            place = _place(p, fault)
+            if place.inside or fault.msg.startswith(("unterminated", "unexpected EOF")):
+                return None
+            lines = self.ctx.lines
+            following = next((i for i in range(p.last, len(lines)) if lines[i].strip()), p.last)
+            if p.last <= place.line <= following:
+                return None  # the very next line fails: the string's own text, closed too soon
+            return _TRIPLE_PARTIAL_PENALTY
+        fault = self._compile(p)
+        if fault is None:
             return 0.0
-        if outcome is False or isinstance(outcome, bool):
+        place = _place(p, fault)
+        if not self._past(p, place):
+            # CPython's tokenizer errors (an open string, an unmatched bracket, a bad dedent)
+            # come before any parser error, even one on an earlier line: once the tokenizer
+            # error is fixed, a parser error before the edit was there all along.
+            earlier = not place.inside and place.line < p.first and place.line < self.ctx.line
+            if (
+                earlier
+                and self.ctx.msg.startswith(_TOKENIZER_ERRORS)
+                and not fault.msg.startswith(_TOKENIZER_ERRORS)
+                and not self._caused_by(p, fault.msg)
+            ):
+                return _TRIPLE_PARTIAL_PENALTY
             return None
+        outcome = place
         baseline = self.baseline()
         if baseline is None or outcome.line < baseline or self._caused_by(p, outcome.msg):
             return None
@@ -1586,6 +2044,20 @@ class _Search:
             return False  # a one-line string: what is wrong is on its own line
         if msg.startswith(("unterminated", "unexpected EOF")):
             return bool(touched)
+
+        def added(c: str) -> int:
+            return p.text.count(c) - old.count(c)
+
+        # Closing a bracket cannot leave another one open, nor can opening one leave a closer
+        # unmatched: only the opposite edits cause these two errors.
+        never = _NEVER_CLOSED.fullmatch(msg)
+        if never:
+            opener = never.group(1)
+            return added(opener) > 0 or added(_OPENERS[opener]) < 0
+        unmatched = _UNMATCHED.fullmatch(msg)
+        if unmatched:
+            closer = unmatched.group(1)
+            return added(closer) > 0 or added(_PAIRS[closer]) < 0
         quoted = set(re.findall(r"'(.)'", msg))
         return bool(quoted & {c for t in touched for c in (t, *_PAIRS.get(t, ""))})
 
