@@ -154,6 +154,65 @@ CASES = [
     ("stray-quote", "def f(s):\n    i = 'int(s)+1\n", "def f(s):\n    i = int(s)+1\n"),
     ("stray-quote", "def f(k):\n    g(k-1')\n", "def f(k):\n    g(k-1)\n"),
     ("unterminated-string", "r = float('inf\n", "r = float('inf')\n"),
+    # The same `=` for `==` slip twice in one condition: both are fixed at once.
+    (
+        "assign-in-condition",
+        "def f(i):\n    if i % 3 = 0 and i % 5 = 0:\n        return 1\n",
+        "def f(i):\n    if i % 3 == 0 and i % 5 == 0:\n        return 1\n",
+    ),
+    (
+        "assign-in-condition",
+        "def f(a, b):\n    while g(key=a) = b or a = 0:\n        a -= 1\n",
+        "def f(a, b):\n    while g(key=a) == b or a == 0:\n        a -= 1\n",
+    ),
+    # A quote alone after complete code is stray, not the start of a string.
+    (
+        "trailing-quote",
+        "def f(t):\n    return ' '.join(t.split()).upper()' \n",
+        "def f(t):\n    return ' '.join(t.split()).upper()\n",
+    ),
+    # A string left open before `)`: closed there, not as an empty string then `,)`.
+    (
+        "unterminated-string",
+        'def f(t):\n    return t.split(",)\n',
+        'def f(t):\n    return t.split(",")\n',
+    ),
+    # A generator expression returned without its parentheses (`for` is no misspelled `or`).
+    (
+        "bare-generator",
+        "def f(d, a):\n    return d[j] for i, j in a\n",
+        "def f(d, a):\n    return (d[j] for i, j in a)\n",
+    ),
+    # A stray `)` after a return annotation is removed, not given an opener (`str()`).
+    (
+        "unmatched-bracket",
+        "class A:\n    def f(self, k: int) -> str):\n        return ''\n",
+        "class A:\n    def f(self, k: int) -> str:\n        return ''\n",
+    ),
+    # Java's generics and JavaScript's bare declarations.
+    (
+        "foreign-syntax",
+        "def f(edges: List<int>, n: int) -> int:\n    return n\n",
+        "def f(edges: List[int], n: int) -> int:\n    return n\n",
+    ),
+    (
+        "foreign-declaration-line",
+        "def f(xs):\n    for x in xs:\n        var seen; // JS\n        print(x)\n",
+        "def f(xs):\n    for x in xs:\n        print(x)\n",
+    ),
+    # A function that is only ever called lost the parentheses of one call.
+    (
+        "missing-call-parentheses",
+        "def node(v):\n    return [v]\ndef f(v):\n    root = node v\n    return root, node(1)\n",
+        "def node(v):\n    return [v]\ndef f(v):\n    root = node(v)\n    return root, node(1)\n",
+    ),
+    # A JavaScript `var` inside an expression.
+    (
+        "foreign-declaration",
+        "def f(l, i):\n    l.append([var i + 1, i])\n",
+        "def f(l, i):\n    l.append([i + 1, i])\n",
+    ),
+    ("foreign-declaration", "def f(n, g):\n    n += var g(n)\n", "def f(n, g):\n    n += g(n)\n"),
 ]
 
 
@@ -325,3 +384,39 @@ def test_code_commented_out_with_slashes_is_restored_when_its_block_needs_it() -
     assert (
         candidates[0].apply(buggy) == "def f(x):\n    if x:\n        return False\n    return x\n"
     )
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "def f(x, i):\n    return x[i 1]\n",  # a subscript: `x[i + 1]`, not a tuple index
+        "def f(lo, hi):\n    return (lo hi) // 2\n",  # a tuple is no operand of `//`
+        "def f(s):\n    if (s 0):\n        return 1\n",  # a tuple is always true
+        "def f(a):\n    return list(filter(lambda x: x 2 == 0, a))\n",  # the lambda's body
+        "def f(a, b):\n    a, b = b, a b\n    return a\n",  # three values for two targets
+        "def f(a, b):\n    x = a b\n    return a(x)\n",  # `a` is not only ever called
+    ],
+)
+def test_two_operands_side_by_side_get_no_comma_where_a_tuple_makes_no_sense(source: str) -> None:
+    _, candidates = _repairs(source)
+    assert all("," not in e.new_text and ":" not in e.new_text for c in candidates for e in c.edits)
+
+
+@pytest.mark.parametrize(
+    ("buggy", "intended"),
+    [
+        # `memo` is indexed by pairs elsewhere: the comma restores a pair.
+        (
+            "def f(memo, i, j):\n    memo[i j] = memo[i - 1, j]\n",
+            "def f(memo, i, j):\n    memo[i, j] = memo[i - 1, j]\n",
+        ),
+        ("def f(x) -> Tuple[int int]:\n    pass\n", "def f(x) -> Tuple[int, int]:\n    pass\n"),
+        (
+            "def f(a):\n    return list(filter(lambda x: x < 0 a))\n",
+            "def f(a):\n    return list(filter(lambda x: x < 0, a))\n",
+        ),
+    ],
+)
+def test_comma_between_items_where_a_tuple_fits(buggy: str, intended: str) -> None:
+    _, candidates = _repairs(buggy)
+    assert candidates and _same_program(candidates[0].apply(buggy), intended)

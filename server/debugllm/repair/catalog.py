@@ -34,6 +34,12 @@ CATALOG: dict[str, str] = {
     "changed to {token}.",
     "stray-quote": "The quote {token} before `{name}` on line {line} started a string by mistake; "
     "`{name}` is a variable here, so the stray quote was removed.",
+    "bare-generator": "The `{keyword}` on line {line} is followed by a generator expression "
+    "(`... for ... in ...`), which Python only accepts inside parentheses; they were added.",
+    "missing-call-parentheses": "`{token}` on line {line} is a function (it is called with "
+    "parentheses everywhere else), so the value after it was put in parentheses as its argument.",
+    "trailing-quote": "The quote {token} at the end of line {line} started a string that "
+    "nothing follows; the code before it is complete, so the stray quote was removed.",
     "unterminated-triple-string": "The triple-quoted string that starts with {token} on line "
     "{line} was never closed, so Python read all the code after it as part of the string; the "
     "closing {token} was added on line {at_line}.",
@@ -68,6 +74,9 @@ CATALOG: dict[str, str] = {
     "foreign-declaration": "`{token}` on line {line} declares a variable in languages like "
     "JavaScript or Java; Python has no such keyword (a variable is created simply by assigning "
     "to it), so `{token}` was removed.",
+    "foreign-declaration-line": "Line {line} declares `{name}` with `{token}` and no value, as "
+    "JavaScript or Java do; Python needs no declaration (a variable is created by assigning to "
+    "it), so the line was removed.",
     "line-continuation": "Line {line} ends with '{token}', so the statement carries on to the "
     "next line; Python needs a backslash '\\' at the end of the line (or brackets around the "
     "expression) to continue a statement.",

@@ -754,6 +754,9 @@ def _gen_missing_opener(ctx: _Ctx) -> Iterator[_Proposal]:
         for t in ctx.code(i)
         if (i, t.start) < (ctx.line, ctx.col)
     ]
+    annotation = ctx.keyword(start) == "def" and any(t.text == "->" for _, t in tokens)
+    if annotation and closer == ")":
+        return  # `def f(x) -> int):`: a stray `)` after the parameters, not a lost `(`
     near = ctx.names_near(ctx.line)
     here: dict[str, int] = {}
     for _, t in tokens:
@@ -891,6 +894,25 @@ def _gen_string(ctx: _Ctx) -> Iterator[_Proposal]:
             token=quote,
             name=stray or code_after,
         )
+    # A quote alone at the end of a line of complete code: `return s.strip()"` (not `return '`).
+    last = re.search(r"(?:[)\]}]|\w+)\s*$", text[:start])
+    if (
+        not rest.strip()
+        and start == ctx.col
+        and not stray
+        and last is not None
+        and last.group().strip() not in _KEYWORDS
+    ):
+        yield ctx.put(
+            ctx.line,
+            start,
+            len(text.rstrip()),
+            "",
+            0.45,
+            "trailing-quote",
+            "Remove the stray quote at the end of the line",
+            token=quote,
+        )
     # A string left open at the end of a call: close the string, then the brackets.
     stack = ctx.open_brackets(ctx.line, start)
     end_col = len(text.rstrip())
@@ -920,6 +942,8 @@ def _gen_string(ctx: _Ctx) -> Iterator[_Proposal]:
             cost = 0.5 + 0.03 * rank + 0.02 * index + 0.2 * _odd_strings(fixed)
             if col == opener + 1 and text[col : col + 1] in _AFTER_EMPTY:
                 cost += 0.1  # '' then a space or an operator is less likely than ' ' or '-x'
+            if re.match(r",\s*[)\]}]", text[col:]):
+                cost += 0.1  # `f("a",)`: a trailing comma after the string is rarer than `f("a,")`
 
             yield ctx.put(ctx.line, col, col, quote, cost, "unterminated-string", title, **facts)
 
@@ -1339,6 +1363,8 @@ def _gen_assign_in_condition(ctx: _Ctx) -> Iterator[_Proposal]:
         for tok in ctx.code(line):
             if tok.text != "=" or (line, tok.end) <= (ctx.line, ctx.col):
                 continue
+            if _keyword_argument(ctx, line, tok):
+                continue
             inside_condition = word in _CONDITION_KEYWORDS or _in_comprehension_if(ctx, line, tok)
             if not inside_condition:
                 return
@@ -1354,7 +1380,35 @@ def _gen_assign_in_condition(ctx: _Ctx) -> Iterator[_Proposal]:
                 title,
                 keyword=word or "condition",
             )
+            # `if a % 3 = 0 and a % 5 = 0:`: the same slip twice in one condition.
+            others = [
+                t
+                for t in ctx.code(line)
+                if t.text == "=" and t.start > tok.start and not _keyword_argument(ctx, line, t)
+            ]
+            if others and word in _CONDITION_KEYWORDS:
+                text = ctx.lines[line]
+                for t in reversed([tok, *others]):
+                    text = text[: t.start] + "==" + text[t.end :]
+                yield ctx.lines_to(
+                    line,
+                    line + 1,
+                    [text],
+                    cost + 0.1,
+                    "assign-in-condition",
+                    title,
+                    keyword=word,
+                )
             return
+
+
+def _keyword_argument(ctx: _Ctx, line: int, tok: _Tok) -> bool:
+    """Is the ``=`` token ``tok`` a keyword argument's, as in ``f(key=value)``?"""
+    stack = ctx.open_brackets(line, tok.start)
+    if not stack or stack[-1].char != "(":
+        return False
+    before = [t for t in ctx.code(line) if t.end <= tok.start]
+    return len(before) >= 2 and before[-1].kind == "name" and before[-2].text in ("(", ",")
 
 
 def _in_comprehension_if(ctx: _Ctx, line: int, tok: _Tok) -> bool:
@@ -1420,6 +1474,135 @@ def _too_many_arguments(ctx: _Ctx, line: int, left: _Tok, right: _Tok | None) ->
     return commas + 2 > limit
 
 
+#: Before a bracketed group, tokens after which `(a, b)` reads as a tuple, not an operand.
+_TUPLE_BEFORE = frozenset({"=", ",", "(", "[", "{", ":", "return", "yield", "in", "lambda"})
+#: After a bracketed group, tokens that end a tuple item (rather than apply an operator to it).
+_TUPLE_AFTER = frozenset({",", ")", "]", "}", "=", ":", "for", "if", "in", ";"})
+
+
+def _operator_left_out(ctx: _Ctx, line: int, left: _Tok) -> bool:
+    """Would a comma after ``left`` make a tuple nobody writes, so that the two items side by
+    side more likely lost an operator (`x[i 1]`, `(lo hi) // 2`, `lambda x: x 2 == 0`)?"""
+    code = [
+        (i, t)
+        for i in range(ctx.statement_start(line), line + 1)
+        for t in ctx.code(i)
+        if i < line or t.end <= left.end
+    ]
+    # Walk back from ``left`` to the bracket it is in: the tokens on its level, the opener,
+    # and the token before the opener.
+    depth = 0
+    same: list[_Tok] = []
+    opener: _Tok | None = None
+    opener_line = line
+    previous: _Tok | None = None
+    for i, tok in reversed(code):
+        if opener is not None:
+            previous = tok
+            break
+        if tok.kind == "close":
+            depth += 1
+        elif tok.kind == "open":
+            if depth == 0:
+                opener, opener_line = tok, i
+                continue
+            depth -= 1
+        elif depth == 0:
+            same.append(tok)
+    items = _group_commas(ctx.lines[opener_line], opener.start) if opener is not None else 0
+    if any(t.text == "lambda" for t in same):
+        # The comma would end the lambda's body: right in `filter(lambda x: x < 0 xs)`, not
+        # when the call already has its next argument (`filter(lambda x: x 2 == 0, xs)`).
+        rest = [t for t in ctx.code(line) if t.start >= left.end]
+        level = 0
+        for tok in rest:
+            if tok.kind == "open":
+                level += 1
+            elif tok.kind == "close":
+                level -= 1
+                if level < 0:
+                    break
+            elif tok.text == "," and level == 0:
+                return True
+        return False
+    if opener is None:
+        # `a, b = b, a b`: a comma that unpacks more values than there are targets.
+        flat = [t for _, t in code]
+        equals = [k for k, t in enumerate(flat) if t.text == "="]
+        if len(equals) != 1 or any(t.kind == "open" for t in flat):
+            return False
+        targets = sum(t.text == "," for t in flat[: equals[0]])
+        values = sum(t.text == "," for t in ctx.code(line) if t.start > flat[equals[0]].start)
+        return targets > 0 and values + 1 != targets
+    callee = previous is not None and (
+        previous.kind in ("close", "string")
+        or (previous.kind == "name" and previous.text not in _KEYWORDS)
+    )
+    if opener.text == "[":
+        # A subscript, not a list display: `x[i 1]` lost an operator, unless ``x`` is indexed
+        # elsewhere by tuples of the size the comma makes (`memo[i j]` beside `memo[i - 1, j]`).
+        if not callee:
+            return False
+        if previous is not None and previous.kind == "name":
+            if previous.text[:1].isupper():
+                return False  # a generic type: `Tuple[int int]`, `Dict[str int]`
+            skip = ctx.starts[opener_line] + opener.start
+            return items + 1 not in _subscript_commas(ctx, previous.text, skip)
+        return True
+    if opener.text != "(" or callee:
+        return False  # a call's arguments: a comma there is plausible
+    # A parenthesised group: a tuple only where a tuple can stand.
+    if previous is not None and previous.text not in _TUPLE_BEFORE:
+        return True
+    after = _after_group(ctx, opener_line, opener)
+    return after is not None and after.text not in _TUPLE_AFTER
+
+
+def _group_commas(text: str, col: int) -> int:
+    """Commas directly inside the bracket that opens at ``col`` of ``text`` (up to its end)."""
+    depth = 0
+    commas = 0
+    for tok in _lex(text[col + 1 :], ""):
+        if tok.kind == "open":
+            depth += 1
+        elif tok.kind == "close":
+            if depth == 0:
+                break
+            depth -= 1
+        elif tok.text == "," and depth == 0:
+            commas += 1
+    return commas
+
+
+def _subscript_commas(ctx: _Ctx, name: str, skip: int) -> set[int]:
+    """How many commas the other subscripts ``name[...]`` hold (not the one at ``skip``)."""
+    found: set[int] = set()
+    for match in re.finditer(rf"(?<![\w.]){re.escape(name)}[ \t]*\[", ctx.source):
+        bracket = match.end() - 1
+        row = bisect.bisect_right(ctx.starts, bracket) - 1
+        if bracket == skip or not 0 <= row < ctx.count:
+            continue
+        found.add(_group_commas(ctx.lines[row], bracket - ctx.starts[row]))
+    return found
+
+
+def _after_group(ctx: _Ctx, line: int, opener: _Tok) -> _Tok | None:
+    """The token after the bracket that closes ``opener`` (on ``line``), if on the same line."""
+    depth = 0
+    closed = False
+    for tok in ctx.code(line):
+        if tok.start <= opener.start:
+            continue
+        if closed:
+            return tok
+        if tok.kind == "open":
+            depth += 1
+        elif tok.kind == "close":
+            closed = depth == 0
+            depth -= 1
+    return None
+
+
 def _gen_missing_comma(ctx: _Ctx) -> Iterator[_Proposal]:
     """Two items side by side. CPython spans both when it suggests the comma; a plain
     "invalid syntax" at the second item counts where commas separate names (`for i x in`,
@@ -1453,6 +1636,7 @@ def _gen_missing_comma(ctx: _Ctx) -> Iterator[_Proposal]:
     # A comma that gives a call more arguments than its function takes is an operator left
     # out (`abs(x y)` is `abs(x - y)`, which no edit can know): no comma then.
     gaps = [g for g in gaps if not _too_many_arguments(ctx, g[0], g[1], g[2])]
+    gaps = [g for g in gaps if not _operator_left_out(ctx, g[0], g[1])]
     if not hinted and ctx.keyword(ctx.line) not in _NAME_LISTS:
         # `a b = 1, 2` lost a comma; `x = a b` more likely lost an operator.
         equals = [t.start for t in ctx.code(ctx.line) if t.text == "="]
@@ -1572,6 +1756,8 @@ def _gen_keyword_typo(ctx: _Ctx) -> Iterator[_Proposal]:
             continue  # `min(`, `x.y`, `a[i]`: a name in use, not a misspelled keyword
         # One keyword for another (`is` for `if`) only where no keyword made sense to CPython.
         swap = near and tok.text in _SHORT_KEYWORDS and ctx.msg == "invalid syntax"
+        if tok.text == "for" and "in" in [t.text for _, t in tokens[k + 1 :]]:
+            swap = False  # `x for y in z`: a generator, not a misspelling
         if tok.text in _KEYWORDS and not swap:
             continue
         first = line == start and k == 0
@@ -1628,6 +1814,23 @@ def _shape(word: str, rest: list[str], first: bool) -> float:
 
 _FOREIGN_OPERATORS = {"&&": "and", "||": "or"}
 _FOREIGN_DECLARATIONS = frozenset({"var", "let", "const", "val", "auto", "int", "string"})
+_JS_DECLARATIONS = frozenset({"var", "let", "const"})
+_BARE_DECLARATION = re.compile(
+    r"[ \t]*(var|let|const|int|auto|string)[ \t]+([A-Za-z_]\w*)[ \t]*;?[ \t]*(?:(?://|#).*)?$"
+)
+_ANGLE_GENERIC = re.compile(
+    r"\b([A-Z]\w*)<([\w.]+(?:\[[\w., \[\]]*\])?(?:, *[\w.]+)*)>(?=[,)\]:]| *$)"
+)
+
+
+def _assigned(source: str, name: str) -> bool:
+    """Is ``name`` given a value somewhere in ``source`` (assigned, a loop variable, bound by
+    ``as``, a parameter)?"""
+    pattern = (
+        rf"\b{name}\s*(?::[^=\n]*)?=(?!=)|\b(?:for|as|import)\s+{name}\b"
+        rf"|\bdef\s+\w+\s*\([^)]*\b{name}\b"
+    )
+    return re.search(pattern, source) is not None
 
 
 def _c_comment(ctx: _Ctx, line: int) -> Iterator[_Proposal]:
@@ -1694,6 +1897,33 @@ def _gen_foreign(ctx: _Ctx) -> Iterator[_Proposal]:
     text = ctx.lines[line]
     code = ctx.code(line)
     yield from _c_comment(ctx, line)
+    # `var total;` (a declaration without a value): Python needs none, the line goes.
+    bare = _BARE_DECLARATION.match(text)
+    if bare and not _assigned(ctx.source, bare.group(1)):
+        yield ctx.lines_to(
+            line,
+            line + 1,
+            [],
+            0.45,
+            "foreign-declaration-line",
+            f"Remove the declaration of '{bare.group(2)}'",
+            token=bare.group(1),
+            name=bare.group(2),
+        )
+    # `List<int>`: a generic type written with angle brackets.
+    for generic in _ANGLE_GENERIC.finditer(text):
+        new = f"{generic.group(1)}[{generic.group(2)}]"
+        yield ctx.put(
+            line,
+            generic.start(),
+            generic.end(),
+            new,
+            0.4,
+            "foreign-syntax",
+            f"Replace '{generic.group()}' with '{new}'",
+            token=generic.group(),
+            replacement=new,
+        )
     for i, tok in enumerate(code):
         nxt = code[i + 1] if i + 1 < len(code) else None
         pair = tok.text + (nxt.text if nxt is not None and nxt.start == tok.end else "")
@@ -1761,6 +1991,25 @@ def _gen_foreign(ctx: _Ctx) -> Iterator[_Proposal]:
                 token=first,
                 replacement="def",
             )
+    # `n += var f(x)`, `[var i + 1]`: a JavaScript declaration keyword inside an expression.
+    for prev, tok, nxt in zip(code, code[1:], code[2:], strict=False):
+        if (
+            tok.text in _JS_DECLARATIONS
+            and not _assigned(ctx.source, tok.text)
+            and prev.kind in ("op", "open")
+            and prev.text != "."
+            and nxt.kind in _ATOM_START
+        ):
+            yield ctx.put(
+                line,
+                tok.start,
+                nxt.start,
+                "",
+                0.4,
+                "foreign-declaration",
+                f"Remove '{tok.text}'",
+                token=tok.text,
+            )
     if len(code) >= 2 and code[-1].text in ("+", "-") and code[-2].text == code[-1].text:
         op = code[-1].text
         target = text[code[0].start : code[-2].start].strip()
@@ -1776,6 +2025,78 @@ def _gen_foreign(ctx: _Ctx) -> Iterator[_Proposal]:
                 token=op + op,
                 replacement=f"{op}= 1",
             )
+
+
+def _gen_missing_call(ctx: _Ctx) -> Iterator[_Proposal]:
+    """`node = TreeNode val`: a function (only ever called elsewhere) lost its parentheses."""
+    if ctx.msg not in _PLAIN_INVALID:
+        return
+    code = ctx.code(ctx.line)
+    if len(code) < 2 or ctx.statement_start(ctx.line) != ctx.line:
+        return
+    callee, argument = code[-2], code[-1]
+    if callee.kind != "name" or callee.text in _KEYWORDS or callee.text in _KNOWN_NAMES:
+        return
+    if argument.kind not in ("name", "number", "string") or argument.text in _KEYWORDS:
+        return
+    if len(code) > 2 and (code[-3].text == "." or code[-3].kind not in ("op", "open")):
+        return
+    if not _only_called(ctx, callee.text, ctx.starts[ctx.line] + callee.start):
+        return
+    yield ctx.put(
+        ctx.line,
+        callee.end,
+        argument.end,
+        f"({argument.text})",
+        0.45,
+        "missing-call-parentheses",
+        f"Call '{callee.text}' with parentheses",
+        token=callee.text,
+    )
+
+
+def _only_called(ctx: _Ctx, name: str, skip: int) -> bool:
+    """Is ``name`` called elsewhere, and never used otherwise (beyond its definition)?"""
+    calls = 0
+    for match in re.finditer(rf"(?<![\w.]){re.escape(name)}\b", ctx.source):
+        if match.start() == skip:
+            continue
+        before = ctx.source[max(match.start() - 6, 0) : match.start()]
+        if re.search(r"(?:class|def)\s+$", before):
+            continue
+        if not re.match(r"[ \t]*\(", ctx.source[match.end() :]):
+            return False
+        calls += 1
+    return calls > 0
+
+
+def _gen_bare_generator(ctx: _Ctx) -> Iterator[_Proposal]:
+    """`return x for x in xs`: a generator expression needs its parentheses."""
+    if ctx.msg != "invalid syntax":
+        return
+    code = ctx.code(ctx.line)
+    at = next((k for k, t in enumerate(code) if t.start == ctx.col), None)
+    if at is None or code[at].text != "for" or len(code) < 3:
+        return
+    if code[0].text not in ("return", "yield") or at < 2:
+        return
+    if ctx.open_brackets(ctx.line, ctx.col) or "in" not in [t.text for t in code[at + 1 :]]:
+        return
+    if ctx.statement_start(ctx.line) != ctx.line or code[-1].text in (":", ","):
+        return
+    start = code[1].start
+    end = code[-1].end
+    text = ctx.lines[ctx.line]
+    yield ctx.put(
+        ctx.line,
+        start,
+        end,
+        "(" + text[start:end] + ")",
+        0.5,
+        "bare-generator",
+        "Put the generator expression in parentheses",
+        keyword=code[0].text,
+    )
 
 
 def _gen_continuation(ctx: _Ctx) -> Iterator[_Proposal]:
@@ -1819,9 +2140,16 @@ def _gen_generic(ctx: _Ctx) -> Iterator[_Proposal]:
                 closer = _OPENERS[stack[-1].char]
                 inserts.append((closer, _CLOSER_COST[closer]))
                 following = code[k + 1] if k + 1 < len(code) else None
-                if not _too_many_arguments(ctx, line, code[k], following):
+                between = (
+                    following is not None
+                    and code[k].kind in _ATOM_END
+                    and following.kind in _ATOM_START
+                )
+                # Two items side by side that more likely lost an operator: no ',' or ':'.
+                lost = between and _operator_left_out(ctx, line, code[k])
+                if not lost and not _too_many_arguments(ctx, line, code[k], following):
                     inserts.append((",", 2.2))
-                if stack[-1].char in "[{":
+                if stack[-1].char == "{" or (stack[-1].char == "[" and not lost):
                     inserts.append((":", 2.2))
             elif k == len(code) - 1 and word in _HEADER_KEYWORDS and code[k].text != ":":
                 inserts.append((":", 2.0))
@@ -1877,6 +2205,8 @@ _GENERATORS: tuple[Generator, ...] = (
     _gen_keyword_typo,
     _gen_foreign,
     _gen_continuation,
+    _gen_bare_generator,
+    _gen_missing_call,
     _gen_generic,
 )
 
