@@ -19,7 +19,8 @@ Encoding = Literal["utf-8", "utf-16", "utf-32"]
 
 #: Line terminators as the LSP defines them (\r\n, \n, \r).
 _TERMINATORS = ("\r\n", "\n", "\r")
-_LINE_BREAK = re.compile(r"\r\n|\n|\r")
+#: A line break as the LSP counts them.
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True, order=True)
@@ -102,7 +103,7 @@ class LineIndex:
     def __init__(self, source: str) -> None:
         self.source = source
         starts = [0]
-        starts.extend(m.end() for m in _LINE_BREAK.finditer(source))
+        starts.extend(m.end() for m in LINE_BREAK.finditer(source))
         self.line_starts = starts
 
     @property

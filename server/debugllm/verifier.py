@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from debugllm.analysis.analyzer import Analysis, AnalysisOptions
+from debugllm.analysis.analyzer import PARSE_FAILURES, Analysis, AnalysisOptions, compiled_tree
 from debugllm.analysis.static import analyze_static
 from debugllm.analysis.syntax import find_syntax_errors
 from debugllm.candidates import Candidate
@@ -54,13 +54,22 @@ class Verifier:
             return Verdict(False, f"edits do not apply: {exc}")
         if fixed == source:
             return Verdict(False, "the candidate changes nothing")
-        deadline = time.monotonic() + self.options.syntax_budget_s
-        after_syntax = find_syntax_errors(fixed, deadline=deadline)
-        before_lines = Counter(_lines(source, before.syntax_errors))
-        after_lines = Counter(_lines(source, after_syntax, fixed, candidate.edits))
+        # One parse answers both questions when the fix compiles, the common case; only a
+        # text that still fails needs the (slower) search for every remaining error.
+        tree: ast.Module | None
+        try:
+            tree = compiled_tree(fixed, before.filename)
+            after_syntax: list[Problem] = []
+        except PARSE_FAILURES:
+            tree = None
+            deadline = time.monotonic() + self.options.syntax_budget_s
+            after_syntax = find_syntax_errors(fixed, deadline=deadline)
+        index = LineIndex(source)
+        before_lines = Counter(_lines(index, before.syntax_errors))
+        after_lines = Counter(_lines(index, after_syntax, candidate.edits))
         target = candidate.target
         if target.is_syntax:
-            target_line = LineIndex(source).line_of(target.start)
+            target_line = index.line_of(target.start)
             if after_lines[target_line] >= before_lines[target_line]:
                 return Verdict(False, "the syntax error it targets is still there")
         new_lines = after_lines - before_lines
@@ -70,13 +79,13 @@ class Verifier:
         if after_syntax:
             # Static checks need a parse; a partial syntax fix is judged on syntax alone.
             return Verdict(True, "fewer syntax errors, none new", fixed)
-        return self._verify_static(before, candidate, fixed)
-
-    def _verify_static(self, before: Analysis, candidate: Candidate, fixed: str) -> Verdict:
-        try:
-            tree = ast.parse(fixed)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
+        if tree is None:  # the search ran out of time before naming the error
             return Verdict(False, "the fixed text does not parse")
+        return self._verify_static(before, candidate, fixed, tree)
+
+    def _verify_static(
+        self, before: Analysis, candidate: Candidate, fixed: str, tree: ast.Module
+    ) -> Verdict:
         after = analyze_static(fixed, tree, self.options.checks, before.filename)
         after_keys = Counter(p.key() for p in after if p.severity <= Severity.WARNING)
         if before.parses:
@@ -111,17 +120,10 @@ class Verifier:
         return Verdict(True, "the file parses and the fix adds no error", fixed)
 
 
-def _lines(
-    source: str,
-    problems: Iterable[Problem],
-    fixed: str | None = None,
-    edits: Iterable[Edit] = (),
-) -> list[int]:
-    """0-based lines of ``problems`` in ``source``; problems of ``fixed`` are mapped back first."""
-    index = LineIndex(source)
+def _lines(index: LineIndex, problems: Iterable[Problem], edits: Iterable[Edit] = ()) -> list[int]:
+    """0-based lines of ``problems`` in the text of ``index``; offsets of a text made by
+    ``edits`` are mapped back through them first."""
     edits = tuple(edits)
-    if fixed is None:
-        return [index.line_of(p.start) for p in problems]
     return [index.line_of(map_offset_back(p.start, edits)) for p in problems]
 
 

@@ -42,6 +42,21 @@ class Analysis:
         return tuple(p for p in self.problems if p.is_syntax)
 
 
+#: What CPython raises for text it cannot compile (NUL bytes: ValueError; deep nesting).
+PARSE_FAILURES = (SyntaxError, ValueError, RecursionError, MemoryError)
+
+
+def compiled_tree(source: str, filename: str = "<file>") -> ast.Module:
+    """The AST of ``source``; raises one of ``PARSE_FAILURES`` when it does not compile.
+
+    Compiling the tree as well finds the errors the parser leaves to the compiler ('return'
+    outside function, 'break' outside loop ...).
+    """
+    tree = ast.parse(source, filename)
+    compile(tree, filename, "exec", dont_inherit=True)
+    return tree
+
+
 def analyze(
     source: str, options: AnalysisOptions | None = None, filename: str = "<file>"
 ) -> Analysis:
@@ -50,11 +65,8 @@ def analyze(
     if len(source) > LARGE_SOURCE_CHARS:
         return _analyze_large(source, filename)
     try:
-        tree = ast.parse(source, filename)
-        # Compiling the tree finds the errors the parser leaves to the compiler
-        # ('return' outside function, 'break' outside loop ...).
-        compile(tree, filename, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        tree = compiled_tree(source, filename)
+    except PARSE_FAILURES as exc:
         first = problem_from_exception(source, exc)
         deadline = time.monotonic() + options.syntax_budget_s
         found = find_syntax_errors(source, deadline=deadline)
@@ -72,7 +84,7 @@ def _analyze_large(source: str, filename: str) -> Analysis:
     """
     try:
         symtable.symtable(source, filename, "exec")
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+    except PARSE_FAILURES as exc:
         problem = problem_from_exception(source, exc)
         return Analysis(source, (problem,), None, filename, static_checked=False)
     return Analysis(source, (), None, filename, static_checked=False)

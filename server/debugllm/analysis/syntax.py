@@ -15,13 +15,12 @@ import warnings
 from dataclasses import dataclass
 
 from debugllm.problems import Code, Problem, Severity
-from debugllm.text import Edit, LineIndex, apply_edits
+from debugllm.text import LINE_BREAK, Edit, LineIndex, apply_edits
 
 DEEP_MESSAGE = "too deeply nested for Python's parser"
 #: Key in ``Problem.extra`` for CPython's offset when the Problem had to start before it.
 EXACT_OFFSET = "cpython-offset"
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _WORD = re.compile(r"\w+|\S")
 _LINE_NUMBER = re.compile(r"\bline \d+")
 
@@ -240,13 +239,13 @@ def scan_lines(
             line += 1
             depth[line] = level
         elif group == 2:  # comment: skip to the line end
-            newline = _LINE_BREAK.search(source, pos)
+            newline = LINE_BREAK.search(source, pos)
             pos = newline.start() if newline else len(source)
         elif group == 3 or group == 4:
             quote = match.group()
             closer = (_CLOSE_TRIPLE if group == 3 else _CLOSE_SINGLE)[quote].match(source, pos)
             end = closer.end() if closer else len(source)
-            for _ in _LINE_BREAK.finditer(source, pos, end):
+            for _ in LINE_BREAK.finditer(source, pos, end):
                 line += 1
                 depth[line] = level
                 string[line] = quote
@@ -298,7 +297,7 @@ def _first_fault_from(
     past the deadline, so the first error of a file is always found.
     """
     count = index.line_count
-    lines = _LINE_BREAK.split(source) if len(source) > _GROUP_CHARS else []
+    lines = LINE_BREAK.split(source) if len(source) > _GROUP_CHARS else []
     start = first_line
     while start < count:
         if start > first_line and deadline is not None and time.monotonic() > deadline:

@@ -111,15 +111,13 @@ class ModelClient:
             "stop": list(stop),
         }
         payload, upstream, attempts = await self._post("completions", body)
-        choices = payload.get("choices")
-        if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
-            raise ModelError("bad-answer", "the model endpoint returned no choices")
-        text = choices[0].get("text")
+        choice = _first_choice(payload, "the model endpoint")
+        text = choice.get("text")
         if not isinstance(text, str):
             raise ModelError("bad-answer", "the model endpoint returned a choice without text")
         return Completion(
             text=text,
-            finish_reason=str(choices[0].get("finish_reason") or ""),
+            finish_reason=str(choice.get("finish_reason") or ""),
             **_usage(payload),
             upstream_s=upstream,
             attempts=attempts,
@@ -128,16 +126,14 @@ class ModelClient:
     async def chat(self, model: str, messages: list[dict[str, str]], max_tokens: int) -> Completion:
         body = {"model": model, "messages": messages, "temperature": 0, "max_tokens": max_tokens}
         payload, upstream, attempts = await self._post("chat/completions", body)
-        choices = payload.get("choices")
-        if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
-            raise ModelError("bad-answer", "the explain model returned no choices")
-        message = choices[0].get("message")
+        choice = _first_choice(payload, "the explain model")
+        message = choice.get("message")
         content = message.get("content") if isinstance(message, dict) else None
         if not isinstance(content, str):
             raise ModelError("bad-answer", "the explain model returned no message content")
         return Completion(
             text=content,
-            finish_reason=str(choices[0].get("finish_reason") or ""),
+            finish_reason=str(choice.get("finish_reason") or ""),
             **_usage(payload),
             upstream_s=upstream,
             attempts=attempts,
@@ -228,6 +224,14 @@ class ModelClient:
         if not isinstance(payload, dict):
             raise ModelError("bad-answer", "the model endpoint returned JSON that is not an object")
         return payload
+
+
+def _first_choice(payload: dict[str, Any], who: str) -> dict[str, Any]:
+    """The first choice of an OpenAI-style answer; anything else is a bad answer."""
+    choices = payload.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        raise ModelError("bad-answer", f"{who} returned no choices")
+    return choices[0]
 
 
 def _usage(payload: dict[str, Any]) -> dict[str, Any]:

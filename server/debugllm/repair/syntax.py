@@ -35,7 +35,7 @@ from debugllm.analysis.syntax import (
 from debugllm.candidates import Candidate
 from debugllm.problems import Problem
 from debugllm.repair.catalog import explain
-from debugllm.text import Edit, minimal_edits
+from debugllm.text import LINE_BREAK, Edit, minimal_edits
 
 #: Characters per second the parser and symbol table get through, to skip a whole-file check
 #: the deadline leaves no time for.
@@ -70,7 +70,6 @@ _PLAIN_STATEMENT = re.compile(r"[A-Za-z_]\w*\s*(?:=[^=]|\()")
 #: Lines that almost surely start a top-level statement outside any string or bracket.
 _RESTART = re.compile(r"(?:async\s+def|def|class)\s+\w+\s*[(:]|@\w")
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
 _PAIRS = {"(": ")", ")": "(", "[": "]", "]": "[", "{": "}", "}": "{"}
 _KEYWORDS = frozenset(keyword.kwlist) - {"True", "False", "None"}
@@ -209,8 +208,8 @@ class _Ctx:
     def __init__(self, source: str, problem: Problem) -> None:
         self.source = source
         self.problem = problem
-        self.lines = _LINE_BREAK.split(source)
-        self.eol = [*_LINE_BREAK.findall(source), ""]
+        self.lines = LINE_BREAK.split(source)
+        self.eol = [*LINE_BREAK.findall(source), ""]
         self.count = len(self.lines)
         self.starts = [
             0,
@@ -2239,7 +2238,7 @@ class _Place(NamedTuple):
 
 
 def _new_line_count(text: str) -> int:
-    breaks = len(_LINE_BREAK.findall(text))
+    breaks = len(LINE_BREAK.findall(text))
     return breaks + (0 if not text or text[-1] in "\r\n" else 1)
 
 
