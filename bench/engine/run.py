@@ -247,6 +247,11 @@ def score(case: Case, fixed: str | None, ms: float) -> Score:
 # --- tools ----------------------------------------------------------------------------------------
 
 
+#: The engine's guesses (fixes offered for review, never applied: which operator was lost),
+#: per broken source: the text its best guess gives, for the guess table.
+GUESSES: dict[str, str] = {}
+
+
 def engine_tool(budget_s: float, static: bool) -> Callable[[str], str | None]:
     # Without --static the static checks are off: LeetCode snippets rely on names LeetCode
     # imports for them (List, TreeNode ...), and fixing those would blur the syntax score.
@@ -256,9 +261,37 @@ def engine_tool(budget_s: float, static: bool) -> Callable[[str], str | None]:
     def fix(source: str) -> str | None:
         analysis = pipeline.analyze(source, "case.py")
         plan = asyncio.run(pipeline.plan(analysis, budget_s))
+        if plan.fixed_source is None:
+            guesses = [r[0] for r in plan.fixes.values() if r and r[0].candidate.guess]
+            if guesses:
+                GUESSES[source] = guesses[0].fixed_source
         return plan.fixed_source
 
     return fix
+
+
+def guess_table(cases: list[Case]) -> str:
+    """Cases the engine left unfixed but offered a guess for: how often its best guess is the
+    program meant (what a user reviewing the guess would get)."""
+    rows: dict[str, list[bool]] = defaultdict(list)
+    for case in cases:
+        if case.broken in GUESSES:
+            rows[f"{case.group}: {case.kind}"].append(
+                score(case, GUESSES[case.broken], 0.0).ast_equal
+            )
+    if not rows:
+        return ""
+    out = ["| cases | n | guess offered | best guess AST-equal |", "|---|---:|---:|---:|"]
+    totals = {c.group + ": " + c.kind: 0 for c in cases}
+    for case in cases:
+        totals[case.group + ": " + case.kind] += 1
+    for label in sorted(rows):
+        hits = rows[label]
+        out.append(
+            f"| {label} | {totals[label]} | {len(hits)} | "
+            f"{sum(hits)} ({100 * sum(hits) / len(hits):.0f}%) |"
+        )
+    return "\n".join(out)
 
 
 def autopep8_tool() -> Callable[[str], str | None] | None:
@@ -396,6 +429,9 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - started
 
     print(report(results, list(tools)))
+    guesses = guess_table(cases)
+    if guesses:
+        print(f"\n### Guesses offered for review, not applied\n\n{guesses}")
     print(f"\n{len(cases)} cases in {elapsed:.0f} s (python {sys.version.split()[0]})")
     if args.failures:
         import difflib

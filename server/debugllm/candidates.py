@@ -18,6 +18,8 @@ class Candidate:
     ``kind`` names the repair (``missing-colon``, ``unclosed-bracket`` ...) and keys the
     explanation catalog. ``changes_behaviour`` marks fixes that are plausible but alter what
     correct code would do (a mutable default argument): they may be offered, never preferred.
+    ``guess`` marks repairs that had to pick one of several plausible programs (which operator
+    was lost between two operands): offered for review, never preferred, never applied unasked.
     """
 
     target: Problem
@@ -28,7 +30,13 @@ class Candidate:
     origin: FixOrigin = "embedded"
     cost: float = 1.0
     changes_behaviour: bool = False
+    guess: bool = False
     details: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+    @property
+    def needs_review(self) -> bool:
+        """Offered, never preferred: it changes behaviour or it is a guess."""
+        return self.changes_behaviour or self.guess
 
     def apply(self, source: str) -> str:
         return apply_edits(source, self.edits)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -113,6 +114,7 @@ def _fix_json(fix: VerifiedFix, index: LineIndex, applied: bool) -> dict[str, An
         "verified": True,
         "applied": applied,
         "preferred": fix.preferred,
+        "guess": candidate.guess,
         "diagnostic": {
             "code": candidate.target.code,
             "line": index.line_of(candidate.target.start) + 1,
@@ -126,7 +128,7 @@ def result_json(result: FileResult) -> dict[str, Any]:
     plan = result.plan
     fixes = [_fix_json(fix, index, applied=True) for fix in plan.applied]
     applied_targets = {fix.candidate.target.start for fix in plan.applied}
-    # Verified fixes that fix-all did not apply (they change behaviour) are still reported.
+    # Verified fixes that fix-all did not apply (they change behaviour or guess) are reported.
     for problem, ranked in plan.fixes.items():
         if problem.start not in applied_targets and ranked and not ranked[0].preferred:
             fixes.append(_fix_json(ranked[0], index, applied=False))
@@ -179,7 +181,10 @@ def _print_problem(
     if fix is None:
         out.write("    no verified fix\n")
         return
-    note = "" if fix.preferred else " (changes behaviour: review before applying)"
+    note = ""
+    if not fix.preferred:
+        why = "a guess" if fix.candidate.guess else "changes behaviour"
+        note = f" ({why}: review before applying)"
     out.write(f"    {fix.candidate.explanation}\n    fix{note}: {fix.candidate.title}\n")
     for diff_line in convert.fix_diff(result.source, fix.fixed_source).splitlines():
         out.write(f"      {diff_line}\n")
@@ -274,7 +279,13 @@ async def _run(
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    return asyncio.run(run(args, sys.stdin, sys.stdout, sys.stderr))
+    try:
+        return asyncio.run(run(args, sys.stdin, sys.stdout, sys.stderr))
+    except BrokenPipeError:
+        # `debugllm fix ... | head`: the reader left; say nothing more (Python's documented way).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ the original coordinates, and verified there on its own before it is offered.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -27,6 +28,8 @@ from debugllm.verifier import Verifier, map_offset_back
 
 if TYPE_CHECKING:
     from debugllm.remote.source import ModelSource
+
+log = logging.getLogger("debugllm.pipeline")
 
 
 @dataclass(frozen=True)
@@ -55,9 +58,13 @@ class EmbeddedSource:
         problem = request.problem
         source = request.analysis.source
         # Repairs are CPU work: a worker thread keeps the server's event loop answering.
-        if problem.is_syntax:
-            return await asyncio.to_thread(repair_syntax, source, problem, request.deadline)
-        return await asyncio.to_thread(repair_static, source, problem, request.analysis.tree)
+        try:
+            if problem.is_syntax:
+                return await asyncio.to_thread(repair_syntax, source, problem, request.deadline)
+            return await asyncio.to_thread(repair_static, source, problem, request.analysis.tree)
+        except Exception:  # a fault in one repair heuristic costs that fix, not the request
+            log.exception("the repair engine failed on %r", problem.subject)
+            return []
 
 
 @dataclass(frozen=True)
@@ -137,8 +144,8 @@ class FixPipeline:
                 verdict = await asyncio.to_thread(self.verifier.verify, request.analysis, candidate)
                 if verdict.accepted:
                     accepted.append(VerifiedFix(candidate, verdict.fixed_source))
-        accepted.sort(key=lambda fix: (fix.candidate.changes_behaviour, fix.candidate.cost))
-        if accepted and not accepted[0].candidate.changes_behaviour:
+        accepted.sort(key=lambda fix: (fix.candidate.needs_review, fix.candidate.cost))
+        if accepted and not accepted[0].candidate.needs_review:
             accepted[0] = replace(accepted[0], preferred=True)
         return accepted
 

@@ -110,3 +110,18 @@ def test_the_example_file_is_fixed_completely() -> None:
     assert "len(numbers)" in fixed
     # The unused import was never shown (the file did not parse), so it is not removed.
     assert "import os" in fixed
+
+
+def test_a_guess_is_offered_for_review_and_never_written(tmp_path: Path) -> None:
+    # Which operator replaced by '=' is a guess ('==' here; '+' was meant): shown, not applied.
+    source = "x = (c >= 1) = (d == 1)\n"
+    path = tmp_path / "guess.py"
+    path.write_text(source)
+    done = run_cli("fix", "--offline", "--write", str(path))
+    assert done.returncode == 1, done.stdout
+    assert "a guess: review before applying" in done.stdout
+    assert path.read_text() == source
+    done = run_cli("fix", "--json", "--offline", str(path))
+    (fix,) = json.loads(done.stdout)["fixes"]
+    assert fix["guess"] is True and fix["preferred"] is False and fix["applied"] is False
+    assert fix["edits"][0]["newText"] == "="  # the minimal edit: '=' becomes '=='

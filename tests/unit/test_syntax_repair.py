@@ -213,6 +213,63 @@ CASES = [
         "def f(l, i):\n    l.append([i + 1, i])\n",
     ),
     ("foreign-declaration", "def f(n, g):\n    n += var g(n)\n", "def f(n, g):\n    n += g(n)\n"),
+    # CPython names the outer bracket, but the inner one on a continuation line was left open.
+    (
+        "unclosed-bracket",
+        "def f(xs):\n    return max(\n        len(str(x) for x in xs,\n        len(xs),\n    )\n",
+        "def f(xs):\n    return max(\n        len(str(x) for x in xs),\n        len(xs),\n    )\n",
+    ),
+    # A class (CapWords, never assigned) lost the parentheses of its call.
+    (
+        "missing-call-parentheses",
+        "def f(v) -> Node:\n    root = Node v\n    return root\n",
+        "def f(v) -> Node:\n    root = Node(v)\n    return root\n",
+    ),
+    # A string opened with one quote and closed with the other, in a list left open there.
+    (
+        "mismatched-quote",
+        "def f(s):\n    return [i for i, c in enumerate(s) if c == \"#']\n",
+        'def f(s):\n    return [i for i, c in enumerate(s) if c == "#"]\n',
+    ),
+    # A stray digit in front of a name used nearby.
+    (
+        "extra-token",
+        "def f(rows):\n    return len(2rows) - 1\n",
+        "def f(rows):\n    return len(rows) - 1\n",
+    ),
+    # A generator expression that is not a call's only argument needs its own parentheses.
+    (
+        "bare-generator",
+        "def f(xs):\n    return next(x for x in xs if x, None)\n",
+        "def f(xs):\n    return next((x for x in xs if x), None)\n",
+    ),
+    # Two slips on one line: a stray quote and the missing ':' of the same header.
+    (
+        "stray-quote",
+        "def f(xs) -> 'int\n    return len(xs)\n",
+        "def f(xs) -> int:\n    return len(xs)\n",
+    ),
+    # A stray ')' before a header's ':' where nothing could have been called.
+    (
+        "unmatched-bracket",
+        "def f(xs, i):\n    if xs[i] > 0):\n        return 1\n",
+        "def f(xs, i):\n    if xs[i] > 0:\n        return 1\n",
+    ),
+    # A `while` body written at the loop's level: the statements that change the condition
+    # belong to it, up to the blank line.
+    (
+        "missing-indent",
+        "def f(node):\n    n = 0\n    while node:\n    n += 1\n    node = node.next\n\n"
+        "    return n\n",
+        "def f(node):\n    n = 0\n    while node:\n        n += 1\n        node = node.next\n\n"
+        "    return n\n",
+    ),
+    # A function body written flush with its `def`: the statements using its parameters move.
+    (
+        "missing-indent",
+        "def f(a, b):\nif a is None:\n    return b\nc = a + b\nreturn c\n",
+        "def f(a, b):\n    if a is None:\n        return b\n    c = a + b\n    return c\n",
+    ),
 ]
 
 
@@ -267,13 +324,20 @@ def test_ranked_cheapest_first_and_deterministic() -> None:
     [
         "x = 1 +\n",  # the missing operand cannot be guessed
         "import java.util.*;\n",
-        "x = (C[j] >= 1) = (C[j] == 1)\n",  # deleting '=' would make a call: not a fix
         "x = 5 if y\n",
     ],
 )
 def test_no_guess_when_the_intent_is_unknowable(source: str) -> None:
     _, candidates = _repairs(source)
     assert candidates == []
+
+
+def test_a_lost_operator_is_offered_only_as_a_guess() -> None:
+    # `+` was meant; '==' parses but is one of several operators it could be. Deleting '='
+    # would make a call, which is never offered.
+    _, candidates = _repairs("x = (C[j] >= 1) = (C[j] == 1)\n")
+    assert candidates and all(c.guess for c in candidates)
+    assert all("(C[j] >= 1)(" not in c.apply("x = (C[j] >= 1) = (C[j] == 1)\n") for c in candidates)
 
 
 def test_every_candidate_gets_past_the_error() -> None:
@@ -420,3 +484,15 @@ def test_two_operands_side_by_side_get_no_comma_where_a_tuple_makes_no_sense(sou
 def test_comma_between_items_where_a_tuple_fits(buggy: str, intended: str) -> None:
     _, candidates = _repairs(buggy)
     assert candidates and _same_program(candidates[0].apply(buggy), intended)
+
+
+def test_a_lost_operator_between_operands_is_guessed_by_the_token_model() -> None:
+    source = "def f(xs, i):\n    return xs[i 1]\n"
+    _, candidates = _repairs(source)
+    assert candidates and all(c.guess and c.kind == "missing-operator" for c in candidates)
+    fixed = [c.apply(source) for c in candidates]
+    # Several operators are offered, ranked by the model; a comma (a tuple index) is not.
+    assert len(set(fixed)) == len(fixed) > 1
+    assert all("xs[i, 1]" not in f for f in fixed)
+    assert "xs[i + 1]" in fixed[0] or "xs[i - 1]" in fixed[0]
+    assert "'" in candidates[0].title and "guess" in candidates[0].title

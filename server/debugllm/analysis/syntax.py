@@ -8,6 +8,7 @@ original text. Large files are compiled in top-level groups so a deadline can st
 from __future__ import annotations
 
 import ast
+import logging
 import re
 import symtable
 import time
@@ -396,7 +397,11 @@ def find_syntax_errors(
         )
         if deadline is not None and time.monotonic() > deadline:
             break
-        edits = recover(current, problem, deadline)
+        try:
+            edits = recover(current, problem, deadline)
+        except Exception:  # a repair heuristic's fault ends the listing, keeping what was found
+            logging.getLogger("debugllm.analysis").exception("recovery failed")
+            break
         if not edits:
             break
         steps.append(edits)

@@ -34,8 +34,9 @@ CATALOG: dict[str, str] = {
     "changed to {token}.",
     "stray-quote": "The quote {token} before `{name}` on line {line} started a string by mistake; "
     "`{name}` is a variable here, so the stray quote was removed.",
-    "bare-generator": "The `{keyword}` on line {line} is followed by a generator expression "
-    "(`... for ... in ...`), which Python only accepts inside parentheses; they were added.",
+    "bare-generator": "The generator expression (`... for ... in ...`) on line {line} needs "
+    "its own parentheses here: Python accepts it bare only as a call's sole argument; they were "
+    "added.",
     "missing-call-parentheses": "`{token}` on line {line} is a function (it is called with "
     "parentheses everywhere else), so the value after it was put in parentheses as its argument.",
     "trailing-quote": "The quote {token} at the end of line {line} started a string that "
@@ -60,6 +61,12 @@ CATALOG: dict[str, str] = {
     "line was not indented under one; it was indented to line up with line {ref_line}.",
     "assign-in-condition": "The condition on line {line} used '=' (assignment) where a "
     "comparison was meant; Python tests whether two values are equal with '=='.",
+    "assign-in-value": "Line {line} has a second '=' after the assignment's own '='; Python "
+    "cannot assign to the expression before it. A comparison ('==') is one reading, but another "
+    "operator may have been meant.",
+    "missing-operator": "On line {line}, `{left}` and `{right}` stand side by side with no "
+    "operator between them; '{operator}' is the likeliest one there, but check that it is the "
+    "one you meant.",
     "missing-comma": "On line {line}, {left} and {right} were written next to each other without "
     "a comma between them; a comma was added to separate the items.",
     "print-statement": "Line {line} uses the Python 2 `{token}` statement; in Python 3 `{token}` "

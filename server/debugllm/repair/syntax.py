@@ -21,7 +21,7 @@ import keyword
 import re
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import NamedTuple
 
@@ -30,11 +30,13 @@ from debugllm.analysis.syntax import (
     Fault,
     LineScan,
     compile_fault,
+    fault_to_problem,
     scan_lines,
 )
 from debugllm.candidates import Candidate
 from debugllm.problems import Problem
 from debugllm.repair.catalog import explain
+from debugllm.repair.plausibility import TokenModel
 from debugllm.text import LINE_BREAK, Edit, minimal_edits
 
 #: Characters per second the parser and symbol table get through, to skip a whole-file check
@@ -200,6 +202,10 @@ class _Proposal:
     kind: str = field(compare=False)
     title: str = field(compare=False)
     facts: tuple[tuple[str, str], ...] = field(compare=False, default=())
+    #: One of several plausible programs (see ``Candidate.guess``).
+    guess: bool = field(compare=False, default=False)
+    #: A second slip on the same lines, fixed by the same edit (see ``_pairs``).
+    then: _Proposal | None = field(compare=False, default=None)
 
 
 class _Ctx:
@@ -233,6 +239,8 @@ class _Ctx:
 
     def raw(self, first: int, last: int) -> str:
         """Lines ``first:last`` with their terminators."""
+        if first >= self.count:
+            return ""
         end = self.starts[last] if last < self.count else len(self.source)
         return self.source[self.starts[first] : end]
 
@@ -345,18 +353,21 @@ class _Ctx:
     def block_end(self, line: int, mode: str) -> int:
         """End (exclusive) of what moves with the statement at ``line``: in mode "line" the
         statement alone, in "block" with the block under it, in "run" also the statements after
-        it at its indentation, with their blocks."""
+        it at its indentation, with their blocks, in "para" those up to a blank line."""
         base = self.width(line)
         body = 0  # indentation of the current block under a header; 0 when none
         end = line + 1
+        blank = False
         for i in range(line + 1, self.count):
             if not self.is_code(i):
+                blank = blank or not self.lines[i].strip()
                 continue
             if not self.scan.is_logical_start(i):
                 end = i + 1
                 continue
             width = self.width(i)
-            if mode == "line" or width < base or (width == base and mode != "run"):
+            run = mode == "run" or (mode == "para" and not blank)
+            if mode == "line" or width < base or (width == base and not run):
                 break
             if width == base:
                 body = 0
@@ -544,6 +555,41 @@ def _gen_never_closed(ctx: _Ctx) -> Iterator[_Proposal]:
     # A bracket left open at a line's end usually closes where the continuation lines end.
     if last.kind in ("open", "op") or last.text == ",":
         yield from _close_after_continuation(ctx, line, title, facts)
+        yield from _close_inner_line(ctx, line)
+
+
+def _own_open(ctx: _Ctx, line: int) -> list[_Open]:
+    """Brackets opened on ``line`` and not closed on it."""
+    stack: list[_Open] = []
+    for tok in ctx.code(line):
+        if tok.kind == "open":
+            stack.append(_Open(tok.text, line, tok.start))
+        elif tok.kind == "close" and stack:
+            stack.pop()
+    return stack
+
+
+def _close_inner_line(ctx: _Ctx, line: int) -> Iterator[_Proposal]:
+    """CPython names the outermost bracket left open, but the one forgotten is often on a
+    continuation line (`min(` / `sum(x for x in xs,` / `sum(...),` / `)`): a later closer
+    matched it instead. Close a continuation line's own bracket where its code ends."""
+    base = ctx.width(ctx.statement_start(line))
+    for i in range(line + 1, min(line + 100, ctx.count)):
+        if not ctx.is_code(i):
+            continue
+        if ctx.width(i) <= base and ctx.scan.is_logical_start(i):
+            break
+        own = _own_open(ctx, i)
+        code = ctx.code(i)
+        if not own or not code:
+            continue
+        end = code[-1].start if code[-1].text == "," and len(code) > 1 else code[-1].end
+        inner = own[-1]
+        facts: dict[str, object] = {"token": inner.char, "closer": _OPENERS[inner.char]}
+        facts["opener_line"] = i + 1
+        title = f"Close the '{inner.char}' opened on line {i + 1}"
+        cost = 0.45 + 0.02 * (i - line)
+        yield ctx.put(i, end, end, _closers(own), cost, "unclosed-bracket", title, **facts)
 
 
 _LOW_PRECEDENCE = frozenset(
@@ -680,9 +726,22 @@ def _gen_unmatched(ctx: _Ctx) -> Iterator[_Proposal]:
         for t in ctx.code(i)
         if t.text == closer and (i, t.start) <= (ctx.line, ctx.col)
     ]
+    code = ctx.code(ctx.line)
+
+    def closers_before(line: int, tok: _Tok) -> Iterator[tuple[int, _Tok]]:
+        for i in range(start, line + 1):
+            yield from ((i, t) for t in ctx.code(i) if (i, t.start) < (line, tok.start))
+
     for distance, (line, tok) in enumerate(reversed(closers)):
         doubled = ctx.lines[line][tok.start - 1 : tok.start] == closer
         cost = 0.5 + 0.05 * distance - (0.15 if doubled else 0.0)
+        # `if x > 0):`: a stray closer just before a header's ':' is likelier than a lost opener.
+        # ... when nothing could have been called there: `> 0):`, not `s.isupper):`.
+        previous = [t for _, t in closers_before(line, tok)]
+        alone = not any(t.text == _PAIRS[closer] for t in previous)
+        alone = alone and bool(previous) and previous[-1].kind in ("number", "string")
+        if line == ctx.line and len(code) > 1 and code[-1].text == ":" and code[-2] == tok:
+            cost -= 0.12 if alone else 0.0
         yield ctx.put(line, tok.start, tok.end, "", cost, "unmatched-bracket", title, token=closer)
 
 
@@ -856,17 +915,23 @@ def _gen_string(ctx: _Ctx) -> Iterator[_Proposal]:
     # Closing with the other kind of quote is a classic slip: 'abc".
     if rest.count(other) == 1 and re.match(r"\s*(?:[,)\]}:]|$)", rest[rest.index(other) + 1 :]):
         col = start + 1 + rest.index(other)
-        yield ctx.put(
-            ctx.line,
-            col,
-            col + 1,
-            quote,
-            0.4,
-            "mismatched-quote",
-            f"Change {other} to {quote} to match the opening quote",
-            token=quote,
-            other=other,
-        )
+        # At the line's end the brackets still open on it are closed too: `c == '|"` in `[...`.
+        stack = ctx.open_brackets(ctx.line, start)
+        closers = ""
+        if not rest[col - start :].strip() and stack and all(o.line == ctx.line for o in stack):
+            closers = _closers(stack)
+        for new in dict.fromkeys([quote + closers, quote]):
+            yield ctx.put(
+                ctx.line,
+                col,
+                col + 1,
+                new,
+                0.4 + 0.05 * (new != quote + closers),
+                "mismatched-quote",
+                f"Change {other} to {quote} to match the opening quote",
+                token=quote,
+                other=other,
+            )
     # A quote stuck to a variable name: `'res` or `res'` (a name cannot end in a string
     # prefix like r or f here).
     word = re.match(r"\w+", rest)
@@ -1095,13 +1160,18 @@ def _gen_indented_block(ctx: _Ctx) -> Iterator[_Proposal]:
         # A deeper line after this one: only this line lost its indentation.
         following = ctx.next_code(line)
         deeper = following < ctx.count and ctx.width(following) > ctx.width(line)
-        costs = {"block": 0.4, "line": 0.39 if deeper else 0.45, "run": 0.5, "methods": 0.45}
+        costs = {"block": 0.4, "line": 0.39 if deeper else 0.45, "run": 0.5, "para": 0.5}
+        costs["methods"] = 0.45
         if word == "class":  # a class body written flush left: its methods move together
             costs["methods"] = 0.38
-        if word == "def" and not deeper:
+        if word == "def" and (not deeper or _uses_parameters(ctx, header, line)):
             # A function body written at the `def`'s own level: the statements up to the next
-            # definition move together.
+            # definition move together, surely so when they use the function's parameters.
             costs["body"] = 0.37
+        if word == "while" and _loop_needs_run(ctx, header, line):
+            # A loop whose first statement never changes its condition would never end: the
+            # statements after it that do belong to its body too.
+            costs["para"] = 0.2
         for mode, cost in costs.items():
             if mode == "methods":
                 end = _methods_end(ctx, line)
@@ -1140,6 +1210,44 @@ def _gen_indented_block(ctx: _Ctx) -> Iterator[_Proposal]:
     yield ctx.lines_to(
         header, header + 1, new_lines, 1.5, "empty-block", title, **facts, line=header + 1
     )
+
+
+_WORD = re.compile(r"[A-Za-z_]\w*")
+_TARGETS = re.compile(r"\s*([\w.\[\], ]+?)\s*(?:[-+*/%|&^@]|//|\*\*|<<|>>)?=(?!=)")
+
+
+def _changed_names(text: str) -> set[str]:
+    """Names a statement assigns or calls a method on (`x = ...`, `a, b = ...`, `q.pop()`)."""
+    names = set(re.findall(r"\b([A-Za-z_]\w*)\.\w+\(", text))
+    target = _TARGETS.match(text)
+    if target:
+        names.update(_WORD.findall(target.group(1)))
+    return names
+
+
+def _loop_needs_run(ctx: _Ctx, header: int, line: int) -> bool:
+    """Does the `while` at ``header`` change none of its condition's names in the block at
+    ``line`` but some in the statements after it at that level?"""
+    condition = set(_WORD.findall(ctx.lines[header].split("while", 1)[-1])) - _KEYWORDS
+    first = ctx.block_end(line, "block")
+    run = ctx.block_end(line, "para")
+    changed_first = set().union(*(_changed_names(ctx.lines[i]) for i in range(line, first)))
+    changed_run = set().union(*(_changed_names(ctx.lines[i]) for i in range(first, run)))
+    return not condition & changed_first and bool(condition & changed_run)
+
+
+def _uses_parameters(ctx: _Ctx, header: int, line: int) -> bool:
+    """Do statements after the block at ``line``, at its level, use the parameters of the
+    `def` at ``header`` (so they belong to its body)?"""
+    match = _DEF.match(ctx.lines[header])
+    if not match:
+        return False
+    params = {p.split(":")[0].split("=")[0].strip(" *") for p in match.group(2).split(",")}
+    params -= {"self", "cls", ""}
+    end = ctx.block_end(line, "block")
+    after = _body_end(ctx, line)
+    used = set().union(*(_WORD.findall(ctx.lines[i]) for i in range(end, after)))
+    return bool(params & used)
 
 
 def _body_end(ctx: _Ctx, line: int) -> int:
@@ -1351,6 +1459,31 @@ def _gen_outside(ctx: _Ctx) -> Iterator[_Proposal]:
 
 
 # --- slips within a line -------------------------------------------------------------------------
+
+
+_AUGMENTED = frozenset({"+=", "-=", "*=", "/=", "//=", "%=", "**=", "&=", "|=", "^=", ">>=", "<<="})
+
+
+def _gen_assign_in_value(ctx: _Ctx) -> Iterator[_Proposal]:
+    """`total += (a > 1) = (b == 1)` or `d = a - b = c + 2`: an '=' after the assignment's own
+    '=' cannot assign to the expression before it; it was meant as a comparison."""
+    if ctx.msg != "invalid syntax" and not ctx.msg.startswith("cannot assign to"):
+        return
+    line = ctx.statement_start(ctx.line)
+    if line != ctx.line or ctx.keyword(line) in _KEYWORDS:
+        return
+    depth = 0
+    seen = False
+    for tok in ctx.code(line):
+        depth += {"open": 1, "close": -1}.get(tok.kind, 0)
+        if depth or tok.kind != "op":
+            continue
+        if tok.text in _AUGMENTED or (tok.text == "=" and not seen):
+            seen = True
+        elif tok.text == "=" and seen:
+            title = "Use '==' to compare instead of '=' (a guess)"
+            p = ctx.put(line, tok.start, tok.end, "==", 0.6, "assign-in-value", title)
+            yield replace(p, guess=True)
 
 
 def _gen_assign_in_condition(ctx: _Ctx) -> Iterator[_Proposal]:
@@ -2040,7 +2173,8 @@ def _gen_missing_call(ctx: _Ctx) -> Iterator[_Proposal]:
         return
     if len(code) > 2 and (code[-3].text == "." or code[-3].kind not in ("op", "open")):
         return
-    if not _only_called(ctx, callee.text, ctx.starts[ctx.line] + callee.start):
+    skip = ctx.starts[ctx.line] + callee.start
+    if not (_only_called(ctx, callee.text, skip) or _class_like(ctx, callee.text)):
         return
     yield ctx.put(
         ctx.line,
@@ -2067,6 +2201,69 @@ def _only_called(ctx: _Ctx, name: str, skip: int) -> bool:
             return False
         calls += 1
     return calls > 0
+
+
+_CAP_WORDS = re.compile(r"[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)*")
+
+
+def _class_like(ctx: _Ctx, name: str) -> bool:
+    """A CapWords name never assigned in the file: by convention a class, which is called
+    (`TreeNode val` is `TreeNode(val)`), even when it also appears in annotations."""
+    if not _CAP_WORDS.fullmatch(name):
+        return False
+    assigned = re.compile(rf"(?<![\w.]){re.escape(name)}\s*(?:=(?!=)|,[^\n]*=(?!=))")
+    return not assigned.search(ctx.source)
+
+
+_NUMBER_NAME = re.compile(r"(?<![\w.])(\d+)([A-Za-z_]\w*)")
+
+
+def _one_argument_call(ctx: _Ctx, opener: _Open) -> bool:
+    before = [t for t in ctx.code(opener.line) if t.end <= opener.col]
+    return opener.char == "(" and bool(before) and before[-1].text in _ONE_ARGUMENT
+
+
+def _gen_number_name(ctx: _Ctx) -> Iterator[_Proposal]:
+    """`len(0rec)` or `2x`: digits run into a name ("invalid decimal literal"). A stray digit
+    before a name used nearby is removed; a number times a name (`2x`) gets its '*'."""
+    if not ctx.msg.startswith("invalid decimal literal"):
+        return
+    text = ctx.lines[ctx.line]
+    near = ctx.names_near(ctx.line)
+    for match in _NUMBER_NAME.finditer(text):
+        if not match.start() <= ctx.col <= match.end():
+            continue
+        stack = ctx.open_brackets(ctx.line, match.start())
+        if stack and not _one_argument_call(ctx, stack[-1]):
+            continue  # `range(1i+1)`: a lost comma, which the comma repair offers
+        digits, name = match.group(1), match.group(2)
+        if name not in near:
+            continue
+        title = f"Remove the stray '{digits}' before '{name}'"
+        yield ctx.put(
+            ctx.line,
+            match.start(),
+            match.start(1) + len(digits),
+            "",
+            0.5,
+            "extra-token",
+            title,
+            token=digits,
+        )
+        title = f"Multiply: '{digits} * {name}' (a guess)"
+        p = ctx.put(
+            ctx.line,
+            match.end(1),
+            match.end(1),
+            " * ",
+            0.7,
+            "missing-operator",
+            title,
+            left=digits,
+            right=name,
+            operator="*",
+        )
+        yield replace(p, guess=True)
 
 
 def _gen_bare_generator(ctx: _Ctx) -> Iterator[_Proposal]:
@@ -2096,6 +2293,74 @@ def _gen_bare_generator(ctx: _Ctx) -> Iterator[_Proposal]:
         "Put the generator expression in parentheses",
         keyword=code[0].text,
     )
+
+
+def _gen_unparenthesized_generator(ctx: _Ctx) -> Iterator[_Proposal]:
+    """`f(x for x in xs, 1)`: CPython marks the generator expression that needs its own
+    parentheses when it is not a call's only argument."""
+    if ctx.msg != "Generator expression must be parenthesized" or ctx.end_line != ctx.line:
+        return
+    text = ctx.lines[ctx.line]
+    if not ctx.col < ctx.end_col <= len(text):
+        return
+    inner = text[ctx.col : ctx.end_col]
+    yield ctx.put(
+        ctx.line,
+        ctx.col,
+        ctx.end_col,
+        f"({inner})",
+        0.4,
+        "bare-generator",
+        "Put the generator expression in parentheses",
+        keyword="call",
+    )
+
+
+_BINARY_OPERATORS = ("+", "-", "*", "/", "//", "%", "==", "!=", "<", ">", "<=", ">=", "and", "or")
+
+
+def _gen_missing_operator(ctx: _Ctx) -> Iterator[_Proposal]:
+    """`x[i 1]`, `(lo hi) // 2`, `if x pivot:`: two operands side by side where a comma makes
+    no sense lost the operator between them. Which one cannot be known; the token model ranks
+    them and the best few are offered as guesses, never applied unasked."""
+    if not ctx.msg.startswith(_PLAIN_INVALID):
+        return
+    line = ctx.line
+    code = ctx.code(line)
+    text = ctx.lines[line]
+    context = ctx.lines[line - 1] + "\n" if line > 0 else ""
+    for left, right in itertools.pairwise(code):
+        if left.kind not in _ATOM_END or right.kind not in _ATOM_START:
+            continue
+        if left.text in _KEYWORDS or right.text in _KEYWORDS or right.start < ctx.col - 1:
+            continue
+        if right.kind == "open" and left.kind != "number":
+            continue  # `xs [i]`, `f (x)`: a subscript or a call, not two operands
+        if right.start > max(ctx.col, ctx.end_col if ctx.end_line == line else ctx.col):
+            break
+        if ctx.open_brackets(line, left.end) and not _operator_left_out(ctx, line, left):
+            continue  # a call's arguments or a list: the comma repair covers these
+        before, after = text[: left.end], text[right.start :]
+        ranked = TokenModel.load().best_between(
+            context + before, after, [f" {op} " for op in _BINARY_OPERATORS]
+        )
+        for rank, (spaced, _) in enumerate(ranked[:3]):
+            op = spaced.strip()
+            title = f"Insert '{op}' between {left.text} and {right.text} (a guess)"
+            p = ctx.put(
+                line,
+                left.end,
+                right.start,
+                spaced,
+                0.9 + 0.05 * rank,
+                "missing-operator",
+                title,
+                left=left.text,
+                right=right.text,
+                operator=op,
+            )
+            yield replace(p, guess=True)
+        return
 
 
 def _gen_continuation(ctx: _Ctx) -> Iterator[_Proposal]:
@@ -2199,12 +2464,16 @@ _GENERATORS: tuple[Generator, ...] = (
     _gen_outside,
     _gen_shallow_line,
     _gen_assign_in_condition,
+    _gen_assign_in_value,
     _gen_missing_comma,
     _gen_print,
     _gen_keyword_typo,
     _gen_foreign,
     _gen_continuation,
     _gen_bare_generator,
+    _gen_unparenthesized_generator,
+    _gen_number_name,
+    _gen_missing_operator,
     _gen_missing_call,
     _gen_generic,
 )
@@ -2262,6 +2531,7 @@ class _Search:
         self._offsets = [*ctx.starts, len(ctx.source)]
         self._baseline: int | None = None
         self._baseline_known = False
+        self._baseline_msg = ""
 
     def expired(self) -> bool:
         return self.deadline is not None and time.monotonic() > self.deadline
@@ -2360,7 +2630,15 @@ class _Search:
             return None
         outcome = place
         baseline = self.baseline()
-        if baseline is None or outcome.line < baseline or self._caused_by(p, outcome.msg):
+        if baseline is None or outcome.line < baseline:
+            return None
+        # A bracket or quote the edit added may cause the later error, unless the statement's
+        # removal leaves that very error too (`f(a, b:` / `if x):` has two mistakes).
+        # A line that starts with the closer ends a bracket opened before it, which the edit
+        # closed too early.
+        same = outcome.line == baseline and outcome.msg == self._baseline_msg
+        same = same and self.ctx.lines[outcome.line].lstrip()[:1] not in _PAIRS
+        if self._caused_by(p, outcome.msg) and not same:
             return None
         return _PARTIAL_PENALTY
 
@@ -2373,6 +2651,9 @@ class _Search:
             return False  # a one-line string: what is wrong is on its own line
         if msg.startswith(("unterminated", "unexpected EOF")):
             return bool(touched)
+        if msg == "unexpected indent":
+            # A bracket closed too early makes its continuation lines an indented block.
+            return any(p.text.count(c) > old.count(c) for c in ")]}")
 
         def added(c: str) -> int:
             return p.text.count(c) - old.count(c)
@@ -2399,6 +2680,7 @@ class _Search:
                 outcome = self.progress(neutral)
                 if isinstance(outcome, _Place):
                     self._baseline = outcome.line
+                    self._baseline_msg = outcome.msg
         return self._baseline
 
     def confirm(self, p: _Proposal) -> bool:
@@ -2575,16 +2857,20 @@ def repair_syntax(
             continue
         seen.add(edits)
         facts = dict(p.facts)
+        explanation = explain(p.kind, facts)
+        if p.then is not None:
+            explanation += " " + explain(p.then.kind, dict(p.then.facts))
         candidates.append(
             Candidate(
                 target=problem,
                 kind=p.kind,
                 title=p.title,
-                explanation=explain(p.kind, facts),
+                explanation=explanation,
                 edits=edits,
                 origin="embedded",
                 cost=round(score, 3),
                 details=p.facts,
+                guess=p.guess or (p.then is not None and p.then.guess),
             )
         )
         if len(candidates) == max_candidates:
@@ -2614,7 +2900,57 @@ def _rank(ctx: _Ctx, search: _Search, max_candidates: int) -> list[tuple[float, 
         if penalty is not None:
             accepted.append((p.cost + penalty, p))
             accepted.sort()
+    if not accepted:
+        accepted = _pairs(ctx, search, proposals, wanted)
     return accepted
+
+
+#: Two slips on one line (`-> 'None` without its ':', `if a = 1 or b = 2:`): when no single
+#: edit gets past the error, the cheapest edits are followed by the edits the next error asks
+#: for, on the same lines.
+_PAIR_FIRST = 4
+_PAIR_SECOND = 6
+_PAIR_COST = 0.4
+
+
+def _pairs(
+    ctx: _Ctx, search: _Search, proposals: list[_Proposal], wanted: int
+) -> list[tuple[float, _Proposal]]:
+    accepted: list[tuple[float, _Proposal]] = []
+    firsts = [p for p in proposals if _keeps_lines(p) and p.cost <= proposals[0].cost + _MARGIN]
+    for p in firsts[:_PAIR_FIRST]:
+        if search.expired() or search.checks >= _MAX_CHECKS:
+            break
+        fault = search._compile(p)
+        if fault is None or not p.first <= fault.line - 1 < p.last:
+            continue  # parses (then it was accepted already), or fails elsewhere
+        if search._caused_by(p, fault.msg):
+            continue  # `(lo( hi)`: the next error is the edit's own bracket, not a second slip
+        source = ctx.source[: ctx.starts[p.first]] + p.text
+        source += ctx.source[search._offsets_whole(p.last) :]
+        later = _Ctx(source, fault_to_problem(source, fault))
+        if (later.line, later.msg) == (ctx.line, ctx.msg):
+            continue
+        for q in _proposals(later)[:_PAIR_SECOND]:
+            if search.expired() or not _keeps_lines(q):
+                continue
+            first, last = min(p.first, q.first), max(p.last, q.last)
+            if not search.window.start <= first < last <= search.window.end:
+                continue
+            text = later.raw(first, q.first) + q.text + later.raw(q.last, last)
+            cost = p.cost + q.cost + _PAIR_COST
+            title = f"{p.title}; {q.title[:1].lower()}{q.title[1:]}"
+            both = _Proposal(cost, first, last, text, p.kind, title, p.facts, p.guess, q)
+            penalty = search.penalty(both)
+            if penalty is not None:
+                accepted.append((cost + penalty, both))
+        if len(accepted) >= wanted:
+            break
+    return sorted(accepted)
+
+
+def _keeps_lines(p: _Proposal) -> bool:
+    return _new_line_count(p.text) == p.last - p.first
 
 
 def recover(source: str, problem: Problem, deadline: float | None = None) -> list[Edit]:
