@@ -264,6 +264,12 @@ CASES = [
         "def f(node):\n    n = 0\n    while node:\n        n += 1\n        node = node.next\n\n"
         "    return n\n",
     ),
+    # A loop header pushed left of its own block: CPython only complains at the `return`.
+    (
+        "dedented-header",
+        "def f(xs):\n    total = 0\nfor x in xs:\n        total += x\n    return total\n",
+        "def f(xs):\n    total = 0\n    for x in xs:\n        total += x\n    return total\n",
+    ),
     # A function body written flush with its `def`: the statements using its parameters move.
     (
         "missing-indent",

@@ -47,6 +47,9 @@ CATALOG: dict[str, str] = {
     "missing-indent": "The {statement} on line {header_line} must be followed by an indented "
     "block, but line {line} was not indented; it was indented one level deeper so that it "
     "belongs to the {block}.",
+    "dedented-header": "The `{keyword}` statement on line {line} was indented less than the "
+    "block under it, so Python only noticed the problem on line {error_line}; it was indented "
+    "back to one level above its block.",
     "missing-indent-line": "Line {line} was indented less than the lines before and after it, "
     "which belong to the same block; it was indented to line up with them.",
     "empty-block": "The {statement} on line {header_line} has no indented body; Python needs at "

@@ -2363,6 +2363,51 @@ def _gen_missing_operator(ctx: _Ctx) -> Iterator[_Proposal]:
         return
 
 
+_LATE_INDENT_MESSAGES = (
+    "'return' outside function",
+    "'yield' outside function",
+    "'break' outside loop",
+    "'continue' not properly in loop",
+    "'await' outside function",
+    "unindent does not match any outer indentation level",
+)
+
+
+def _gen_dedented_header(ctx: _Ctx) -> Iterator[_Proposal]:
+    """`for j in xs:` pushed left of its own block, which stays where it was: CPython only
+    complains later (a `return` outside the function, an unindent matching no level). The
+    header goes back one level above its body, if the statement before it allows that."""
+    if not ctx.msg.startswith(_LATE_INDENT_MESSAGES):
+        return
+    unit = _width(ctx.unit)
+    for header in range(ctx.line - 1, max(ctx.line - 60, -1), -1):
+        if not ctx.is_statement(header) or not ctx.is_header(header):
+            continue
+        body = ctx.next_code(header)
+        if body >= ctx.count or body > ctx.line:
+            continue
+        target = ctx.width(body) - unit
+        previous = ctx.previous_statement(header)
+        if ctx.width(header) >= target or previous < 0 or ctx.width(previous) < target:
+            continue
+        if ctx.width(previous) == target or ctx.is_header(previous):
+            moved = ctx.shifted(header, header + 1, " " * target)
+            title = f"Indent line {header + 1} back to the level of its block"
+            word = _first_word(ctx.lines[header])
+            yield ctx.lines_to(
+                header,
+                header + 1,
+                moved,
+                0.4,
+                "dedented-header",
+                title,
+                line=header + 1,
+                keyword=word,
+                error_line=ctx.line + 1,
+            )
+        return
+
+
 def _gen_continuation(ctx: _Ctx) -> Iterator[_Proposal]:
     """An expression broken over two lines without brackets: `total = a +` / `    b`."""
     if ctx.msg != "invalid syntax":
@@ -2473,6 +2518,7 @@ _GENERATORS: tuple[Generator, ...] = (
     _gen_bare_generator,
     _gen_unparenthesized_generator,
     _gen_number_name,
+    _gen_dedented_header,
     _gen_missing_operator,
     _gen_missing_call,
     _gen_generic,
@@ -2878,12 +2924,24 @@ def repair_syntax(
     return candidates
 
 
+def _needs_from(ctx: _Ctx, p: _Proposal) -> int:
+    """The first line a window must hold to check ``p``: a line starting with `else` or
+    `except` needs the statement before it; a top-level line indented by ``p`` joins the
+    top-level statement before it."""
+    if _first_word(p.text) in _CONTINUATION_KEYWORDS:
+        return p.first - 1
+    if ctx.width(p.first) == 0 and p.text[:1] in " \t":
+        for i in range(p.first - 1, max(p.first - 2000, -1), -1):
+            if ctx.is_statement(i) and ctx.width(i) == 0:
+                return i
+    return p.first
+
+
 def _rank(ctx: _Ctx, search: _Search, max_candidates: int) -> list[tuple[float, _Proposal]]:
     proposals = _proposals(ctx)
     if not proposals:
         return []
-    # A proposal that starts its line with `else` or `except` needs the statement before it.
-    lo = min(p.first - (_first_word(p.text) in _CONTINUATION_KEYWORDS) for p in proposals)
+    lo = min(_needs_from(ctx, p) for p in proposals)
     hi = max(p.last for p in proposals)
     if not search.calibrate(max(lo, 0), hi):
         return []
