@@ -3,15 +3,14 @@
 Feature handlers stay thin: documents are analysed by ``debugllm.analysis``, fixes planned by
 ``debugllm.pipeline``, and the results converted by ``debugllm.lsp.convert``. Per document and
 version the server keeps one ``Analysis`` and one background ``FixPlan`` task, so listing code
-actions and hovering read what is already computed instead of repairing again.
+actions and hovering read what is already computed instead of repairing again. The remote
+model's actions ("Fix this function with DebugLLM") live in ``debugllm.lsp.model_actions``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
-import json
 import logging
 import os
 import sys
@@ -23,11 +22,11 @@ from typing import Any
 from debugllm import __version__, logs
 from debugllm.analysis.analyzer import Analysis, AnalysisOptions
 from debugllm.lsp import convert
-from debugllm.pipeline import FixPipeline, FixPlan, FixRequest, ModelResult, VerifiedFix
-from debugllm.problems import Code, Problem, Severity
-from debugllm.remote.source import ModelSource, build_model_source
+from debugllm.lsp.model_actions import ModelActions
+from debugllm.pipeline import FixPipeline, FixPlan, ModelResult, VerifiedFix
+from debugllm.problems import Problem
 from debugllm.remote.stats import Stats
-from debugllm.settings import EndpointSettings, Settings, load_settings
+from debugllm.settings import Settings, load_settings
 from debugllm.text import Encoding, LineIndex, minimal_edits
 from lsprotocol import types
 from pygls.cli import start_server
@@ -38,10 +37,7 @@ log = logging.getLogger("debugllm.lsp")
 
 FIX_ALL_KIND = "source.fixAll.debugllm"
 SECTION = "debugllm"
-MODEL_ACTION_TITLE = "Fix this function with DebugLLM"
-STATUS_NOTIFICATION = "debugllm/status"
 STATS_COMMAND = "debugllm.stats"
-_progress_ids = itertools.count(1)
 
 
 @dataclass
@@ -62,8 +58,7 @@ class DebugLLMServer(LanguageServer):
         )
         self.settings = Settings()
         self.stats = Stats()
-        self.model: ModelSource | None = None
-        self.model_status: dict[str, str] = {"state": "offline", "message": ""}
+        self.model_actions = ModelActions(self)
         self.pipeline = self._make_pipeline(self.settings)
         self.states: dict[str, DocumentState] = {}
         self._debounced: dict[str, asyncio.Task[None]] = {}
@@ -73,45 +68,7 @@ class DebugLLMServer(LanguageServer):
 
     def _make_pipeline(self, settings: Settings) -> FixPipeline:
         options = AnalysisOptions(checks=settings.diagnostics.enabled_checks())
-        return FixPipeline(options=options, model=self.model)
-
-    def configure_model(self, endpoint: EndpointSettings) -> None:
-        """(Re)create the model source; an empty URL means no network at all."""
-        old = self.model
-        if old is not None:
-            task = asyncio.ensure_future(old.aclose())
-            task.add_done_callback(lambda t: t.cancelled() or t.exception())
-        self.model, refusal = build_model_source(endpoint, self._on_breaker, self.stats)
-        if refusal:
-            self.report_status("refused", refusal, types.MessageType.Warning, show=True)
-        elif self.model is None:
-            self.report_status("offline", "no model endpoint configured", types.MessageType.Info)
-        else:
-            self.report_status(
-                "closed",
-                f"model fixes from {self.model.endpoint.base_url} ({self.model.endpoint.model})",
-                types.MessageType.Info,
-            )
-
-    def _on_breaker(self, state: str, reason: str) -> None:
-        if state == "open":
-            message = f"DebugLLM: model fixes paused after repeated failures: {reason}"
-            self.report_status("open", message, types.MessageType.Warning)
-        else:
-            self.report_status(state, f"DebugLLM: model endpoint {reason}", types.MessageType.Info)
-
-    def report_status(
-        self, state: str, message: str, level: types.MessageType, show: bool = False
-    ) -> None:
-        """The model path's state: a ``debugllm/status`` notification and a log message."""
-        self.model_status = {"state": state, "message": message}
-        try:
-            self.protocol.notify(STATUS_NOTIFICATION, dict(self.model_status))
-            self.window_log_message(types.LogMessageParams(type=level, message=message))
-            if show:
-                self.window_show_message(types.ShowMessageParams(type=level, message=message))
-        except Exception:  # no client connected yet (tests, start-up)
-            log.debug("status not sent: %s", state)
+        return FixPipeline(options=options, model=self.model_actions.source)
 
     def apply_settings(self, raw: Any) -> None:
         if isinstance(raw, dict) and isinstance(raw.get(SECTION), dict):
@@ -130,11 +87,11 @@ class DebugLLMServer(LanguageServer):
         logging.getLogger("debugllm").setLevel(settings.log_level.upper())
         changed = settings != self.settings
         endpoint_changed = settings.endpoint != self.settings.endpoint or (
-            self.model is None and settings.endpoint.enabled
+            self.model_actions.source is None and settings.endpoint.enabled
         )
         self.settings = settings
         if endpoint_changed:
-            self.configure_model(settings.endpoint)
+            self.model_actions.configure(settings.endpoint)
         if changed or endpoint_changed:
             self.pipeline = self._make_pipeline(settings)
             self.states.clear()
@@ -166,8 +123,7 @@ class DebugLLMServer(LanguageServer):
         """A document change or close cancels the model requests in flight for it."""
         state = self.states.get(uri)
         if state is not None:
-            for task in state.model.values():
-                task.cancel()
+            self.model_actions.cancel(state)
 
     def schedule(self, uri: str, delay: float) -> None:
         """(Re)start the debounced analysis of ``uri``; the newest change wins."""
@@ -183,7 +139,7 @@ class DebugLLMServer(LanguageServer):
             state = await self.state_for(uri)
             if state is not None:
                 self.publish(state)
-                await self.prefetch(state)
+                await self.model_actions.prefetch(state)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -222,8 +178,7 @@ class DebugLLMServer(LanguageServer):
         old = self.states.get(uri)
         if old is not None and old.version != version:
             old.plan.cancel()
-            for task in old.model.values():
-                task.cancel()
+            self.model_actions.cancel(old)
         state = DocumentState(uri, version, analysis, LineIndex(source), plan)
         current = self.workspace.text_documents.get(uri)
         if current is not None and (current.version or 0) == version:
@@ -337,135 +292,6 @@ class DebugLLMServer(LanguageServer):
             action.edit = self.edit_for(state, fix.candidate.edits)
         return action
 
-    # --- the model ---------------------------------------------------------------------------
-
-    def model_target(
-        self, state: DocumentState, plan: FixPlan, params: types.CodeActionParams
-    ) -> tuple[int, int] | None:
-        """``(problem index or -1, offset)`` of the one model action here, or ``None``."""
-        model = self.model
-        if model is None or not model.available() or not state.analysis.static_checked:
-            return None
-        start, _ = convert.to_offsets(state.index, params.range, self.encoding)
-        target = (-1, start)
-        # A diagnostic the embedded engine could not fix: the model action targets it.
-        for problem, _ in self.problems_for(state, params.context.diagnostics, params.range):
-            if not plan.fixes.get(problem):
-                target = (state.analysis.problems.index(problem), problem.start)
-                break
-        analysis = state.analysis
-        if model.region_for(analysis.source, target[1], analysis.tree) is None:
-            return None
-        return target
-
-    def model_task(
-        self, state: DocumentState, index: int, offset: int
-    ) -> asyncio.Task[ModelResult]:
-        """The model request for this version and position (one per position, shared)."""
-        key = offset if index < 0 else -1 - index
-        task = state.model.get(key)
-        if (
-            task is not None
-            and not task.cancelled()
-            and (not task.done() or task.exception() is not None or not task.result().transient)
-        ):
-            return task
-        if 0 <= index < len(state.analysis.problems):
-            problem = state.analysis.problems[index]
-        else:
-            problem = Problem(Code.FOREIGN, "fix this function", offset, offset)
-        deadline = time.monotonic() + self.settings.endpoint.timeout_ms / 1000
-        request = FixRequest(state.analysis, problem, deadline)
-        task = asyncio.ensure_future(self.pipeline.model_fix(request))
-        task.add_done_callback(_log_model_result)
-        state.model[key] = task
-        return task
-
-    def model_action(
-        self, state: DocumentState, target: tuple[int, int], diagnostic: types.Diagnostic | None
-    ) -> types.CodeAction:
-        index, offset = target
-        return types.CodeAction(
-            title=f"DebugLLM: {MODEL_ACTION_TITLE}",
-            kind=types.CodeActionKind.QuickFix,
-            diagnostics=[diagnostic] if diagnostic else None,
-            data={
-                "uri": state.uri,
-                "version": state.version,
-                "model": True,
-                "problem": index,
-                "offset": offset,
-            },
-        )
-
-    async def await_model(self, state: DocumentState, index: int, offset: int) -> ModelResult:
-        """Wait for the model with work-done progress; cancellable by the client."""
-        task = self.model_task(state, index, offset)
-        token = f"debugllm-model-{next(_progress_ids)}"
-        stopped: list[bool] = []
-        progress = await self._begin_progress(token, task, stopped)
-        try:
-            return await task
-        except asyncio.CancelledError:
-            current = asyncio.current_task()
-            if current is not None and current.cancelling():
-                raise  # $/cancelRequest: pygls answers RequestCancelled
-            if stopped:
-                return ModelResult(None, "DebugLLM: cancelled", error="cancelled")
-            if task.cancelled():
-                raise JsonRpcContentModified(
-                    "The document changed while DebugLLM's model was answering; "
-                    "request code actions again."
-                ) from None
-            raise
-        finally:
-            if progress:
-                self.work_done_progress.end(token, types.WorkDoneProgressEnd())
-
-    async def _begin_progress(
-        self, token: str, task: asyncio.Task[ModelResult], stopped: list[bool]
-    ) -> bool:
-        window = self.client_capabilities.window
-        if task.done() or not (window and window.work_done_progress):
-            return False
-        try:
-            await asyncio.wait_for(self.work_done_progress.create_async(token), 2.0)
-        except Exception:
-            return False
-        self.work_done_progress.begin(
-            token,
-            types.WorkDoneProgressBegin(
-                title="DebugLLM", message="asking the model for a fix", cancellable=True
-            ),
-        )
-        cancelled = self.work_done_progress.tokens.get(token)
-        if cancelled is not None:
-
-            def stop(_: object) -> None:
-                stopped.append(True)
-                task.cancel()
-
-            cancelled.add_done_callback(stop)
-        return True
-
-    def tell(self, message: str, level: types.MessageType = types.MessageType.Info) -> None:
-        self.window_show_message(types.ShowMessageParams(type=level, message=message))
-
-    async def prefetch(self, state: DocumentState) -> None:
-        """``debugllm.prefetch: errors``: ask the model early for errors left unfixed."""
-        if self.settings.prefetch != "errors" or self.model is None:
-            return
-        plan = await self.plan_of(state)
-        analysis = state.analysis
-        for index, problem in enumerate(analysis.problems):
-            if (
-                problem.severity == Severity.ERROR
-                and not plan.fixes.get(problem)
-                and self.model.available()
-                and self.model.region_for(analysis.source, problem.start, analysis.tree)
-            ):
-                self.model_task(state, index, problem.start)
-
     def fix_all_action(self, state: DocumentState, plan: FixPlan, lazy: bool) -> types.CodeAction:
         count = len(plan.applied)
         action = types.CodeAction(
@@ -489,20 +315,6 @@ async def _no_plan(analysis: Analysis) -> FixPlan:
     return FixPlan(analysis, remaining=analysis.problems)
 
 
-def _log_model_result(task: asyncio.Task[ModelResult]) -> None:
-    if task.cancelled():
-        return
-    exc = task.exception()
-    if exc is not None:
-        log.error("model fix failed: %s", type(exc).__name__)
-        return
-    result = task.result()
-    outcome = "verified" if result.fix else result.message
-    log.info(
-        json.dumps({"event": "model-result", "outcome": outcome, "cache_hit": result.cache_hit})
-    )
-
-
 server = DebugLLMServer()
 
 
@@ -517,8 +329,8 @@ def _wants(only: Sequence[str] | None, kind: str) -> bool:
 def on_initialize(ls: DebugLLMServer, params: types.InitializeParams) -> None:
     if params.initialization_options is not None:
         ls.apply_settings(params.initialization_options)
-    elif ls.settings.endpoint.enabled and ls.model is None:
-        ls.configure_model(ls.settings.endpoint)
+    elif ls.settings.endpoint.enabled and ls.model_actions.source is None:
+        ls.model_actions.configure(ls.settings.endpoint)
 
 
 @server.feature(types.INITIALIZED)
@@ -573,7 +385,7 @@ async def on_code_action(
         for problem, diagnostic in ls.problems_for(state, params.context.diagnostics, params.range):
             for rank, fix in enumerate(plan.fixes.get(problem, [])[:limit]):
                 actions.append(ls.fix_action(state, problem, diagnostic, fix, rank, lazy))
-        model = await _model_action(ls, state, plan, params, lazy)
+        model = await ls.model_actions.action(state, plan, params, lazy)
         if model is not None:
             actions.append(model)
     if plan.applied and _wants(only, FIX_ALL_KIND):
@@ -593,7 +405,7 @@ async def on_code_action_resolve(ls: DebugLLMServer, action: types.CodeAction) -
             "The document changed since this fix was computed; request code actions again."
         )
     if data.get("model"):
-        return await _resolve_model(ls, state, action, data)
+        return await ls.model_actions.resolve(state, action, data)
     plan = await ls.plan_of(state)
     if data.get("fixAll"):
         action.edit = ls.fix_all_edit(state, plan)
@@ -607,103 +419,10 @@ async def on_code_action_resolve(ls: DebugLLMServer, action: types.CodeAction) -
     return action
 
 
-async def _model_action(
-    ls: DebugLLMServer,
-    state: DocumentState,
-    plan: FixPlan,
-    params: types.CodeActionParams,
-    lazy: bool,
-) -> types.CodeAction | None:
-    """At most one model action per request position; listing never waits when lazy."""
-    target = ls.model_target(state, plan, params)
-    if target is None:
-        return None
-    index, offset = target
-    diagnostic = None
-    if index >= 0:
-        problem = state.analysis.problems[index]
-        diagnostic = next(
-            (
-                d
-                for p, d in ls.problems_for(state, params.context.diagnostics, params.range)
-                if p is problem and d is not None
-            ),
-            convert.to_diagnostic(state.index, problem, ls.encoding),
-        )
-    action = ls.model_action(state, target, diagnostic)
-    if lazy:
-        return action
-    # An eager client: ask only when the user invoked the menu, wait a bounded time.
-    if params.context.trigger_kind == types.CodeActionTriggerKind.Automatic:
-        return None
-    task = ls.model_task(state, index, offset)
-    done, _ = await asyncio.wait({task}, timeout=ls.settings.endpoint.eager_wait_ms / 1000)
-    if not done or task.cancelled():
-        ls.window_log_message(
-            types.LogMessageParams(
-                type=types.MessageType.Info,
-                message="DebugLLM: the model has not answered yet; no model fix offered "
-                "(ask again in a moment)",
-            )
-        )
-        return None
-    result = task.result()
-    if result.fix is None:
-        ls.window_log_message(
-            types.LogMessageParams(type=types.MessageType.Info, message=result.message)
-        )
-        return None
-    action.edit = ls.edit_for(state, result.fix.candidate.edits)
-    return action
-
-
-async def _resolve_model(
-    ls: DebugLLMServer, state: DocumentState, action: types.CodeAction, data: dict[str, Any]
-) -> types.CodeAction:
-    try:
-        index, offset = int(data["problem"]), int(data["offset"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise JsonRpcInvalidParams(f"unknown DebugLLM model fix: {exc}") from exc
-    if ls.model is None:
-        ls.tell("DebugLLM: no model endpoint is configured (debugllm.endpoint.url)")
-        return action
-    result = await ls.await_model(state, index, offset)
-    current = ls.states.get(state.uri)
-    if current is None or current.version != state.version:
-        raise JsonRpcContentModified(
-            "The document changed while DebugLLM's model was answering; request code actions again."
-        )
-    if result.fix is None:
-        ls.tell(
-            result.message
-            if result.message.startswith("DebugLLM")
-            else f"DebugLLM: {result.message}"
-        )
-        return action
-    action.edit = ls.edit_for(state, result.fix.candidate.edits)
-    if ls.model is not None and ls.model.endpoint.explain_model:
-        # Off the critical path: the edit goes back now, the explanation follows.
-        task = asyncio.ensure_future(_explain(ls, ls.model, result.fix, state.analysis.source))
-        _background.add(task)
-        task.add_done_callback(_background.discard)
-    return action
-
-
-_background: set[asyncio.Task[None]] = set()
-
-
-async def _explain(ls: DebugLLMServer, model: ModelSource, fix: VerifiedFix, source: str) -> None:
-    text = await model.explain(fix.candidate, source)
-    ls.tell(f"DebugLLM: {text}")
-
-
 @server.command(STATS_COMMAND)
 def on_stats(ls: DebugLLMServer, *args: Any) -> dict[str, Any]:
     snapshot = ls.stats.snapshot()
-    snapshot["model"] = dict(ls.model_status)
-    if ls.model is not None:
-        snapshot["model"]["breaker"] = ls.model.breaker.state
-        snapshot["cache_entries"] = len(ls.model.cache)
+    snapshot.update(ls.model_actions.stats_snapshot())
     return snapshot
 
 
