@@ -543,6 +543,15 @@ def _gen_never_closed(ctx: _Ctx) -> Iterator[_Proposal]:
     variants = [(0.0, _closers(stack))]
     if own and len(own) < len(stack):
         variants.append((0.2, _closers(own)))
+    following = ctx.next_code(line)
+    if (
+        ctx.keyword(line) in _HEADER_KEYWORDS
+        and last.text != ":"
+        and following < ctx.count
+        and ctx.width(following) > ctx.width(ctx.statement_start(line))
+    ):
+        # `def f(a, b` over an indented body: the header lost its ':' along with the ')'.
+        variants = [(extra + 0.05, text + ":") for extra, text in variants]
     for extra, text in variants:
         yield ctx.put(line, end, end, text, 0.3 + extra, "unclosed-bracket", title, **facts)
         # Earlier token boundaries after the opener, dearer the further from the line's end.
