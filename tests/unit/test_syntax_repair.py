@@ -264,6 +264,21 @@ CASES = [
         "def f(node):\n    n = 0\n    while node:\n        n += 1\n        node = node.next\n\n"
         "    return n\n",
     ),
+    # A header that lost its ')' and its ':' over an indented body gets both back.
+    ("unclosed-bracket", "def f(a, b\n    return a + b\n", "def f(a, b):\n    return a + b\n"),
+    # A comprehension's element in parentheses is closed before `for`, not after the list's
+    # last name (a list holding one generator is code nobody writes).
+    (
+        "unclosed-bracket",
+        "def f(xs):\n    return [(sorted(x) for x in xs]\n",
+        "def f(xs):\n    return [(sorted(x)) for x in xs]\n",
+    ),
+    # A header between two levels goes one level above its block, which is where it should be.
+    (
+        "inconsistent-dedent",
+        "def f(a, b):\n    for x in a:\n        g(x)\n      for y in b:\n        g(y)\n",
+        "def f(a, b):\n    for x in a:\n        g(x)\n    for y in b:\n        g(y)\n",
+    ),
     # A loop header pushed left of its own block: CPython only complains at the `return`.
     (
         "dedented-header",

@@ -14,6 +14,7 @@ To add a repair: write a generator ``_gen_x(ctx) -> Iterator[_Proposal]``, list 
 
 from __future__ import annotations
 
+import ast
 import bisect
 import builtins
 import itertools
@@ -626,6 +627,9 @@ def _natural_close(ctx: _Ctx, line: int, tok: _Tok) -> bool:
     # A bare tuple `(i, j` followed by `in` or a comparison closes before it.
     if inner.char != "(" or inner.line != line:
         return False
+    # A comprehension's element in parentheses: `[(f(x)) for x in xs]`.
+    if before and before[-1].text in ("[", "{") and after[0].text == "for":
+        return True
     depth = 0
     for t in code:
         if inner.col < t.start < tok.end:
@@ -790,8 +794,12 @@ def _gen_mismatch(ctx: _Ctx) -> Iterator[_Proposal]:
         for t in reversed(ctx.code(ctx.line))
         if t.end < ctx.col and (t.start, ctx.line) > (inner.col, inner.line)
     ]
+    code = ctx.code(ctx.line)
     for distance, col in enumerate(spots):
         cost = 0.4 + 0.2 * min(distance, 1) + 0.1 * distance
+        before = [t for t in code if t.end == col]
+        if distance and before and _natural_close(ctx, ctx.line, before[-1]):
+            cost = 0.5 + 0.02 * distance
         yield ctx.put(ctx.line, col, col, wanted, cost, "unclosed-bracket", title, **facts)
 
 
@@ -1334,6 +1342,15 @@ def _gen_dedent(ctx: _Ctx) -> Iterator[_Proposal]:
     line = ctx.line
     width = ctx.width(line)
     title = f"Re-indent line {line + 1} to match an enclosing block"
+    # A header whose block is where it should be goes one level above that block.
+    body = ctx.next_code(line)
+    if ctx.is_header(line) and body < ctx.count and ctx.width(body) > width:
+        target = ctx.width(body) - _width(ctx.unit)
+        if target in {_width(ws) for ws in ctx.levels(line)}:
+            moved = ctx.shifted(line, line + 1, " " * target)
+            yield ctx.lines_to(
+                line, line + 1, moved, 0.35, "inconsistent-dedent", title, line=line + 1
+            )
     # Between two levels, the deeper one: the line most likely continues the block above.
     levels = ctx.levels(line)[:5]
     targets = sorted(levels, key=lambda ws: (abs(_width(ws) - width), -_width(ws)))
@@ -2766,9 +2783,39 @@ class _Search:
         fault = compile_fault(chunk, line_offset=top.start)
         return fault is None or self._past(p, _place(p, fault))
 
+    def oddity(self, p: _Proposal) -> float:
+        """A penalty when ``p`` compiles into code nobody writes: a call of a literal (`[x](y)`,
+        CPython warns "not callable"), a list or set holding one bare generator expression
+        (`[(f(x) for x in xs)]`)."""
+        window = self.window
+        text = self._text
+        a = self._offsets[p.first - window.start]
+        b = self._offsets[p.last - window.start]
+        text = text[:a] + p.text + text[b:]
+        prefix = "if 1:\n" if window.nested else ""
+        try:
+            tree = ast.parse(prefix + text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return 0.0
+        first = p.first - window.start + 1 + bool(prefix)
+        last = first + _new_line_count(p.text) - 1
+        for node in ast.walk(tree):
+            if not first <= getattr(node, "lineno", 0) <= last:
+                continue
+            if isinstance(node, ast.Call) and isinstance(node.func, _LITERALS):
+                return _ODDITY
+            lone = isinstance(node, (ast.List, ast.Set)) and len(node.elts) == 1
+            if lone and isinstance(node.elts[0], ast.GeneratorExp):
+                return _ODDITY
+        return 0.0
+
     def _offsets_whole(self, line: int) -> int:
         ctx = self.ctx
         return ctx.starts[line] if line < ctx.count else len(ctx.source)
+
+
+_ODDITY = 0.3
+_LITERALS = (ast.Constant, ast.List, ast.Tuple, ast.Dict, ast.Set, ast.ListComp, ast.DictComp)
 
 
 def _windows(ctx: _Ctx, lo: int, hi: int) -> list[_Window]:
@@ -2965,7 +3012,7 @@ def _rank(ctx: _Ctx, search: _Search, max_candidates: int) -> list[tuple[float, 
             break
         penalty = search.penalty(p)
         if penalty is not None:
-            accepted.append((p.cost + penalty, p))
+            accepted.append((p.cost + penalty + search.oddity(p), p))
             accepted.sort()
     if not accepted:
         accepted = _pairs(ctx, search, proposals, wanted)
