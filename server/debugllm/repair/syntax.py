@@ -1345,9 +1345,9 @@ def _gen_dedent(ctx: _Ctx) -> Iterator[_Proposal]:
     # A header whose block is where it should be goes one level above that block.
     body = ctx.next_code(line)
     if ctx.is_header(line) and body < ctx.count and ctx.width(body) > width:
-        target = ctx.width(body) - _width(ctx.unit)
-        if target in {_width(ws) for ws in ctx.levels(line)}:
-            moved = ctx.shifted(line, line + 1, " " * target)
+        above = ctx.width(body) - _width(ctx.unit)
+        for ws in [ws for ws in ctx.levels(line) if _width(ws) == above][:1]:
+            moved = ctx.shifted(line, line + 1, ws)
             yield ctx.lines_to(
                 line, line + 1, moved, 0.35, "inconsistent-dedent", title, line=line + 1
             )
@@ -2804,8 +2804,7 @@ class _Search:
                 continue
             if isinstance(node, ast.Call) and isinstance(node.func, _LITERALS):
                 return _ODDITY
-            lone = isinstance(node, (ast.List, ast.Set)) and len(node.elts) == 1
-            if lone and isinstance(node.elts[0], ast.GeneratorExp):
+            if _lone_generator(node):
                 return _ODDITY
         return 0.0
 
@@ -2815,6 +2814,14 @@ class _Search:
 
 
 _ODDITY = 0.3
+
+
+def _lone_generator(node: ast.AST) -> bool:
+    if not isinstance(node, (ast.List, ast.Set)):
+        return False
+    return len(node.elts) == 1 and isinstance(node.elts[0], ast.GeneratorExp)
+
+
 _LITERALS = (ast.Constant, ast.List, ast.Tuple, ast.Dict, ast.Set, ast.ListComp, ast.DictComp)
 
 
