@@ -279,6 +279,12 @@ CASES = [
         "def f(a, b):\n    for x in a:\n        g(x)\n      for y in b:\n        g(y)\n",
         "def f(a, b):\n    for x in a:\n        g(x)\n    for y in b:\n        g(y)\n",
     ),
+    # A `return` left at the header's level would make the code after it unreachable.
+    (
+        "missing-indent",
+        "def f(p, b):\n    if p < b:\n    b = p\n    return b\n\n    g(p)\n",
+        "def f(p, b):\n    if p < b:\n        b = p\n        return b\n\n    g(p)\n",
+    ),
     # A loop header pushed left of its own block: CPython only complains at the `return`.
     (
         "dedented-header",

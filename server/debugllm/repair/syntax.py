@@ -1185,6 +1185,10 @@ def _gen_indented_block(ctx: _Ctx) -> Iterator[_Proposal]:
             # A function body written at the `def`'s own level: the statements up to the next
             # definition move together, surely so when they use the function's parameters.
             costs["body"] = 0.37
+        if _ends_in_dead_code(ctx, line):
+            # `if c:` / `x = 1` / `return` / (blank) / `more()`: a `return` left at the header's
+            # level would make what follows it unreachable; it belongs to the body.
+            costs["para"] = 0.2
         if word == "while" and _loop_needs_run(ctx, header, line):
             # A loop whose first statement never changes its condition would never end: the
             # statements after it that do belong to its body too.
@@ -1240,6 +1244,21 @@ def _changed_names(text: str) -> set[str]:
     if target:
         names.update(_WORD.findall(target.group(1)))
     return names
+
+
+def _ends_in_dead_code(ctx: _Ctx, line: int) -> bool:
+    """Does the paragraph from ``line`` end with `return`/`raise`/`break`/`continue` (after
+    more than one statement) with statements after it at the same level?"""
+    end = ctx.block_end(line, "para")
+    base = ctx.width(line)
+    last = max(
+        (i for i in range(line, end) if ctx.is_statement(i) and ctx.width(i) == base),
+        default=line,
+    )
+    if last == line or _first_word(ctx.lines[last]) not in _TERMINAL_KEYWORDS:
+        return False
+    following = ctx.next_code(end - 1)
+    return following < ctx.count and ctx.width(following) == base
 
 
 def _loop_needs_run(ctx: _Ctx, header: int, line: int) -> bool:
