@@ -285,6 +285,14 @@ CASES = [
         "def f(p, b):\n    if p < b:\n    b = p\n    return b\n\n    g(p)\n",
         "def f(p, b):\n    if p < b:\n        b = p\n        return b\n\n    g(p)\n",
     ),
+    # The statement after the first block uses the loop's variable: the paragraph is the body.
+    (
+        "missing-indent",
+        "def f(xs, n):\n    for i in xs:\n    if i < 0:\n        continue\n    n += i\n\n"
+        "    return n\n",
+        "def f(xs, n):\n    for i in xs:\n        if i < 0:\n            continue\n        n += i\n\n"
+        "    return n\n",
+    ),
     # A loop header pushed left of its own block: CPython only complains at the `return`.
     (
         "dedented-header",

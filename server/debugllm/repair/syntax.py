@@ -1185,14 +1185,19 @@ def _gen_indented_block(ctx: _Ctx) -> Iterator[_Proposal]:
             # A function body written at the `def`'s own level: the statements up to the next
             # definition move together, surely so when they use the function's parameters.
             costs["body"] = 0.37
+        # Evidence that the statements up to the blank line form the body: moving them all
+        # is then no less likely than moving one.
+        if word == "for" and _uses_loop_target(ctx, header, line):
+            # The statement after the first block uses the loop's variable.
+            costs["para"] = 0.35
         if _ends_in_dead_code(ctx, line):
             # `if c:` / `x = 1` / `return` / (blank) / `more()`: a `return` left at the header's
-            # level would make what follows it unreachable; it belongs to the body.
-            costs["para"] = 0.2
+            # level would make what follows it unreachable.
+            costs["para"] = 0.3
         if word == "while" and _loop_needs_run(ctx, header, line):
-            # A loop whose first statement never changes its condition would never end: the
-            # statements after it that do belong to its body too.
-            costs["para"] = 0.2
+            # A loop whose first statement never changes its condition would never end.
+            costs["para"] = 0.3
+        evidence = costs["para"] < 0.5
         for mode, cost in costs.items():
             if mode == "methods":
                 end = _methods_end(ctx, line)
@@ -1201,7 +1206,7 @@ def _gen_indented_block(ctx: _Ctx) -> Iterator[_Proposal]:
             else:
                 end = ctx.block_end(line, mode)
             moved = ctx.shifted(line, end, target)
-            if mode not in ("methods", "body"):
+            if mode not in ("methods", "body") and not (mode == "para" and evidence):
                 cost += _moved(ctx, line, moved)
             yield ctx.lines_to(
                 line, end, moved, cost, "missing-indent", title, **facts, line=line + 1
@@ -1244,6 +1249,23 @@ def _changed_names(text: str) -> set[str]:
     if target:
         names.update(_WORD.findall(target.group(1)))
     return names
+
+
+_FOR_TARGETS = re.compile(r"\s*(?:async\s+)?for\s+(.+?)\s+in\b")
+
+
+def _uses_loop_target(ctx: _Ctx, header: int, line: int) -> bool:
+    """Does the statement after the block at ``line``, in its paragraph, use a name the `for`
+    at ``header`` assigns?"""
+    match = _FOR_TARGETS.match(ctx.lines[header])
+    if not match:
+        return False
+    targets = set(_WORD.findall(match.group(1)))
+    first = ctx.block_end(line, "block")
+    end = ctx.block_end(line, "para")
+    base = ctx.width(line)
+    later = [i for i in range(first, end) if ctx.is_statement(i) and ctx.width(i) == base]
+    return bool(later) and bool(targets & set(_WORD.findall(ctx.lines[later[0]])))
 
 
 def _ends_in_dead_code(ctx: _Ctx, line: int) -> bool:
