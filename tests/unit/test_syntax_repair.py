@@ -531,3 +531,10 @@ def test_a_lost_operator_between_operands_is_guessed_by_the_token_model() -> Non
     assert all("xs[i, 1]" not in f for f in fixed)
     assert "xs[i + 1]" in fixed[0] or "xs[i - 1]" in fixed[0]
     assert "'" in candidates[0].title and "guess" in candidates[0].title
+
+
+def test_a_lost_operator_follows_the_comparison_beside_it() -> None:
+    source = "def f(i, j, a, b):\n    while i < len(a) and j len(b):\n        i += 1\n"
+    _, candidates = _repairs(source)
+    assert candidates and candidates[0].guess
+    assert "j < len(b)" in candidates[0].apply(source)

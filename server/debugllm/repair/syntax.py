@@ -2386,6 +2386,26 @@ def _gen_unparenthesized_generator(ctx: _Ctx) -> Iterator[_Proposal]:
 _BINARY_OPERATORS = ("+", "-", "*", "/", "//", "%", "==", "!=", "<", ">", "<=", ">=", "and", "or")
 
 
+_OPERATOR_FAMILIES = {op: "arithmetic" for op in ("+", "-", "*", "/", "//", "%")}
+_OPERATOR_FAMILIES |= {op: "comparison" for op in ("==", "!=", "<", ">", "<=", ">=")}
+_OPERATOR_FAMILIES |= {"and": "boolean", "or": "boolean"}
+
+
+def _sibling_operators(ctx: _Ctx, line: int, left: _Tok, right: _Tok) -> dict[str, int]:
+    """Binary operators used nearby between operands like ``left`` and ``right``: 2 points
+    when the right operand is the same token, 1 when the left one is."""
+    found: dict[str, int] = {}
+    for i in range(max(line - 5, 0), min(line + 6, ctx.count)):
+        code = ctx.code(i)
+        for a, op, b in zip(code, code[1:], code[2:], strict=False):
+            if op.text not in _BINARY_OPERATORS or (i == line and a.end == left.end):
+                continue
+            points = 2 * (b.text == right.text) + (a.text == left.text)
+            if points:
+                found[op.text] = found.get(op.text, 0) + points
+    return found
+
+
 def _gen_missing_operator(ctx: _Ctx) -> Iterator[_Proposal]:
     """`x[i 1]`, `(lo hi) // 2`, `if x pivot:`: two operands side by side where a comma makes
     no sense lost the operator between them. Which one cannot be known; the token model ranks
@@ -2410,6 +2430,16 @@ def _gen_missing_operator(ctx: _Ctx) -> Iterator[_Proposal]:
         before, after = text[: left.end], text[right.start :]
         ranked = TokenModel.load().best_between(
             context + before, after, [f" {op} " for op in _BINARY_OPERATORS]
+        )
+        # The code nearby often says which: `i < len(a) and j len(b)`, `xs[i - 1, j 1]`; only
+        # within the kind of operator the model expects (arithmetic, comparison, boolean).
+        family = _OPERATOR_FAMILIES[ranked[0][0].strip()]
+        siblings = _sibling_operators(ctx, line, left, right)
+        ranked.sort(
+            key=lambda option: (
+                -siblings.get(option[0].strip(), 0)
+                * (_OPERATOR_FAMILIES[option[0].strip()] == family)
+            )
         )
         for rank, (spaced, _) in enumerate(ranked[:3]):
             op = spaced.strip()
