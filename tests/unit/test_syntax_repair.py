@@ -290,8 +290,8 @@ CASES = [
         "missing-indent",
         "def f(xs, n):\n    for i in xs:\n    if i < 0:\n        continue\n    n += i\n\n"
         "    return n\n",
-        "def f(xs, n):\n    for i in xs:\n        if i < 0:\n            continue\n        n += i\n\n"
-        "    return n\n",
+        "def f(xs, n):\n    for i in xs:\n        if i < 0:\n            continue\n"
+        "        n += i\n\n    return n\n",
     ),
     # A loop header pushed left of its own block: CPython only complains at the `return`.
     (
