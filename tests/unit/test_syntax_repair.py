@@ -293,6 +293,28 @@ CASES = [
         "def f(xs, n):\n    for i in xs:\n        if i < 0:\n            continue\n"
         "        n += i\n\n    return n\n",
     ),
+    # A missing ')' goes where the builtins around it are called as they can be: `len` takes
+    # one argument and measures no number, `filter` takes two, `set` iterates no bool.
+    (
+        "unclosed-bracket",
+        "def f(items, cap, memo):\n    return memo[len(items, cap]\n",
+        "def f(items, cap, memo):\n    return memo[len(items), cap]\n",
+    ),
+    (
+        "unclosed-bracket",
+        "def f(xs):\n    return len(xs // 2\n",
+        "def f(xs):\n    return len(xs) // 2\n",
+    ),
+    (
+        "unclosed-bracket",
+        "def f(xs):\n    return list(filter(lambda x: x > 0, xs)\n",
+        "def f(xs):\n    return list(filter(lambda x: x > 0, xs))\n",
+    ),
+    (
+        "unclosed-bracket",
+        "def f(a, b):\n    if set(a.keys() and b:\n        return 1\n",
+        "def f(a, b):\n    if set(a.keys()) and b:\n        return 1\n",
+    ),
     # A loop header pushed left of its own block: CPython only complains at the `return`.
     (
         "dedented-header",
