@@ -315,6 +315,17 @@ CASES = [
         "def f(a, b):\n    if set(a.keys() and b:\n        return 1\n",
         "def f(a, b):\n    if set(a.keys()) and b:\n        return 1\n",
     ),
+    # An opener goes where the result can run: `(2 * ret) % p`, not `ret()` of a number.
+    (
+        "missing-opener",
+        "def f(ret, p):\n    ret = 2 * ret) % p\n    return ret\n",
+        "def f(ret, p):\n    ret = (2 * ret) % p\n    return ret\n",
+    ),
+    (
+        "missing-opener",
+        "def f(xs):\n    return len(x for x in xs if x])\n",
+        "def f(xs):\n    return len([x for x in xs if x])\n",
+    ),
     # A loop header pushed left of its own block: CPython only complains at the `return`.
     (
         "dedented-header",

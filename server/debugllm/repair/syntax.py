@@ -37,6 +37,7 @@ from debugllm.analysis.syntax import (
 from debugllm.candidates import Candidate
 from debugllm.problems import Problem
 from debugllm.repair.catalog import explain
+from debugllm.repair.oddity import ITERABLE, FileNames, oddity
 from debugllm.repair.plausibility import TokenModel
 from debugllm.text import LINE_BREAK, Edit, minimal_edits
 
@@ -261,6 +262,10 @@ class _Ctx:
                     break
         stop = min(self.line + _SCAN_AHEAD, self.count - 1)
         return scan_lines(self.source, self.starts, stop, first)
+
+    @cached_property
+    def names(self) -> FileNames:
+        return FileNames(self.source)
 
     @cached_property
     def unit(self) -> str:
@@ -623,7 +628,7 @@ def _natural_close(ctx: _Ctx, line: int, tok: _Tok) -> bool:
     # A one-argument builtin ends before a comma, and `len` (a number) before arithmetic:
     # `len(xs) - 1`, `sorted(xs), n`; not `set(a + b)`.
     callee = before[-1].text if inner.char == "(" and before else ""
-    if callee in _ONE_ARGUMENT & _ITERABLE and after[0].text == ",":
+    if callee in _ONE_ARGUMENT & ITERABLE and after[0].text == ",":
         return True
     if callee == "len" and after[0].text in _ARITHMETIC:
         return True
@@ -2865,9 +2870,8 @@ class _Search:
         return fault is None or self._past(p, _place(p, fault))
 
     def oddity(self, p: _Proposal) -> float:
-        """A penalty when ``p`` compiles into code nobody writes: a call of a literal (`[x](y)`,
-        CPython warns "not callable"), a list or set holding one bare generator expression
-        (`[(f(x) for x in xs)]`)."""
+        """A penalty when ``p`` compiles into code nobody writes or that fails at run time
+        (see ``repair.oddity``), judged on the lines it replaces."""
         window = self.window
         text = self._text
         a = self._offsets[p.first - window.start]
@@ -2880,97 +2884,11 @@ class _Search:
             return 0.0
         first = p.first - window.start + 1 + bool(prefix)
         last = first + _new_line_count(p.text) - 1
-        for node in ast.walk(tree):
-            if not first <= getattr(node, "lineno", 0) <= last:
-                continue
-            if isinstance(node, ast.Call) and isinstance(node.func, _LITERALS):
-                return _ODDITY
-            if _lone_generator(node):
-                return _ODDITY
-            if isinstance(node, ast.Call) and _misused_builtin(node, self.ctx.source):
-                return _FAILS_AT_RUN_TIME
-        return 0.0
+        return oddity(tree, first, last, self.ctx.names)
 
     def _offsets_whole(self, line: int) -> int:
         ctx = self.ctx
         return ctx.starts[line] if line < ctx.count else len(ctx.source)
-
-
-_ODDITY = 0.3
-_FAILS_AT_RUN_TIME = 0.6
-
-
-#: How many positional arguments builtins accept: `len(items, capacity)` or
-#: `filter(lambda x: x) > 0` fail at run time, so a repair that makes them is unlikely.
-_ARITY: dict[str, tuple[int, int]] = {
-    **dict.fromkeys(("len", "abs", "bin", "hex", "oct", "chr", "ord", "repr"), (1, 1)),
-    **dict.fromkeys(("sorted", "reversed", "any", "all", "hash", "id", "callable"), (1, 1)),
-    **dict.fromkeys(("isinstance", "issubclass", "filter", "divmod", "hasattr"), (2, 2)),
-    **dict.fromkeys(("float", "bool", "list", "tuple", "set", "frozenset"), (0, 1)),
-    **dict.fromkeys(("round", "enumerate", "sum", "iter", "next"), (1, 2)),
-    "pow": (2, 3),
-    "range": (1, 3),
-    "int": (0, 2),
-    "str": (0, 3),
-    "getattr": (2, 3),
-    "setattr": (3, 3),
-    "map": (2, 99),
-}
-#: Builtins that take a number: a list, comprehension or generator there is a misplaced bracket.
-_NUMERIC = frozenset({"abs", "bin", "hex", "oct", "chr", "round", "float", "divmod", "pow"})
-_COLLECTIONS = (ast.List, ast.ListComp, ast.GeneratorExp, ast.Dict, ast.DictComp, ast.Set)
-
-
-#: Builtins whose first argument is iterable (or sized).
-_ITERABLE = frozenset(
-    {"len", "set", "list", "tuple", "frozenset", "sorted", "reversed", "sum", "any", "all"}
-    | {"enumerate"}
-)
-
-
-def _never_iterable(node: ast.expr) -> bool:
-    """A comparison or `and`/`or` (a bool), or arithmetic with a number (`x - 1`,
-    `s - len(t) + 1`): values no builtin can iterate or measure. `xs * 2` may be a list."""
-    if isinstance(node, (ast.Compare, ast.BoolOp)):
-        return True
-    if not isinstance(node, ast.BinOp) or isinstance(node.op, ast.Mult):
-        return False
-    return any(_number(o) or _never_iterable(o) for o in (node.left, node.right))
-
-
-def _number(node: ast.expr) -> bool:
-    if isinstance(node, ast.Constant):
-        return type(node.value) in (int, float)
-    numeric = ("len", "int", "float", "abs", "round", "sum")
-    return (
-        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in numeric
-    )
-
-
-def _misused_builtin(call: ast.Call, source: str) -> bool:
-    """A builtin called with a number of arguments it never accepts, a number-only builtin
-    given a collection, or an iterating builtin given a bool or a number (`len(x - 1)`)."""
-    if not isinstance(call.func, ast.Name) or call.func.id not in _ARITY:
-        return False
-    name = call.func.id
-    if any(isinstance(a, ast.Starred) for a in call.args):
-        return False
-    low, high = _ARITY[name]
-    odd = not low <= len(call.args) <= high
-    odd = odd or (name in _NUMERIC and any(isinstance(a, _COLLECTIONS) for a in call.args))
-    if name in _ITERABLE and call.args:
-        odd = odd or _never_iterable(call.args[0])
-    # Unless the file defines its own function or variable of that name.
-    return odd and not re.search(rf"(?:def\s+{name}\b|\b{name}\s*=[^=])", source)
-
-
-def _lone_generator(node: ast.AST) -> bool:
-    if not isinstance(node, (ast.List, ast.Set)):
-        return False
-    return len(node.elts) == 1 and isinstance(node.elts[0], ast.GeneratorExp)
-
-
-_LITERALS = (ast.Constant, ast.List, ast.Tuple, ast.Dict, ast.Set, ast.ListComp, ast.DictComp)
 
 
 def _windows(ctx: _Ctx, lo: int, hi: int) -> list[_Window]:

@@ -1,0 +1,212 @@
+"""Code nobody writes: checks on a repair candidate's syntax tree.
+
+Several edits can make a broken line compile; some of the results would fail the moment they
+run (`len(items, capacity)`, `filter(lambda x: x) > 0`, `my_list.append(x) / 2`) or read like
+no program a person writes (`[(f(x) for x in xs)]`, `if [x in seen]`, `total()` where `total`
+is a number). The search adds a penalty to such candidates, so that a placement that makes
+sense wins over a slightly cheaper one that does not. Only the nodes on the lines a candidate
+replaced are judged: the rest of the file is the user's, odd or not.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import re
+from functools import cache
+
+__all__ = ["FAILS_AT_RUN_TIME", "ITERABLE", "ODD", "FileNames", "oddity"]
+
+#: The penalty (in the search's cost units) for code that reads like nobody's program.
+ODD = 0.3
+#: The penalty for code that is sure to raise when it runs.
+FAILS_AT_RUN_TIME = 0.6
+
+#: How many positional arguments builtins accept.
+_ARITY: dict[str, tuple[int, int]] = {
+    **dict.fromkeys(("len", "abs", "bin", "hex", "oct", "chr", "ord", "repr"), (1, 1)),
+    **dict.fromkeys(("sorted", "reversed", "any", "all", "hash", "id", "callable"), (1, 1)),
+    **dict.fromkeys(("isinstance", "issubclass", "filter", "divmod", "hasattr"), (2, 2)),
+    **dict.fromkeys(("float", "bool", "list", "tuple", "set", "frozenset"), (0, 1)),
+    **dict.fromkeys(("round", "enumerate", "sum", "iter", "next"), (1, 2)),
+    "pow": (2, 3),
+    "range": (1, 3),
+    "int": (0, 2),
+    "str": (0, 3),
+    "getattr": (2, 3),
+    "setattr": (3, 3),
+    "map": (2, 99),
+}
+#: Builtins that take a number: a list, comprehension or generator there is misplaced.
+_NUMERIC = frozenset({"abs", "bin", "hex", "oct", "chr", "round", "float", "divmod", "pow"})
+_COLLECTIONS = (ast.List, ast.ListComp, ast.GeneratorExp, ast.Dict, ast.DictComp, ast.Set)
+#: Builtins whose first argument is iterable (or sized).
+ITERABLE = frozenset(
+    {"len", "set", "list", "tuple", "frozenset", "sorted", "reversed", "sum", "any", "all"}
+    | {"enumerate"}
+)
+#: Calls that return a number.
+_NUMBER_CALLS = frozenset({"len", "int", "float", "abs", "round", "sum", "ord"})
+#: List, set and dict methods that return None: their result is never computed with.
+_RETURNS_NONE = frozenset(
+    {"append", "extend", "insert", "sort", "reverse", "remove", "clear", "add", "update"}
+)
+_LITERALS = (ast.Constant, ast.List, ast.Tuple, ast.Dict, ast.Set, ast.ListComp, ast.DictComp)
+_DISPLAYS = (ast.List, ast.Dict, ast.Set, ast.Tuple)
+_BUILTINS = frozenset(dir(builtins))
+
+
+class FileNames:
+    """What the file (before the repair) does with a name: defines it, calls it, assigns it."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def defines(self, name: str) -> bool:
+        """A `def`, `class`, import or lambda of that name: it may well be called."""
+        return _search(
+            self.source,
+            rf"(?:\bdef|\bclass|\bimport|\bas)\s+{name}\b|\b{name}\s*=\s*lambda\b"
+            rf"|\bimport\b[^\n]*[\s,]{name}\b",
+        )
+
+    def calls(self, name: str) -> bool:
+        return _search(self.source, rf"(?<![\w.]){name}\s*\(")
+
+    def assigns(self, name: str) -> bool:
+        """Assigned a value, a loop variable or a parameter: `n = 0`, `a, n = ...`,
+        `for i, n in ...`, `def f(n):`."""
+        return _search(
+            self.source,
+            rf"(?<![\w.]){name}\s*(?:,[^=\n]*)?(?:[-+*/%]|//)?=(?!=)"
+            rf"|\bfor\s+[^\n:]*(?<![\w.]){name}\b[^\n:]*\s+in\b"
+            rf"|\bdef\s+\w+\s*\((?:[^)]*,)?\s*\**{name}\s*[:,=)]",
+        )
+
+    def mentions(self, name: str) -> int:
+        return len(_compiled(rf"(?<![\w.]){name}\b").findall(self.source))
+
+    def is_builtin_shadowed(self, name: str) -> bool:
+        return self.defines(name) or self.assigns(name)
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _search(source: str, pattern: str) -> bool:
+    return _compiled(pattern).search(source) is not None
+
+
+def oddity(tree: ast.AST, first: int, last: int, names: FileNames) -> float:
+    """The penalty for the worst oddity among the nodes on lines ``first..last`` of ``tree``."""
+    worst = 0.0
+    for node in ast.walk(tree):
+        if not first <= getattr(node, "lineno", 0) <= last:
+            continue
+        if isinstance(node, ast.Call):
+            worst = max(worst, _odd_call(node, names))
+        elif isinstance(node, (ast.BinOp, ast.Compare)) and _computes_with_none(node):
+            worst = max(worst, FAILS_AT_RUN_TIME)
+        elif _lone_generator(node) or _display_test(node):
+            worst = max(worst, ODD)
+        if worst >= FAILS_AT_RUN_TIME:
+            break
+    return worst
+
+
+def _odd_call(call: ast.Call, names: FileNames) -> float:
+    func = call.func
+    if isinstance(func, _LITERALS):
+        return ODD  # `[x](y)`: CPython itself warns "not callable; perhaps you missed a comma?"
+    if not isinstance(func, ast.Name):
+        return 0.0
+    if func.id in _ARITY and _misused_builtin(call, func.id, names):
+        return FAILS_AT_RUN_TIME
+    # `ret()` where `ret = 1`: a variable the file never calls nor defines as a function; or
+    # `absx(-y)`: a name that is nowhere else in the file and no builtin.
+    name = func.id
+    if names.assigns(name) and not names.calls(name) and not names.defines(name):
+        return ODD
+    if name not in _BUILTINS and not names.defines(name) and names.mentions(name) <= 1:
+        return ODD
+    return 0.0
+
+
+def _misused_builtin(call: ast.Call, name: str, names: FileNames) -> bool:
+    """A builtin called with a number of arguments it never accepts, a number-only builtin
+    given a collection, or an iterating builtin given a bool, a number or (for `len`) a
+    generator."""
+    if any(isinstance(a, ast.Starred) for a in call.args):
+        return False
+    low, high = _ARITY[name]
+    odd = not low <= len(call.args) <= high
+    odd = odd or (name in _NUMERIC and any(isinstance(a, _COLLECTIONS) for a in call.args))
+    if name in ITERABLE and call.args:
+        odd = odd or _never_iterable(call.args[0])
+    if name == "len" and call.args:
+        odd = odd or isinstance(call.args[0], ast.GeneratorExp)
+    # Unless the file defines its own function or variable of that name.
+    return odd and not names.is_builtin_shadowed(name)
+
+
+def _never_iterable(node: ast.expr) -> bool:
+    """A comparison or `and`/`or` (a bool), or arithmetic with a number (`x - 1`,
+    `s - len(t) + 1`): values no builtin can iterate or measure. `xs * 2` may be a list."""
+    if isinstance(node, (ast.Compare, ast.BoolOp)):
+        return True
+    if not isinstance(node, ast.BinOp) or isinstance(node.op, ast.Mult):
+        return False
+    return any(_number(o) or _never_iterable(o) for o in (node.left, node.right))
+
+
+def _number(node: ast.expr) -> bool:
+    if isinstance(node, ast.Constant):
+        return type(node.value) in (int, float)
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in _NUMBER_CALLS
+    )
+
+
+def _computes_with_none(node: ast.BinOp | ast.Compare) -> bool:
+    """`xs.append(x) / 2`: arithmetic or an order comparison on what a list method returns."""
+    if isinstance(node, ast.Compare) and not all(
+        isinstance(op, (ast.Lt, ast.Gt, ast.LtE, ast.GtE)) for op in node.ops
+    ):
+        return False
+    operands = (
+        [node.left, node.right] if isinstance(node, ast.BinOp) else [node.left, *node.comparators]
+    )
+    return any(
+        isinstance(o, ast.Call)
+        and isinstance(o.func, ast.Attribute)
+        and o.func.attr in _RETURNS_NONE
+        for o in operands
+    )
+
+
+def _lone_generator(node: ast.AST) -> bool:
+    """`[(f(x) for x in xs)]`: a list or set holding one bare generator expression."""
+    if not isinstance(node, (ast.List, ast.Set)):
+        return False
+    return len(node.elts) == 1 and isinstance(node.elts[0], ast.GeneratorExp)
+
+
+def _display_test(node: ast.AST) -> bool:
+    """`if [x in seen]`, `... for x in xs if [x]`: a non-empty display as a condition, which
+    is always true."""
+    tests: list[ast.expr] = []
+    if isinstance(node, (ast.If, ast.While, ast.IfExp)):
+        tests.append(node.test)
+    elif isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+        tests.extend(test for generator in node.generators for test in generator.ifs)
+    return any(isinstance(t, _DISPLAYS) and _non_empty(t) for t in tests)
+
+
+def _non_empty(node: ast.expr) -> bool:
+    if isinstance(node, ast.Dict):
+        return bool(node.keys)
+    return bool(getattr(node, "elts", ()))

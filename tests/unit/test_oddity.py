@@ -1,0 +1,76 @@
+"""The checks that keep repairs from compiling into code nobody writes."""
+
+import ast
+
+import pytest
+from debugllm.repair.oddity import FAILS_AT_RUN_TIME, ODD, FileNames, oddity
+
+FILE = """\
+import math
+from os import path as p
+
+def total(xs, *rest, start=0):
+    acc = 0
+    for i, x in enumerate(xs):
+        acc += x
+    return acc
+
+def helper(n):
+    return n
+"""
+
+
+def _penalty(line: str, source: str = FILE) -> float:
+    tree = ast.parse(line)
+    return oddity(tree, 1, 1, FileNames(source))
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # Builtins called in ways that raise: argument counts, numbers, bools, generators.
+        ("y = len(xs, acc)", FAILS_AT_RUN_TIME),
+        ("y = len(xs // 2)", FAILS_AT_RUN_TIME),
+        ("y = len(xs - len(rest) + 1)", FAILS_AT_RUN_TIME),
+        ("y = set(xs and rest)", FAILS_AT_RUN_TIME),
+        ("y = len(x for x in xs)", FAILS_AT_RUN_TIME),
+        ("y = list(filter(lambda x: x) > 0, xs)", FAILS_AT_RUN_TIME),
+        ("y = bin([1, 2])", FAILS_AT_RUN_TIME),
+        ("y = xs.append(1) / 2", FAILS_AT_RUN_TIME),
+        # Code nobody writes.
+        ("y = [(x for x in xs)]", ODD),
+        ("y = [x for x in xs if [x > 0]]", ODD),
+        ("y = [1](2)", ODD),
+        ("y = acc()", ODD),  # `acc` is a number here, never called
+        ("y = absx(-1)", ODD),  # nowhere else in the file, no builtin
+        # Ordinary code.
+        ("y = len(xs) - 1", 0.0),
+        ("y = len(xs + rest)", 0.0),
+        ("y = len(set(xs) - set(rest))", 0.0),
+        ("y = [0] * len(xs)", 0.0),
+        ("y = total(xs) + helper(1) + math.sqrt(2) + p.join('a')", 0.0),
+        ("y = sorted(xs, key=abs)", 0.0),
+        ("y = [x for x in xs if x > 0]", 0.0),
+        ("y = xs.append(1)", 0.0),
+    ],
+)
+def test_penalties(line: str, expected: float) -> None:
+    assert _penalty(line) == expected
+
+
+def test_a_builtin_the_file_redefines_is_its_own() -> None:
+    source = FILE + "\ndef len(a, b):\n    return 2\n"
+    assert _penalty("y = len(xs, acc)", source) == 0.0
+
+
+def test_parameters_and_loop_variables_are_assigned_names() -> None:
+    names = FileNames(FILE)
+    assert names.assigns("rest") and names.assigns("start") and names.assigns("x")
+    assert not names.assigns("math") and not names.assigns("len")
+    assert names.defines("helper") and names.defines("p") and names.calls("enumerate")
+
+
+def test_only_the_replaced_lines_are_judged() -> None:
+    tree = ast.parse("a = len(xs, 1)\nb = len(xs)\n")
+    assert oddity(tree, 2, 2, FileNames(FILE)) == 0.0
+    assert oddity(tree, 1, 2, FileNames(FILE)) == FAILS_AT_RUN_TIME
