@@ -326,6 +326,14 @@ CASES = [
         "def f(xs):\n    return len(x for x in xs if x])\n",
         "def f(xs):\n    return len([x for x in xs if x])\n",
     ),
+    # An `else:` pushed under a loop inside an `if` belongs to the `if` (for-else is rare).
+    (
+        "unexpected-indent",
+        "def f(xs, x):\n    if xs:\n        for y in xs:\n            g(y)\n        else:\n"
+        "        g(x)\n",
+        "def f(xs, x):\n    if xs:\n        for y in xs:\n            g(y)\n    else:\n"
+        "        g(x)\n",
+    ),
     # A loop header pushed left of its own block: CPython only complains at the `return`.
     (
         "dedented-header",

@@ -1236,11 +1236,14 @@ def _gen_indented_block(ctx: _Ctx) -> Iterator[_Proposal]:
             levels = [ws for ws in ctx.levels(header) if _width(ws) < ctx.width(line)]
             for rank, level in enumerate(levels[:3]):
                 moved = ctx.shifted(header, header + 1, level)
+                cost = (0.38 if dead else 0.42) + 0.1 * rank
+                if _else_of_loop_or_if(ctx, header, _width(level)):
+                    cost = 0.36  # an `else` is far likelier an `if`'s than a loop's
                 yield ctx.lines_to(
                     header,
                     header + 1,
                     moved,
-                    (0.38 if dead else 0.42) + 0.1 * rank,
+                    cost,
                     "unexpected-indent",
                     title,
                     line=header + 1,
@@ -1321,6 +1324,25 @@ def _uses_parameters(ctx: _Ctx, header: int, line: int) -> bool:
     after = _body_end(ctx, line)
     used = set().union(*(_WORD.findall(ctx.lines[i]) for i in range(end, after)))
     return bool(params & used)
+
+
+def _else_of_loop_or_if(ctx: _Ctx, header: int, width: int) -> bool:
+    """Is ``header`` an `else:` that pairs with a `for`/`while` at its own level, while an
+    `if`/`elif` at ``width`` above it could take it instead?"""
+    if _first_word(ctx.lines[header]) != "else":
+        return False
+    own = ctx.width(header)
+    paired = ""
+    for i in range(header - 1, max(header - 200, -1), -1):
+        if not ctx.is_statement(i):
+            continue
+        if ctx.width(i) == own and not paired:
+            paired = _first_word(ctx.lines[i])
+        if ctx.width(i) == width:
+            return paired in ("for", "while") and _first_word(ctx.lines[i]) in ("if", "elif")
+        if ctx.width(i) < width:
+            return False
+    return False
 
 
 def _body_end(ctx: _Ctx, line: int) -> int:
