@@ -334,6 +334,15 @@ CASES = [
         "def f(xs, x):\n    if xs:\n        for y in xs:\n            g(y)\n    else:\n"
         "        g(x)\n",
     ),
+    # A docstring left open closes where the code resumes: a tuple assignment and an
+    # assignment holding `==` are code, a multi-line example `f([` / `]) == 2` is not.
+    (
+        "unterminated-triple-string",
+        'def f(xs):\n    """Pairs.\n\n    f([\n      1,\n    ]) == [1]\n    \n'
+        "    a, b = [x for x in xs if x == 1], 2\n    return a, b\n",
+        'def f(xs):\n    """Pairs.\n\n    f([\n      1,\n    ]) == [1]\n    """\n'
+        "    a, b = [x for x in xs if x == 1], 2\n    return a, b\n",
+    ),
     # A loop header pushed left of its own block: CPython only complains at the `return`.
     (
         "dedented-header",

@@ -106,7 +106,9 @@ _NEVER_CLOSED = re.compile(r"'([(\[{])' was never closed")
 _UNMATCHED = re.compile(r"unmatched '([)\]}])'")
 _MISMATCH = re.compile(r"closing parenthesis '(.)' does not match opening parenthesis '(.)'")
 _INDENTED_BLOCK = re.compile(r"expected an indented block after (.*) on line (\d+)")
-_LOOKS_LIKE_CODE = re.compile(r"[\w.\[\]]+\s*(?:[-+*/%|&^]?=(?!=)|\()|@\w|[)\]}]")
+_LOOKS_LIKE_CODE = re.compile(
+    r"[\w.\[\]]+(?:\s*,\s*[\w.\[\]]+)*\s*(?:[-+*/%|&^]?=(?!=)|\()|@\w|[)\]}]"
+)
 _ATOM_END = frozenset({"name", "number", "string", "close"})
 _ATOM_START = frozenset({"name", "number", "string", "open"})
 #: Messages where CPython saw a token it did not expect (rather than a tokenizer or indent error).
@@ -1098,6 +1100,7 @@ def _looks_like_code(text: str) -> bool:
     return bool(_LOOKS_LIKE_CODE.match(text))
 
 
+_ASSIGNMENT = re.compile(r"[\w.\[\], ]+?\s*(?:[-+*/%|&^@]|//|\*\*)?=(?!=)")
 _BARE_COMPARISON = re.compile(r"[^=!<>]==[^=]|^>>>")
 
 
@@ -1107,7 +1110,23 @@ def _looks_like_statement(text: str) -> bool:
     if not _looks_like_code(text):
         return False
     head = re.match(r"[A-Za-z_]+", text)
-    return (head is not None and head.group() in _KEYWORDS) or not _BARE_COMPARISON.search(text)
+    if (head is not None and head.group() in _KEYWORDS) or _ASSIGNMENT.match(text):
+        return True  # `x = [a for a in b if a == 1]` compares inside, but is an assignment
+    return not _BARE_COMPARISON.search(text)
+
+
+def _joined(ctx: _Ctx, line: int) -> str:
+    """The text from ``line`` on while its brackets stay open (up to 20 lines), stripped: a
+    docstring's example `f([` / `  1,` / `]) == 2` is judged as the one line it is."""
+    parts: list[str] = []
+    depth = 0
+    for i in range(line, min(line + 20, ctx.count)):
+        text = ctx.lines[i].strip()
+        parts.append(text)
+        depth += sum(text.count(c) for c in "([{") - sum(text.count(c) for c in ")]}")
+        if depth <= 0:
+            break
+    return " ".join(parts)
 
 
 def _gen_triple_string(ctx: _Ctx) -> Iterator[_Proposal]:
@@ -1148,7 +1167,7 @@ def _gen_triple_string(ctx: _Ctx) -> Iterator[_Proposal]:
         nxt = k + 1
         while nxt < ctx.count and not ctx.lines[nxt].strip():
             nxt += 1
-        resumes = nxt >= ctx.count or _looks_like_statement(ctx.lines[nxt].strip())
+        resumes = nxt >= ctx.count or _looks_like_statement(_joined(ctx, nxt))
         cost = 0.5 + 0.002 * (k - ctx.line) + (0.0 if resumes else 1.0) + swallowed
         if k > ctx.line and _looks_like_statement(body.strip()) and not block_comment:
             # A statement led by a keyword (`if x:`, `return y`) is surely code.
