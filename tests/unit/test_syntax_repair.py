@@ -588,3 +588,18 @@ def test_a_lost_operator_follows_the_comparison_beside_it() -> None:
     _, candidates = _repairs(source)
     assert candidates and candidates[0].guess
     assert "j < len(b)" in candidates[0].apply(source)
+
+
+def test_every_repair_kind_has_an_explanation() -> None:
+    # Kinds are the hyphenated names the engines pass to their proposals.
+    from pathlib import Path
+
+    import debugllm.repair as package
+    from debugllm.repair.catalog import CATALOG
+
+    folder = Path(package.__file__).parent
+    kinds: set[str] = set()
+    for name in ("syntax.py", "semantic.py"):
+        kinds |= set(re.findall(r'"([a-z]+(?:-[a-z]+)+)"', (folder / name).read_text()))
+    assert {"missing-colon", "missing-operator", "dedented-header"} <= kinds
+    assert sorted(kinds - CATALOG.keys()) == []
