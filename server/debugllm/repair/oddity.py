@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 import builtins
 import re
-from functools import cache
+from functools import lru_cache
 
 __all__ = ["FAILS_AT_RUN_TIME", "ITERABLE", "ODD", "FileNames", "oddity"]
 
@@ -61,42 +61,49 @@ class FileNames:
 
     def __init__(self, source: str) -> None:
         self.source = source
+        # Each question scans the whole file; a search asks about the same few names.
+        self._counts: dict[str, int] = {}
+
+    def _count(self, pattern: str) -> int:
+        if pattern not in self._counts:
+            self._counts[pattern] = sum(1 for _ in _compiled(pattern).finditer(self.source))
+        return self._counts[pattern]
 
     def defines(self, name: str) -> bool:
         """A `def`, `class`, import or lambda of that name: it may well be called."""
-        return _search(
-            self.source,
-            rf"(?:\bdef|\bclass|\bimport|\bas)\s+{name}\b|\b{name}\s*=\s*lambda\b"
-            rf"|\bimport\b[^\n]*[\s,]{name}\b",
+        return (
+            self._count(
+                rf"(?:\bdef|\bclass|\bimport|\bas)\s+{name}\b|\b{name}\s*=\s*lambda\b"
+                rf"|\bimport\b[^\n]*[\s,]{name}\b"
+            )
+            > 0
         )
 
     def calls(self, name: str) -> bool:
-        return _search(self.source, rf"(?<![\w.]){name}\s*\(")
+        return self._count(rf"(?<![\w.]){name}\s*\(") > 0
 
     def assigns(self, name: str) -> bool:
         """Assigned a value, a loop variable or a parameter: `n = 0`, `a, n = ...`,
         `for i, n in ...`, `def f(n):`."""
-        return _search(
-            self.source,
-            rf"(?<![\w.]){name}\s*(?:,[^=\n]*)?(?:[-+*/%]|//)?=(?!=)"
-            rf"|\bfor\s+[^\n:]*(?<![\w.]){name}\b[^\n:]*\s+in\b"
-            rf"|\bdef\s+\w+\s*\((?:[^)]*,)?\s*\**{name}\s*[:,=)]",
+        return (
+            self._count(
+                rf"(?<![\w.]){name}\s*(?:,[^=\n]*)?(?:[-+*/%]|//)?=(?!=)"
+                rf"|\bfor\s+[^\n:]*(?<![\w.]){name}\b[^\n:]*\s+in\b"
+                rf"|\bdef\s+\w+\s*\((?:[^)]*,)?\s*\**{name}\s*[:,=)]"
+            )
+            > 0
         )
 
     def mentions(self, name: str) -> int:
-        return len(_compiled(rf"(?<![\w.]){name}\b").findall(self.source))
+        return self._count(rf"(?<![\w.]){name}\b")
 
     def is_builtin_shadowed(self, name: str) -> bool:
         return self.defines(name) or self.assigns(name)
 
 
-@cache
+@lru_cache(maxsize=512)
 def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
-
-
-def _search(source: str, pattern: str) -> bool:
-    return _compiled(pattern).search(source) is not None
 
 
 def oddity(tree: ast.AST, first: int, last: int, names: FileNames) -> float:

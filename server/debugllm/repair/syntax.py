@@ -629,7 +629,7 @@ def _natural_close(ctx: _Ctx, line: int, tok: _Tok) -> bool:
     before = [t for t in ctx.code(inner.line) if t.end <= inner.col]
     # A one-argument builtin ends before a comma, and `len` (a number) before arithmetic:
     # `len(xs) - 1`, `sorted(xs), n`; not `set(a + b)`.
-    callee = before[-1].text if inner.char == "(" and before else ""
+    callee = _callee(ctx, inner)
     if callee in _ONE_ARGUMENT & ITERABLE and after[0].text == ",":
         return True
     if callee == "len" and after[0].text in _ARITHMETIC:
@@ -758,16 +758,16 @@ def _gen_unmatched(ctx: _Ctx) -> Iterator[_Proposal]:
     ]
     code = ctx.code(ctx.line)
 
-    def closers_before(line: int, tok: _Tok) -> Iterator[tuple[int, _Tok]]:
+    def tokens_before(line: int, tok: _Tok) -> Iterator[_Tok]:
         for i in range(start, line + 1):
-            yield from ((i, t) for t in ctx.code(i) if (i, t.start) < (line, tok.start))
+            yield from (t for t in ctx.code(i) if (i, t.start) < (line, tok.start))
 
     for distance, (line, tok) in enumerate(reversed(closers)):
         doubled = ctx.lines[line][tok.start - 1 : tok.start] == closer
         cost = 0.5 + 0.05 * distance - (0.15 if doubled else 0.0)
         # `if x > 0):`: a stray closer just before a header's ':' is likelier than a lost opener.
         # ... when nothing could have been called there: `> 0):`, not `s.isupper):`.
-        previous = [t for _, t in closers_before(line, tok)]
+        previous = list(tokens_before(line, tok))
         alone = not any(t.text == _PAIRS[closer] for t in previous)
         alone = alone and bool(previous) and previous[-1].kind in ("number", "string")
         if line == ctx.line and len(code) > 1 and code[-1].text == ":" and code[-2] == tok:
@@ -1100,7 +1100,6 @@ def _looks_like_code(text: str) -> bool:
     return bool(_LOOKS_LIKE_CODE.match(text))
 
 
-_ASSIGNMENT = re.compile(r"[\w.\[\], ]+?\s*(?:[-+*/%|&^@]|//|\*\*)?=(?!=)")
 _BARE_COMPARISON = re.compile(r"[^=!<>]==[^=]|^>>>")
 
 
@@ -1110,7 +1109,7 @@ def _looks_like_statement(text: str) -> bool:
     if not _looks_like_code(text):
         return False
     head = re.match(r"[A-Za-z_]+", text)
-    if (head is not None and head.group() in _KEYWORDS) or _ASSIGNMENT.match(text):
+    if (head is not None and head.group() in _KEYWORDS) or _TARGETS.match(text):
         return True  # `x = [a for a in b if a == 1]` compares inside, but is an assignment
     return not _BARE_COMPARISON.search(text)
 
@@ -2341,9 +2340,10 @@ def _class_like(ctx: _Ctx, name: str) -> bool:
 _NUMBER_NAME = re.compile(r"(?<![\w.])(\d+)([A-Za-z_]\w*)")
 
 
-def _one_argument_call(ctx: _Ctx, opener: _Open) -> bool:
+def _callee(ctx: _Ctx, opener: _Open) -> str:
+    """The token before an opening parenthesis (the called name), "" for other brackets."""
     before = [t for t in ctx.code(opener.line) if t.end <= opener.col]
-    return opener.char == "(" and bool(before) and before[-1].text in _ONE_ARGUMENT
+    return before[-1].text if opener.char == "(" and before else ""
 
 
 def _gen_number_name(ctx: _Ctx) -> Iterator[_Proposal]:
@@ -2357,7 +2357,7 @@ def _gen_number_name(ctx: _Ctx) -> Iterator[_Proposal]:
         if not match.start() <= ctx.col <= match.end():
             continue
         stack = ctx.open_brackets(ctx.line, match.start())
-        if stack and not _one_argument_call(ctx, stack[-1]):
+        if stack and _callee(ctx, stack[-1]) not in _ONE_ARGUMENT:
             continue  # `range(1i+1)`: a lost comma, which the comma repair offers
         digits, name = match.group(1), match.group(2)
         if name not in near:
@@ -2439,12 +2439,10 @@ def _gen_unparenthesized_generator(ctx: _Ctx) -> Iterator[_Proposal]:
     )
 
 
-_BINARY_OPERATORS = ("+", "-", "*", "/", "//", "%", "==", "!=", "<", ">", "<=", ">=", "and", "or")
-
-
 _OPERATOR_FAMILIES = {op: "arithmetic" for op in ("+", "-", "*", "/", "//", "%")}
 _OPERATOR_FAMILIES |= {op: "comparison" for op in ("==", "!=", "<", ">", "<=", ">=")}
 _OPERATOR_FAMILIES |= {"and": "boolean", "or": "boolean"}
+_BINARY_OPERATORS = tuple(_OPERATOR_FAMILIES)
 
 
 def _sibling_operators(ctx: _Ctx, line: int, left: _Tok, right: _Tok) -> dict[str, int]:
