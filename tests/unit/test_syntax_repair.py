@@ -343,6 +343,18 @@ CASES = [
         'def f(xs):\n    """Pairs.\n\n    f([\n      1,\n    ]) == [1]\n    """\n'
         "    a, b = [x for x in xs if x == 1], 2\n    return a, b\n",
     ),
+    # A group holding `+` that starts a value ends before a tighter operator; one that is an
+    # operand of `*` runs on.
+    (
+        "unclosed-bracket",
+        "def f(lo, hi):\n    mid = (lo + hi // 2\n    return mid\n",
+        "def f(lo, hi):\n    mid = (lo + hi) // 2\n    return mid\n",
+    ),
+    (
+        "unclosed-bracket",
+        "def f(a, x):\n    a = 0.5 * (a + x / a\n    return a\n",
+        "def f(a, x):\n    a = 0.5 * (a + x / a)\n    return a\n",
+    ),
     # A loop header pushed left of its own block: CPython only complains at the `return`.
     (
         "dedented-header",

@@ -610,6 +610,33 @@ def _close_inner_line(ctx: _Ctx, line: int) -> Iterator[_Proposal]:
 
 
 _ARITHMETIC = frozenset({"+", "-", "*", "/", "//", "%", "**"})
+_TIGHTER = frozenset({"*", "/", "//", "%", "**", "@"})
+
+
+def _group_adds(ctx: _Ctx, line: int, inner: _Open, tok: _Tok) -> bool:
+    """Is the bracket ``inner`` a group (not a call or subscript) that starts an expression
+    and holds a binary `+` or `-` at its own depth before ``tok``?"""
+    before = [t for t in ctx.code(line) if t.end <= inner.col]
+    called = bool(before) and before[-1].kind in ("name", "close", "string")
+    if inner.line != line or (called and before[-1].text not in _KEYWORDS):
+        return False
+    if before and before[-1].text in _ARITHMETIC:
+        return False  # `0.5 * (a + x / a`: an operand's group, which runs on
+    depth = 0
+    previous: _Tok | None = None
+    for t in ctx.code(line):
+        if not inner.col < t.start <= tok.start:
+            continue
+        if t.kind == "open":
+            depth += 1
+        elif t.kind == "close":
+            depth -= 1
+        elif depth == 0 and t.text in ("+", "-") and previous and previous.kind in _ATOM_END:
+            return True
+        previous = t
+    return False
+
+
 _LOW_PRECEDENCE = frozenset(
     {"==", "!=", "<", ">", "<=", ">=", "in", "not", "is", "and", "or", "if", "else", "for"}
 )
@@ -633,6 +660,10 @@ def _natural_close(ctx: _Ctx, line: int, tok: _Tok) -> bool:
     if callee in _ONE_ARGUMENT & ITERABLE and after[0].text == ",":
         return True
     if callee == "len" and after[0].text in _ARITHMETIC:
+        return True
+    # A group holding `+` or `-` ends before a tighter operator: `(lo + hi) // 2`, which is
+    # what the parentheses are for.
+    if inner.char == "(" and after[0].text in _TIGHTER and _group_adds(ctx, line, inner, tok):
         return True
     if after[0].text not in _LOW_PRECEDENCE:
         return False
