@@ -43,6 +43,8 @@ def _penalty(line: str, source: str = FILE) -> float:
         ("y = [1](2)", ODD),
         ("y = acc()", ODD),  # `acc` is a number here, never called
         ("y = absx(-1)", ODD),  # nowhere else in the file, no builtin
+        ("y = [c for c in xs if c.isupper]", ODD),  # a bound method is always true
+        ("y = [c for c in xs if c.isupper()]", 0.0),
         # Ordinary code.
         ("y = len(xs) - 1", 0.0),
         ("y = len(xs + rest)", 0.0),

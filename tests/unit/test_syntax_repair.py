@@ -355,6 +355,12 @@ CASES = [
         "def f(a, x):\n    a = 0.5 * (a + x / a\n    return a\n",
         "def f(a, x):\n    a = 0.5 * (a + x / a)\n    return a\n",
     ),
+    # A method left uncalled: its call's '(' was the one lost, not a ')' too many.
+    (
+        "missing-opener",
+        "def f(s):\n    return len(set(s.lower)))\n",
+        "def f(s):\n    return len(set(s.lower()))\n",
+    ),
     # A loop header pushed left of its own block: CPython only complains at the `return`.
     (
         "dedented-header",

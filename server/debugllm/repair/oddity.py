@@ -106,12 +106,24 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
+#: Methods of str, list and dict that are only ever called: `s.isupper` without `()` is a
+#: bound method, always true in a condition.
+_METHODS = frozenset(
+    {"isupper", "islower", "isdigit", "isalpha", "isalnum", "isspace", "lower", "upper"}
+    | {"strip", "lstrip", "rstrip", "split", "splitlines", "title", "capitalize", "swapcase"}
+    | {"keys", "values", "items", "copy", "pop", "popitem"}
+)
+
+
 def oddity(tree: ast.AST, first: int, last: int, names: FileNames) -> float:
     """The penalty for the worst oddity among the nodes on lines ``first..last`` of ``tree``."""
     worst = 0.0
+    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
     for node in ast.walk(tree):
         if not first <= getattr(node, "lineno", 0) <= last:
             continue
+        if isinstance(node, ast.Attribute) and node.attr in _METHODS and id(node) not in called:
+            worst = max(worst, ODD)  # `char.isupper` where `char.isupper()` was meant
         if isinstance(node, ast.Call):
             worst = max(worst, _odd_call(node, names))
         elif isinstance(node, (ast.BinOp, ast.Compare)) and _computes_with_none(node):

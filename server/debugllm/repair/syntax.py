@@ -925,6 +925,16 @@ def _gen_missing_opener(ctx: _Ctx) -> Iterator[_Proposal]:
             yield ctx.put(
                 ctx.line, ctx.col, ctx.col, opener, cost, "missing-opener", title, **facts
             )
+    # A method left uncalled further in: `set(s.lower))` -> `set(s.lower()))`.
+    if opener == "(":
+        for k in range(len(tokens) - 1, max(len(tokens) - 8, 0), -1):
+            (row, tok), (_, before) = tokens[k], tokens[k - 1]
+            if tok.kind != "close" or before.kind != "name" or before.text in _NO_CALL:
+                continue
+            if k > 1 and tokens[k - 2][1].text == "." and row == tokens[k - 1][0]:
+                cost = 0.42 + 0.03 * (len(tokens) - 1 - k)
+                at = before.end
+                yield ctx.put(row, at, at, opener, cost, "missing-opener", title, **facts)
 
 
 def _split_name(
