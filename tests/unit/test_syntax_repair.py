@@ -361,6 +361,29 @@ CASES = [
         "def f(s):\n    return len(set(s.lower)))\n",
         "def f(s):\n    return len(set(s.lower()))\n",
     ),
+    # `fi (n == 1):` reads as a call until its ':'; the header's first word is the typo.
+    (
+        "keyword-typo",
+        "def f(n):\n    fi (n == 1):\n        return 1\n",
+        "def f(n):\n    if (n == 1):\n        return 1\n",
+    ),
+    # '=' for '==' where CPython hints it inside an argument, or cuts a conditional short.
+    (
+        "assign-in-condition",
+        "def f(xs):\n    return sum(x % 2 = 1 for x in xs)\n",
+        "def f(xs):\n    return sum(x % 2 == 1 for x in xs)\n",
+    ),
+    (
+        "assign-in-condition",
+        "def f(gs):\n    return [g[1:] if len(g) = 3 else g for g in gs]\n",
+        "def f(gs):\n    return [g[1:] if len(g) == 3 else g for g in gs]\n",
+    ),
+    # Unpacking into a name and a starred name lost its comma.
+    (
+        "missing-comma",
+        "def f(xs):\n    first *rest = xs\n    return rest\n",
+        "def f(xs):\n    first, *rest = xs\n    return rest\n",
+    ),
     # A loop header pushed left of its own block: CPython only complains at the `return`.
     (
         "dedented-header",

@@ -1650,17 +1650,23 @@ def _gen_assign_in_value(ctx: _Ctx) -> Iterator[_Proposal]:
 
 
 def _gen_assign_in_condition(ctx: _Ctx) -> Iterator[_Proposal]:
-    hinted = "Maybe you meant '=='" in ctx.msg
+    # CPython's hints: "Maybe you meant '=='", `f(x%2=1)`'s 'perhaps you meant "=="', and a
+    # conditional expression cut short at the '=' (`a if n = 3 else b`).
+    argument = ctx.msg.startswith("expression cannot contain assignment, perhaps you meant")
+    ternary = ctx.msg == "expected 'else' after 'if' expression"
+    hinted = "Maybe you meant '=='" in ctx.msg or argument
     word = ctx.keyword(ctx.line)
-    if not hinted and ctx.msg != "invalid syntax":
+    if not hinted and not ternary and ctx.msg != "invalid syntax":
         return
     for line in range(ctx.line, max(ctx.end_line, ctx.line) + 1):
         for tok in ctx.code(line):
-            if tok.text != "=" or (line, tok.end) <= (ctx.line, ctx.col):
+            if tok.text != "=" or (line, tok.end) <= (ctx.line, ctx.col - (1 if ternary else 0)):
                 continue
-            if _keyword_argument(ctx, line, tok):
+            if _keyword_argument(ctx, line, tok) and not argument:
                 continue
             inside_condition = word in _CONDITION_KEYWORDS or _in_comprehension_if(ctx, line, tok)
+            after_if = any(t.text == "if" and t.end <= tok.start for t in ctx.code(line))
+            inside_condition = inside_condition or argument or (ternary and after_if)
             if not inside_condition:
                 return
             title = "Use '==' to compare instead of '='"
@@ -1983,6 +1989,23 @@ def _gen_missing_comma(ctx: _Ctx) -> Iterator[_Proposal]:
         )
 
 
+_STARRED_TARGET = re.compile(r"(\s*)([\w.]+)\s*\*\s*(\w+)\s*=(?!=)")
+
+
+def _gen_starred_target(ctx: _Ctx) -> Iterator[_Proposal]:
+    """`first *rest = xs`: unpacking into a name and a starred name lost its comma (CPython
+    reads a multiplication, which cannot be assigned to)."""
+    if not ctx.msg.startswith("cannot assign to expression"):
+        return
+    match = _STARRED_TARGET.match(ctx.lines[ctx.line])
+    if not match or ctx.statement_start(ctx.line) != ctx.line:
+        return
+    left, right = match.group(2), match.group(3)
+    at = match.end(2)
+    title = f"Insert ',' between {left} and *{right}"
+    yield ctx.put(ctx.line, at, at, ",", 0.4, "missing-comma", title, left=left, right=f"*{right}")
+
+
 def _gen_print(ctx: _Ctx) -> Iterator[_Proposal]:
     match = re.match(r"Missing parentheses in call to '(\w+)'", ctx.msg)
     text = ctx.lines[ctx.line]
@@ -2057,6 +2080,9 @@ def _gen_keyword_typo(ctx: _Ctx) -> Iterator[_Proposal]:
             continue
         first = line == start and k == 0
         rest = [t.text for _, t in tokens[k + 1 :]]
+        # `fi (n == 1):` reads as a call until the ':', far from the misspelling: a header's
+        # first word is as near as it gets.
+        near = near or (first and bool(rest) and rest[-1] == ":" and not in_use)
         for word, cost in _keyword_matches(tok.text, near):
             cost += 0.0 if first else 0.3
             cost += _shape(word, rest, first)
@@ -2703,6 +2729,7 @@ _GENERATORS: tuple[Generator, ...] = (
     _gen_assign_in_condition,
     _gen_assign_in_value,
     _gen_missing_comma,
+    _gen_starred_target,
     _gen_print,
     _gen_keyword_typo,
     _gen_foreign,
