@@ -96,6 +96,12 @@ def drop_open(source: str, rng: random.Random) -> str | None:
     return _replace(source, tok, "") if tok else None
 
 
+def extra_close(source: str, rng: random.Random) -> str | None:
+    """A closing bracket typed twice (`f(g(x)))`)."""
+    tok = _choose(rng, _brackets(source, ")]}"))
+    return _replace(source, tok, tok.string * 2) if tok else None
+
+
 def drop_quote(source: str, rng: random.Random) -> str | None:
     """The closing quote of a string (or the closing triple quote of a docstring)."""
     strings = [t for t in tokens(source) if t.type == tokenize.STRING]
@@ -271,7 +277,11 @@ CORRUPTORS: dict[str, Corruptor] = {
     "else-if": else_if,
     "print-statement": print_statement,
     "missing-operator": drop_operator,
+    "extra-close-bracket": extra_close,
 }
+#: Kinds added after the multi-error files were first drawn: left out of them, so that those
+#: files stay the same from one version of the harness to the next.
+SINGLE_ONLY = frozenset({"extra-close-bracket"})
 
 
 def fails(source: str) -> bool:

@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corruptions import CORRUPTORS, fails
+from corruptions import CORRUPTORS, SINGLE_ONLY, fails
 from debugllm.analysis.analyzer import AnalysisOptions
 from debugllm.pipeline import FixPipeline
 
@@ -137,7 +137,7 @@ def synthetic_cases(shared: Path, seed: int) -> tuple[list[Case], list[Case]]:
                 if broken is not None and fails(broken):
                     single.append(Case("single", kind, f"{name}#{kind}", broken, source))
                     line = _changed_line(source, broken)
-                    if line is not None:
+                    if line is not None and kind not in SINGLE_ONLY:
                         one_line.append((line, kind, broken.splitlines(keepends=True)[line]))
                     break
         # 2-3 corruptions on lines at least 3 apart, all in one file.
