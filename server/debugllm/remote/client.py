@@ -115,13 +115,7 @@ class ModelClient:
         text = choice.get("text")
         if not isinstance(text, str):
             raise ModelError("bad-answer", "the model endpoint returned a choice without text")
-        return Completion(
-            text=text,
-            finish_reason=str(choice.get("finish_reason") or ""),
-            **_usage(payload),
-            upstream_s=upstream,
-            attempts=attempts,
-        )
+        return _completion(text, choice, payload, upstream, attempts)
 
     async def chat(self, model: str, messages: list[dict[str, str]], max_tokens: int) -> Completion:
         body = {"model": model, "messages": messages, "temperature": 0, "max_tokens": max_tokens}
@@ -131,13 +125,7 @@ class ModelClient:
         content = message.get("content") if isinstance(message, dict) else None
         if not isinstance(content, str):
             raise ModelError("bad-answer", "the explain model returned no message content")
-        return Completion(
-            text=content,
-            finish_reason=str(choice.get("finish_reason") or ""),
-            **_usage(payload),
-            upstream_s=upstream,
-            attempts=attempts,
-        )
+        return _completion(content, choice, payload, upstream, attempts)
 
     async def _post(self, path: str, body: dict[str, Any]) -> tuple[dict[str, Any], float, int]:
         endpoint = self.endpoint
@@ -224,6 +212,18 @@ class ModelClient:
         if not isinstance(payload, dict):
             raise ModelError("bad-answer", "the model endpoint returned JSON that is not an object")
         return payload
+
+
+def _completion(
+    text: str, choice: dict[str, Any], payload: dict[str, Any], upstream: float, attempts: int
+) -> Completion:
+    return Completion(
+        text=text,
+        finish_reason=str(choice.get("finish_reason") or ""),
+        **_usage(payload),
+        upstream_s=upstream,
+        attempts=attempts,
+    )
 
 
 def _first_choice(payload: dict[str, Any], who: str) -> dict[str, Any]:

@@ -118,8 +118,10 @@ _METHODS = frozenset(
 def oddity(tree: ast.AST, first: int, last: int, names: FileNames) -> float:
     """The penalty for the worst oddity among the nodes on lines ``first..last`` of ``tree``."""
     worst = 0.0
-    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    called: set[int] = set()  # ast.walk is breadth-first: a call comes before its callee
     for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            called.add(id(node.func))
         if not first <= getattr(node, "lineno", 0) <= last:
             continue
         if isinstance(node, ast.Attribute) and node.attr in _METHODS and id(node) not in called:

@@ -613,10 +613,10 @@ _ARITHMETIC = frozenset({"+", "-", "*", "/", "//", "%", "**"})
 _TIGHTER = frozenset({"*", "/", "//", "%", "**", "@"})
 
 
-def _group_adds(ctx: _Ctx, line: int, inner: _Open, tok: _Tok) -> bool:
-    """Is the bracket ``inner`` a group (not a call or subscript) that starts an expression
-    and holds a binary `+` or `-` at its own depth before ``tok``?"""
-    before = [t for t in ctx.code(line) if t.end <= inner.col]
+def _group_adds(ctx: _Ctx, line: int, inner: _Open, before: list[_Tok], tok: _Tok) -> bool:
+    """Is the bracket ``inner`` (``before``: the tokens before it on its line) a group (not a
+    call or subscript) that starts an expression and holds a binary `+` or `-` at its own
+    depth before ``tok``?"""
     called = bool(before) and before[-1].kind in ("name", "close", "string")
     if inner.line != line or (called and before[-1].text not in _KEYWORDS):
         return False
@@ -663,7 +663,11 @@ def _natural_close(ctx: _Ctx, line: int, tok: _Tok) -> bool:
         return True
     # A group holding `+` or `-` ends before a tighter operator: `(lo + hi) // 2`, which is
     # what the parentheses are for.
-    if inner.char == "(" and after[0].text in _TIGHTER and _group_adds(ctx, line, inner, tok):
+    if (
+        inner.char == "("
+        and after[0].text in _TIGHTER
+        and _group_adds(ctx, line, inner, before, tok)
+    ):
         return True
     if after[0].text not in _LOW_PRECEDENCE:
         return False
@@ -1989,7 +1993,7 @@ def _gen_missing_comma(ctx: _Ctx) -> Iterator[_Proposal]:
         )
 
 
-_STARRED_TARGET = re.compile(r"(\s*)([\w.]+)\s*\*\s*(\w+)\s*=(?!=)")
+_STARRED_TARGET = re.compile(r"\s*([\w.]+)\s*\*\s*(\w+)\s*=(?!=)")
 
 
 def _gen_starred_target(ctx: _Ctx) -> Iterator[_Proposal]:
@@ -2000,8 +2004,8 @@ def _gen_starred_target(ctx: _Ctx) -> Iterator[_Proposal]:
     match = _STARRED_TARGET.match(ctx.lines[ctx.line])
     if not match or ctx.statement_start(ctx.line) != ctx.line:
         return
-    left, right = match.group(2), match.group(3)
-    at = match.end(2)
+    left, right = match.group(1), match.group(2)
+    at = match.end(1)
     title = f"Insert ',' between {left} and *{right}"
     yield ctx.put(ctx.line, at, at, ",", 0.4, "missing-comma", title, left=left, right=f"*{right}")
 
