@@ -640,7 +640,7 @@ def test_every_repair_kind_has_an_explanation() -> None:
 
     folder = Path(package.__file__).parent
     kinds: set[str] = set()
-    for name in ("syntax.py", "semantic.py"):
-        kinds |= set(re.findall(r'"([a-z]+(?:-[a-z]+)+)"', (folder / name).read_text()))
+    for path in [*sorted((folder / "syntax").glob("*.py")), folder / "semantic.py"]:
+        kinds |= set(re.findall(r'"([a-z]+(?:-[a-z]+)+)"', path.read_text()))
     assert {"missing-colon", "missing-operator", "dedented-header"} <= kinds
     assert sorted(kinds - CATALOG.keys()) == []

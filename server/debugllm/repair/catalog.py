@@ -12,7 +12,7 @@ import string
 from collections.abc import Mapping
 
 CATALOG: dict[str, str] = {
-    # --- syntax repairs (debugllm.repair.syntax) -------------------------------------------
+    # --- syntax repairs (the debugllm.repair.syntax package) -------------------------------
     "missing-colon": "The {statement} on line {line} was missing the required colon ':' that "
     "marks the start of its {block} in Python.",
     "missing-dict-colon": "In the dictionary on line {line}, the key {token} was not followed by "

@@ -1,0 +1,113 @@
+"""The entry points: ``repair_syntax`` turns the best checked proposals into candidates, and
+``recover`` gets past an error so that parsing can go on."""
+
+from __future__ import annotations
+
+from debugllm.candidates import Candidate
+from debugllm.problems import Problem
+from debugllm.repair.catalog import explain
+from debugllm.repair.syntax.context import Ctx, Proposal
+from debugllm.repair.syntax.search import Search, neutral_proposal, rank
+from debugllm.text import Edit, minimal_edits
+
+#: Limits of the parser rather than mistakes: nothing to repair.
+_LIMITS = ("too many nested parentheses", "too many levels of indentation", "too deeply nested")
+
+
+def _edits(ctx: Ctx, p: Proposal) -> tuple[Edit, ...]:
+    """The proposal as the smallest edits: trimmed to what changed, and per line when it spans
+    several (re-indenting a block touches only the indentation)."""
+    old = ctx.raw(p.first, p.last)
+    new = p.text
+    head = 0
+    while head < min(len(old), len(new)) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    base = ctx.starts[p.first] + head
+    old_mid = old[head : len(old) - tail]
+    new_mid = new[head : len(new) - tail]
+    if "\n" not in old_mid + new_mid and "\r" not in old_mid + new_mid:
+        return (Edit(base, base + len(old_mid), new_mid),)
+    return tuple(
+        Edit(e.start + base, e.end + base, e.new_text) for e in minimal_edits(old_mid, new_mid)
+    )
+
+
+def repair_syntax(
+    source: str, problem: Problem, deadline: float | None = None, max_candidates: int = 3
+) -> list[Candidate]:
+    """Verified repairs for the syntax error ``problem``, best (cheapest) first.
+
+    Each gets past the error: the code around it parses afterwards, or fails only further on
+    where a separate error lies. Empty when no repair is convincing.
+    """
+    if not problem.is_syntax or max_candidates <= 0 or not source:
+        return []
+    if problem.message.startswith(_LIMITS):
+        return []
+    ctx = Ctx(source, problem)
+    search = Search(ctx, deadline)
+    ranked = rank(ctx, search, max_candidates)
+    candidates: list[Candidate] = []
+    seen: set[tuple[Edit, ...]] = set()
+    for score, p in ranked:
+        edits = _edits(ctx, p)
+        if not edits or edits in seen:
+            continue
+        if not candidates and not search.confirm(p):
+            continue
+        seen.add(edits)
+        facts = dict(p.facts)
+        explanation = explain(p.kind, facts)
+        if p.then is not None:
+            explanation += " " + explain(p.then.kind, dict(p.then.facts))
+        candidates.append(
+            Candidate(
+                target=problem,
+                kind=p.kind,
+                title=p.title,
+                explanation=explanation,
+                edits=edits,
+                origin="embedded",
+                cost=round(score, 3),
+                details=p.facts,
+                guess=p.guess or (p.then is not None and p.then.guess),
+            )
+        )
+        if len(candidates) == max_candidates:
+            break
+    return candidates
+
+
+def recover(source: str, problem: Problem, deadline: float | None = None) -> list[Edit]:
+    """Edits that get past ``problem`` so parsing can go on, for listing every error: the best
+    repair (not confirmed on the whole file; the caller compiles it anyway), else the broken
+    statement blanked. [] when neither gets past it."""
+    if not source:
+        return []
+    ctx = Ctx(source, problem)
+    if not problem.message.startswith(_LIMITS):
+        for _, p in rank(ctx, Search(ctx, deadline), 1):
+            edits = _edits(ctx, p)
+            if edits:
+                return list(edits)
+    return _neutralise(ctx, deadline)
+
+
+def _neutralise(ctx: Ctx, deadline: float | None) -> list[Edit]:
+    search = Search(ctx, deadline)
+    tries = [neutral_proposal(ctx, extra) for extra in (0, 1, 3, 7, 15, 31)]
+    if not search.calibrate(min(p.first for p in tries), max(p.last for p in tries)):
+        return []
+    for p in tries:
+        if search.expired():
+            return []
+        if search.progress(p) is not False:
+            return list(_edits(ctx, p))
+    # Nothing short of blanking the rest of the window gets past the error.
+    start = tries[0].first
+    end = search.window.end
+    p = ctx.lines_to(start, end, ["pass"] + [""] * (end - start - 1), 0.0, "neutral", "")
+    return list(_edits(ctx, p))

@@ -1,0 +1,224 @@
+"""Repairs of code written in the syntax of other languages (C, Java, JavaScript): comments,
+declarations, operators and generic types."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from debugllm.repair.syntax.context import ATOM_START, PLAIN_INVALID, Ctx, Proposal, indent_of
+from debugllm.repair.syntax.strings import looks_like_statement
+
+_FOREIGN_OPERATORS = {"&&": "and", "||": "or"}
+_FOREIGN_DECLARATIONS = frozenset({"var", "let", "const", "val", "auto", "int", "string"})
+_JS_DECLARATIONS = frozenset({"var", "let", "const"})
+_BARE_DECLARATION = re.compile(
+    r"[ \t]*(var|let|const|int|auto|string)[ \t]+([A-Za-z_]\w*)[ \t]*;?[ \t]*(?:(?://|#).*)?$"
+)
+_ANGLE_GENERIC = re.compile(
+    r"\b([A-Z]\w*)<([\w.]+(?:\[[\w., \[\]]*\])?(?:, *[\w.]+)*)>(?=[,)\]:]| *$)"
+)
+
+
+def _assigned(source: str, name: str) -> bool:
+    """Is ``name`` given a value somewhere in ``source`` (assigned, a loop variable, bound by
+    ``as``, a parameter)?"""
+    pattern = (
+        rf"\b{name}\s*(?::[^=\n]*)?=(?!=)|\b(?:for|as|import)\s+{name}\b"
+        rf"|\bdef\s+\w+\s*\([^)]*\b{name}\b"
+    )
+    return re.search(pattern, source) is not None
+
+
+def _c_comment(ctx: Ctx, line: int) -> Iterator[Proposal]:
+    """A line comment `// ...` or a block comment `/* ... */` at the start of a line: Python
+    writes comments with '#'."""
+    text = ctx.lines[line]
+    ws = indent_of(text)
+    body = text[len(ws) :]
+    if body.startswith("//"):
+        new = ws + "#" + body[2:]
+        title = "Write the comment with '#'"
+        yield ctx.put(
+            line, 0, len(text), new, 0.3, "foreign-syntax", title, token="//", replacement="#"
+        )
+        if looks_like_statement(body[2:].strip()):
+            # Or the code was commented out by mistake (a block left empty tells).
+            title = "Remove the '//' in front of the code"
+            yield ctx.put(
+                line, 0, len(text), ws + body[2:].lstrip(), 0.32, "extra-token", title, token="//"
+            )
+    elif body.startswith("/*"):
+        end = next(
+            (i for i in range(line, min(line + 50, ctx.count)) if "*/" in ctx.lines[i]), None
+        )
+        if end is None:
+            return
+        new_lines = []
+        for i in range(line, end + 1):
+            current = ctx.lines[i]
+            if i == line:
+                current = ws + current[len(ws) + 2 :]
+            if i == end:
+                current = current.replace("*/", "", 1).rstrip()
+            inner = indent_of(current)
+            rest = current[len(inner) :]
+            extra = inner[len(ws) :] if inner.startswith(ws) else ""
+            new_lines.append(ws + "# " + extra + rest if rest else current)
+        if end == line:
+            inside = body[2:].replace("*/", "", 1).strip()
+            if looks_like_statement(inside):
+                title = "Remove the '/* */' around the code"
+                yield ctx.put(
+                    line, 0, len(text), ws + inside, 0.37, "extra-token", title, token="/* */"
+                )
+        title = "Write the block comment with '#'"
+        yield ctx.lines_to(
+            line,
+            end + 1,
+            new_lines,
+            0.35,
+            "foreign-syntax",
+            title,
+            token="/* */",
+            replacement="#",
+            line=line + 1,
+        )
+
+
+def gen_foreign(ctx: Ctx) -> Iterator[Proposal]:
+    """Syntax from C, Java or JavaScript written in Python."""
+    if ctx.msg not in PLAIN_INVALID:
+        return
+    line = ctx.line
+    text = ctx.lines[line]
+    code = ctx.code(line)
+    yield from _c_comment(ctx, line)
+    # `var total;` (a declaration without a value): Python needs none, the line goes.
+    bare = _BARE_DECLARATION.match(text)
+    if bare and not _assigned(ctx.source, bare.group(1)):
+        yield ctx.lines_to(
+            line,
+            line + 1,
+            [],
+            0.45,
+            "foreign-declaration-line",
+            f"Remove the declaration of '{bare.group(2)}'",
+            token=bare.group(1),
+            name=bare.group(2),
+        )
+    # `List<int>`: a generic type written with angle brackets.
+    for generic in _ANGLE_GENERIC.finditer(text):
+        new = f"{generic.group(1)}[{generic.group(2)}]"
+        yield ctx.put(
+            line,
+            generic.start(),
+            generic.end(),
+            new,
+            0.4,
+            "foreign-syntax",
+            f"Replace '{generic.group()}' with '{new}'",
+            token=generic.group(),
+            replacement=new,
+        )
+    for i, tok in enumerate(code):
+        nxt = code[i + 1] if i + 1 < len(code) else None
+        pair = tok.text + (nxt.text if nxt is not None and nxt.start == tok.end else "")
+        if pair in _FOREIGN_OPERATORS and nxt is not None:
+            new = _FOREIGN_OPERATORS[pair]
+            yield ctx.put(
+                line,
+                tok.start,
+                nxt.end,
+                new,
+                0.3,
+                "foreign-syntax",
+                f"Replace '{pair}' with '{new}'",
+                token=pair,
+                replacement=new,
+            )
+        elif tok.text == "!" and nxt is not None:
+            yield ctx.put(
+                line,
+                tok.start,
+                nxt.start,
+                "not ",
+                0.3,
+                "foreign-syntax",
+                "Replace '!' with 'not'",
+                token="!",
+                replacement="not",
+            )
+        elif tok.text == "//" and i > 0 and nxt is not None and nxt.kind == "name":
+            rest = text[nxt.start :]
+            if len(rest.split()) > 1:
+                yield ctx.put(
+                    line,
+                    tok.start,
+                    tok.end,
+                    "#",
+                    0.6,
+                    "foreign-syntax",
+                    "Write the comment with '#'",
+                    token="//",
+                    replacement="#",
+                )
+    if len(code) >= 2 and code[0].kind == "name" and code[1].kind == "name":
+        first = code[0].text
+        if first in _FOREIGN_DECLARATIONS:
+            yield ctx.put(
+                line,
+                code[0].start,
+                code[1].start,
+                "",
+                0.4,
+                "foreign-declaration",
+                f"Remove '{first}'",
+                token=first,
+            )
+        elif first == "function":
+            yield ctx.put(
+                line,
+                code[0].start,
+                code[0].end,
+                "def",
+                0.4,
+                "foreign-syntax",
+                "Replace 'function' with 'def'",
+                token=first,
+                replacement="def",
+            )
+    # `n += var f(x)`, `[var i + 1]`: a JavaScript declaration keyword inside an expression.
+    for prev, tok, nxt in zip(code, code[1:], code[2:], strict=False):
+        if (
+            tok.text in _JS_DECLARATIONS
+            and not _assigned(ctx.source, tok.text)
+            and prev.kind in ("op", "open")
+            and prev.text != "."
+            and nxt.kind in ATOM_START
+        ):
+            yield ctx.put(
+                line,
+                tok.start,
+                nxt.start,
+                "",
+                0.4,
+                "foreign-declaration",
+                f"Remove '{tok.text}'",
+                token=tok.text,
+            )
+    if len(code) >= 2 and code[-1].text in ("+", "-") and code[-2].text == code[-1].text:
+        op = code[-1].text
+        target = text[code[0].start : code[-2].start].strip()
+        if target:
+            yield ctx.put(
+                line,
+                code[0].start,
+                code[-1].end,
+                f"{target} {op}= 1",
+                0.4,
+                "foreign-syntax",
+                f"Replace '{op}{op}' with '{op}= 1'",
+                token=op + op,
+                replacement=f"{op}= 1",
+            )

@@ -1,0 +1,83 @@
+"""The generic repairs: one-token edits near the error (a closer, ',' or ':' inserted, a stray
+token removed), dearer than the specific repairs and dearer the further from the error."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from debugllm.repair.syntax.context import (
+    ATOM_END,
+    ATOM_START,
+    CONDITION_KEYWORDS,
+    HEADER_KEYWORDS,
+    OPENERS,
+    Ctx,
+    Proposal,
+)
+from debugllm.repair.syntax.slips import operator_left_out, too_many_arguments
+
+_CLOSER_COST = {")": 2.0, "]": 2.2, "}": 2.4}
+#: Deleting a bracket or '=' turns two expressions into a call or a comparison: never generic.
+_DELETABLE = frozenset({":", ",", ";", "."})
+
+
+def gen_generic(ctx: Ctx) -> Iterator[Proposal]:
+    """One-token edits near the error, dearer further away. Only tokens that fit the spot are
+    inserted (a closer for an open bracket, ',' inside brackets, ':' ending a header), since a
+    stray ',' or ':' makes almost any line parse without fixing it."""
+    word = ctx.keyword(ctx.line)
+    for line in (ctx.line, ctx.line - 1):
+        if line < 0 or not ctx.is_code(line):
+            continue
+        far = 0.6 * (ctx.line - line)
+        code = ctx.code(line)
+        here = len([t for t in code if t.start < ctx.col]) if line == ctx.line else len(code)
+        for k, col in enumerate(t.end for t in code):
+            near = far + 0.1 * abs(k + 1 - here)
+            stack = ctx.open_brackets(line, col)
+            inserts: list[tuple[str, float]] = []
+            if stack:
+                closer = OPENERS[stack[-1].char]
+                inserts.append((closer, _CLOSER_COST[closer]))
+                following = code[k + 1] if k + 1 < len(code) else None
+                between = (
+                    following is not None
+                    and code[k].kind in ATOM_END
+                    and following.kind in ATOM_START
+                )
+                # Two items side by side that more likely lost an operator: no ',' or ':'.
+                lost = between and operator_left_out(ctx, line, code[k])
+                if not lost and not too_many_arguments(ctx, line, code[k], following):
+                    inserts.append((",", 2.2))
+                if stack[-1].char == "{" or (stack[-1].char == "[" and not lost):
+                    inserts.append((":", 2.2))
+            elif k == len(code) - 1 and word in HEADER_KEYWORDS and code[k].text != ":":
+                inserts.append((":", 2.0))
+            for token, base in inserts:
+                title = f"Insert '{token}'"
+                yield ctx.put(
+                    line, col, col, token, base + near, "missing-token", title, token=token
+                )
+        for k, tok in enumerate(code):
+            near = far + 0.1 * abs(k - here)
+            if tok.kind == "other" and not tok.text.isspace():
+                title = f"Remove '{tok.text}'"
+                yield ctx.put(
+                    line, tok.start, tok.end, "", 1.2 + near, "extra-token", title, token=tok.text
+                )
+            elif tok.text in _DELETABLE:
+                title = f"Remove '{tok.text}'"
+                yield ctx.put(
+                    line, tok.start, tok.end, "", 2.6 + near, "extra-token", title, token=tok.text
+                )
+            if tok.text == "=" and word in CONDITION_KEYWORDS:
+                yield ctx.put(
+                    line,
+                    tok.start,
+                    tok.end,
+                    "==",
+                    2.0 + near,
+                    "assign-in-condition",
+                    "Use '==' to compare instead of '='",
+                    keyword=word,
+                )

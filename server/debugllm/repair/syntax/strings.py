@@ -1,0 +1,286 @@
+"""Repairs of strings: an unterminated string literal (a mismatched, stray or trailing quote, or
+a closing quote left out) and an unterminated triple-quoted string."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from debugllm.repair.syntax.context import (
+    KEYWORDS,
+    KNOWN_NAMES,
+    TARGETS,
+    Ctx,
+    Proposal,
+    Tok,
+    closers_of,
+    first_word,
+    indent_of,
+    lex,
+)
+
+_STRING_PREFIXES = frozenset({"r", "u", "b", "f", "br", "rb", "fr", "rf"})
+_AFTER_EMPTY = frozenset(" +-*/%<>=!&|^")
+_STRING_END = re.compile(r"[,)\]}:+*/%<>=!&|^-]|\.(?=\w+\()| (?! )|$")
+
+
+def gen_string(ctx: Ctx) -> Iterator[Proposal]:
+    if not ctx.msg.startswith("unterminated string literal"):
+        return
+    text = ctx.lines[ctx.line]
+    start = ctx.col
+    while start < len(text) and text[start] in "rRbBuUfF":
+        start += 1
+    if start >= len(text) or text[start] not in "'\"":
+        return
+    quote = text[start]
+    other = "'" if quote == '"' else '"'
+    rest = text[start + 1 :]
+    facts: dict[str, object] = {"token": quote, "quote": quote}
+    title = f"Close the string with {quote}"
+    # Closing with the other kind of quote is a classic slip: 'abc".
+    if rest.count(other) == 1 and re.match(r"\s*(?:[,)\]}:]|$)", rest[rest.index(other) + 1 :]):
+        col = start + 1 + rest.index(other)
+        # At the line's end the brackets still open on it are closed too: `c == '|"` in `[...`.
+        stack = ctx.open_brackets(ctx.line, start)
+        closers = ""
+        if not rest[col - start :].strip() and stack and all(o.line == ctx.line for o in stack):
+            closers = closers_of(stack)
+        for new in dict.fromkeys([quote + closers, quote]):
+            yield ctx.put(
+                ctx.line,
+                col,
+                col + 1,
+                new,
+                0.4 + 0.05 * (new != quote + closers),
+                "mismatched-quote",
+                f"Change {other} to {quote} to match the opening quote",
+                token=quote,
+                other=other,
+            )
+    # A quote stuck to a variable name: `'res` or `res'` (a name cannot end in a string
+    # prefix like r or f here).
+    word = re.match(r"\w+", rest)
+    before = re.search(r"\w+$", text[: ctx.col])
+    stray = None
+    if word and word.group() in ctx.names_near(ctx.line) and not rest[word.end() :].strip(")]}:,"):
+        stray = word.group()
+    elif (
+        before
+        and before.group().lower() not in _STRING_PREFIXES
+        and not before.group()[0].isdigit()
+    ):
+        stray = before.group()
+    code_after = _code_after_quote(ctx, text[:start].rstrip(), rest)
+    if stray or code_after is not None:
+        yield ctx.put(
+            ctx.line,
+            start,
+            start + 1,
+            "",
+            0.45 if stray else 0.42,
+            "stray-quote",
+            "Remove the stray quote",
+            token=quote,
+            name=stray or code_after,
+        )
+    # A quote alone at the end of a line of complete code: `return s.strip()"` (not `return '`).
+    last = re.search(r"(?:[)\]}]|\w+)\s*$", text[:start])
+    if (
+        not rest.strip()
+        and start == ctx.col
+        and not stray
+        and last is not None
+        and last.group().strip() not in KEYWORDS
+    ):
+        yield ctx.put(
+            ctx.line,
+            start,
+            len(text.rstrip()),
+            "",
+            0.45,
+            "trailing-quote",
+            "Remove the stray quote at the end of the line",
+            token=quote,
+        )
+    # A string left open at the end of a call: close the string, then the brackets.
+    stack = ctx.open_brackets(ctx.line, start)
+    end_col = len(text.rstrip())
+    if stack and all(o.line == ctx.line for o in stack) and end_col > start + 1:
+        closers = closers_of(stack)
+        yield ctx.put(
+            ctx.line,
+            end_col,
+            end_col,
+            quote + closers,
+            0.55,
+            "unterminated-string",
+            title,
+            **facts,
+        )
+    # The quote left unpaired may be an earlier one (the rest then pair up wrongly): try each
+    # quote up to the reported one as the opener, closing it where code seems to resume, and
+    # prefer results whose strings look like text rather than code.
+    openers = [m.start() for m in re.finditer(re.escape(quote), text[: start + 1])]
+    end = len(text.rstrip())
+    for rank, opener in enumerate(reversed(openers[-30 if len(text) < 400 else -1 :])):
+        limit = text.find(quote, opener + 1)
+        limit = end if limit < 0 else limit
+        spots = [m.start() for m in _STRING_END.finditer(text, opener + 1, limit)]
+        for index, col in enumerate(dict.fromkeys([*spots[:12], limit])):
+            fixed = text[:col] + quote + text[col:]
+            cost = 0.5 + 0.03 * rank + 0.02 * index + 0.2 * _odd_strings(fixed)
+            if col == opener + 1 and text[col : col + 1] in _AFTER_EMPTY:
+                cost += 0.1  # '' then a space or an operator is less likely than ' ' or '-x'
+            if re.match(r",\s*[)\]}]", text[col:]):
+                cost += 0.1  # `f("a",)`: a trailing comma after the string is rarer than `f("a,")`
+
+            yield ctx.put(ctx.line, col, col, quote, cost, "unterminated-string", title, **facts)
+
+
+def _code_after_quote(ctx: Ctx, before_text: str, rest: str) -> str | None:
+    """What follows a stray quote when it reads as code, not text: only known names (or
+    attributes), no two words side by side (`'int(s)+1`, `'None`, `')`); else None."""
+    tokens = lex(rest, "")
+    if not tokens:
+        return None
+    if any(t.kind in ("string", "comment", "other") for t in tokens):
+        return None
+    if tokens[0].kind != "name":
+        # Only closing brackets after a quote stuck to an operand: `f(k-1')`.
+        operand = re.search(r"[\w)\]]$", before_text)
+        if not operand or any(t.kind not in ("close", "op") or t.text == "." for t in tokens):
+            return None
+        if any(t.kind == "op" and t.text not in (":", ",") for t in tokens):
+            return None
+    known = ctx.names_near(ctx.line) | KNOWN_NAMES | {"None", "True", "False"}
+    previous: Tok | None = None
+    for tok in tokens:
+        if tok.kind == "name":
+            attribute = previous is not None and previous.text == "."
+            if not attribute and tok.text not in known:
+                return None
+            words = (previous.text if previous is not None else "", tok.text)
+            side_by_side = previous is not None and previous.kind == "name"
+            if side_by_side and not KEYWORDS.intersection(words):
+                return None
+        previous = tok
+    return rest.strip() or None
+
+
+_ODD_CONTENT = re.compile(r"^\s*[,)\]}]\s*\S|[(\[{]\s*$|\w=\s*$|\s(?:==|!=|\+)\s")
+
+
+def _odd_strings(text: str) -> int:
+    """Strings on a line whose text looks like code (``", "`` between two mispaired quotes)."""
+    odd = 0
+    for tok in lex(text, ""):
+        if tok.kind == "string":
+            body = tok.text.lstrip("rRbBuUfF")
+            if len(body) >= 2 and body[0] == body[-1] and _ODD_CONTENT.search(body[1:-1]):
+                odd += 1
+    return odd
+
+
+_LOOKS_LIKE_CODE = re.compile(
+    r"[\w.\[\]]+(?:\s*,\s*[\w.\[\]]+)*\s*(?:[-+*/%|&^]?=(?!=)|\()|@\w|[)\]}]"
+)
+
+
+def _looks_like_code(text: str) -> bool:
+    words = text.split(None, 1)
+    if not words:
+        return False
+    head = re.match(r"[A-Za-z_]+", words[0])
+    if head and head.group() in KEYWORDS and (head.group() == words[0] or len(words) > 1):
+        return True
+    return bool(_LOOKS_LIKE_CODE.match(text))
+
+
+_BARE_COMPARISON = re.compile(r"[^=!<>]==[^=]|^>>>")
+
+
+def looks_like_statement(text: str) -> bool:
+    """Code, but not a docstring's example (`f(1) == 2`, `>>> f(1)`): a bare comparison is
+    a statement nobody writes."""
+    if not _looks_like_code(text):
+        return False
+    head = re.match(r"[A-Za-z_]+", text)
+    if (head is not None and head.group() in KEYWORDS) or TARGETS.match(text):
+        return True  # `x = [a for a in b if a == 1]` compares inside, but is an assignment
+    return not _BARE_COMPARISON.search(text)
+
+
+def _joined(ctx: Ctx, line: int) -> str:
+    """The text from ``line`` on while its brackets stay open (up to 20 lines), stripped: a
+    docstring's example `f([` / `  1,` / `]) == 2` is judged as the one line it is."""
+    parts: list[str] = []
+    depth = 0
+    for i in range(line, min(line + 20, ctx.count)):
+        text = ctx.lines[i].strip()
+        parts.append(text)
+        depth += sum(text.count(c) for c in "([{") - sum(text.count(c) for c in ")]}")
+        if depth <= 0:
+            break
+    return " ".join(parts)
+
+
+def gen_triple_string(ctx: Ctx) -> Iterator[Proposal]:
+    if not ctx.msg.startswith("unterminated triple-quoted string literal"):
+        return
+    text = ctx.lines[ctx.line]
+    start = ctx.col
+    while start < len(text) and text[start] in "rRbBuUfF":
+        start += 1
+    quote = text[start : start + 3]
+    if quote not in ("'''", '"""'):
+        return
+    statement = ctx.statement_start(ctx.line)
+    indent = indent_of(ctx.lines[statement])
+    title = f"Close the triple-quoted string with {quote}"
+    # A bare string of code after code at the top level comments out the rest of the file.
+    first = text[start + 3 :].strip() or (
+        ctx.lines[ctx.line + 1].strip() if ctx.line + 1 < ctx.count else ""
+    )
+    block_comment = (
+        not indent
+        and not text[: ctx.col].strip()
+        and ctx.previous_statement(statement) >= 0
+        and _looks_like_code(first)
+    )
+    last_line = max((i for i in range(ctx.count) if ctx.lines[i].strip()), default=ctx.line)
+    if last_line + 2 < ctx.count:
+        last_line = ctx.count - 2 if ctx.lines[-1] == "" else ctx.count - 1
+    # Close it after line k; the best k is the last line before code resumes, and each line
+    # of code the string swallows makes a k less likely.
+    swallowed = 0.0
+    for k in range(ctx.line, min(ctx.line + 300, ctx.count)):
+        body = ctx.lines[k].rstrip()
+        if k == ctx.line and not body[start + 3 :].strip():
+            continue
+        if quote in body[start + 3 if k == ctx.line else 0 :]:
+            break  # the text already holds the quote: closing later cannot be right
+        nxt = k + 1
+        while nxt < ctx.count and not ctx.lines[nxt].strip():
+            nxt += 1
+        resumes = nxt >= ctx.count or looks_like_statement(_joined(ctx, nxt))
+        cost = 0.5 + 0.002 * (k - ctx.line) + (0.0 if resumes else 1.0) + swallowed
+        if k > ctx.line and looks_like_statement(body.strip()) and not block_comment:
+            # A statement led by a keyword (`if x:`, `return y`) is surely code.
+            swallowed += 0.1 if first_word(body) in KEYWORDS else 0.02
+        if block_comment and k == last_line:
+            cost = 0.4
+        facts: dict[str, object] = {"token": quote, "line": ctx.line + 1, "at_line": k + 1}
+        kind = "unterminated-triple-string"
+        if not body:
+            # A blank line indented like the string's statement is where the quote went missing.
+            cost += -0.05 if ctx.lines[k] == indent and indent else 0.05
+            yield ctx.put(k, 0, len(ctx.lines[k]), indent + quote, cost, kind, title, **facts)
+            continue
+        # Multi-line docstrings close on a line of their own (PEP 257).
+        more = 0.1 if k > ctx.line else 0.0
+        yield ctx.put(k, len(body), len(ctx.lines[k]), quote, cost + more, kind, title, **facts)
+        if k > ctx.line:
+            facts["at_line"] = k + 2
+            new_lines = [ctx.lines[k], indent + quote]
+            yield ctx.lines_to(k, k + 1, new_lines, cost, kind, title, **facts)
