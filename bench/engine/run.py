@@ -294,6 +294,31 @@ def guess_table(cases: list[Case]) -> str:
     return "\n".join(out)
 
 
+def offered_table(cases: list[Case], results: list[Result]) -> str:
+    """Per group: the engine's applied fix (the tables above) beside the first fix it offers,
+    guesses included (what an editor lists first: a guess where no fix is applied)."""
+    out = [
+        "| cases | n | applied: parses | applied: AST-equal | offered: parses "
+        "| offered: AST-equal |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for group in ("debugbench", "single", "multi"):
+        pairs = [(c, r) for c, r in zip(cases, results, strict=True) if c.group == group]
+        if not pairs:
+            continue
+        applied = [r.tools["engine"] for _, r in pairs]
+        offered = [
+            score(c, GUESSES[c.broken], 0.0) if c.broken in GUESSES else r.tools["engine"]
+            for c, r in pairs
+        ]
+        out.append(
+            f"| {group} | {len(pairs)} | {_pct(applied, 'parses')} | "
+            f"{_pct(applied, 'ast_equal')} | {_pct(offered, 'parses')} | "
+            f"{_pct(offered, 'ast_equal')} |"
+        )
+    return "\n".join(out)
+
+
 def autopep8_tool() -> Callable[[str], str | None] | None:
     try:
         import autopep8  # type: ignore[import-untyped]
@@ -432,6 +457,7 @@ def main(argv: list[str] | None = None) -> int:
     guesses = guess_table(cases)
     if guesses:
         print(f"\n### Guesses offered for review, not applied\n\n{guesses}")
+        print(f"\n### First fix offered, guesses included\n\n{offered_table(cases, results)}")
     print(f"\n{len(cases)} cases in {elapsed:.0f} s (python {sys.version.split()[0]})")
     if args.failures:
         import difflib

@@ -76,3 +76,19 @@ def test_only_the_replaced_lines_are_judged() -> None:
     tree = ast.parse("a = len(xs, 1)\nb = len(xs)\n")
     assert oddity(tree, 2, 2, FileNames(FILE)) == 0.0
     assert oddity(tree, 1, 2, FileNames(FILE)) == FAILS_AT_RUN_TIME
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("class S:\n    for x in xs:\n        pass\n", ODD),  # a method body that lost its indent
+        ("class S:\n    if xs:\n        pass\n", ODD),
+        ("class S:\n    print(xs)\n", ODD),
+        ("class S:\n    size = 1\n", 0.0),
+        ("class S:\n    '''Doc.'''\n", 0.0),
+        ("class S:\n    def f(self, xs):\n        for x in xs:\n            pass\n", 0.0),
+    ],
+)
+def test_work_in_a_class_body_is_odd(source: str, expected: float) -> None:
+    last = source.count("\n")
+    assert oddity(ast.parse(source), 2, last, FileNames(FILE)) == expected

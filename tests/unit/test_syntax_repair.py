@@ -7,7 +7,7 @@ import re
 import time
 
 import pytest
-from debugllm.analysis.syntax import first_syntax_error
+from debugllm.analysis.syntax import find_syntax_errors, first_syntax_error
 from debugllm.candidates import Candidate
 from debugllm.problems import Problem
 from debugllm.repair.syntax import repair_syntax
@@ -449,7 +449,6 @@ def test_ranked_cheapest_first_and_deterministic() -> None:
     "source",
     [
         "x = 1 +\n",  # the missing operand cannot be guessed
-        "import java.util.*;\n",
         "x = 5 if y\n",
     ],
 )
@@ -644,3 +643,95 @@ def test_every_repair_kind_has_an_explanation() -> None:
         kinds |= set(re.findall(r'"([a-z]+(?:-[a-z]+)+)"', path.read_text()))
     assert {"missing-colon", "missing-operator", "dedented-header"} <= kinds
     assert sorted(kinds - CATALOG.keys()) == []
+
+
+@pytest.mark.parametrize(
+    "line", ["import java.util.*;", "using System;", "using namespace std;", "package a.b;"]
+)
+def test_an_import_from_another_language_is_commented_out(line: str) -> None:
+    source = f"import os\n{line}\n\nx = os.sep\n"
+    _, candidates = _repairs(source)
+    assert candidates[0].kind == "foreign-import"
+    assert candidates[0].apply(source) == f"import os\n# {line}\n\nx = os.sep\n"
+    assert line in candidates[0].explanation
+
+
+def test_a_block_moved_with_its_own_second_indentation_error_is_still_the_fix() -> None:
+    # The whole body sits at the `def`'s level, and one line in it is too deep as well: indenting
+    # the body is the fix for the first error even though the second one moves along with it.
+    source = (
+        "class S:\n"
+        "    def f(self, nums):\n"
+        "    out = []\n"
+        "    for x in nums:\n"
+        "        while x: x -= 1\n"
+        "            out.append(x)\n"
+        "    return out\n"
+    )
+    _, candidates = _repairs(source)
+    fixed = candidates[0].apply(source)
+    assert fixed.splitlines()[2:5] == [
+        "        out = []",
+        "        for x in nums:",
+        "            while x: x -= 1",
+    ]
+    assert fixed.splitlines()[-1] == "        return out"
+
+
+def test_a_header_between_levels_moves_with_its_block_into_the_function() -> None:
+    # `for` sits between the class body (4) and the method body (8); at 4 it would run in the
+    # class body, where `num` does not exist.
+    source = (
+        "class S:\n"
+        "    def f(self, num):\n"
+        "        on = False\n"
+        "     for ch in num:\n"
+        "         on = True\n"
+        "    return on\n"
+    )
+    _, candidates = _repairs(source)
+    fixed = candidates[0].apply(source)
+    assert [len(t) - len(t.lstrip()) for t in fixed.splitlines()][2:4] in ([5, 5], [8, 8])
+
+
+def test_a_return_outside_joins_the_body_where_it_is() -> None:
+    # The body is indented by 5, not by one unit (4): 'return' goes where the body is.
+    source = (
+        "class S:\n    def f(self, n):\n     m = n\n     for i in n:\n         m += i\n"
+        "    return m\n"
+    )
+    _, candidates = _repairs(source)
+    assert candidates[0].kind == "outside-block"
+    assert candidates[0].apply(source).endswith("\n     return m\n")
+
+
+@pytest.mark.parametrize(
+    ("source", "operators"),
+    [
+        # Any binary operator may be guessed, never a comma: abs takes one argument.
+        (
+            "def f(xs, y):\n    return [abs(x y) for x in xs]\n",
+            {"+", "-", "*", "/", "//", "%", "==", "!=", "<", ">", "<=", ">=", "and", "or"},
+        ),
+        ("def f(a, b):\n    if not a not b:\n        return 1\n", {"or", "and"}),
+    ],
+)
+def test_a_lost_operator_is_guessed_inside_brackets_and_before_not(
+    source: str, operators: set[str]
+) -> None:
+    _, candidates = _repairs(source)
+    assert candidates and all(c.guess and c.kind == "missing-operator" for c in candidates)
+    assert {dict(c.details)["operator"] for c in candidates} <= operators
+
+
+def test_guesses_do_not_crowd_out_a_repair_that_may_be_applied() -> None:
+    # A later unmatched ')' (a tokenizer error, reported first by CPython) hides whether the
+    # operators guessed between `x` and `y` parse, so they rank first; the comma, the repair
+    # that may be applied, keeps a place among the candidates.
+    source = "def f(x y, z):\n    return abs(x))\n"
+    problem = find_syntax_errors(source)[0]
+    assert problem.line == 1
+    candidates = repair_syntax(source, problem)
+    assert candidates[0].guess
+    assert [c.title for c in candidates if not c.guess] == ["Insert ','"]
+    assert candidates[-1].apply(source).startswith("def f(x, y, z):")

@@ -87,6 +87,9 @@ CATALOG: dict[str, str] = {
     "foreign-declaration-line": "Line {line} declares `{name}` with `{token}` and no value, as "
     "JavaScript or Java do; Python needs no declaration (a variable is created by assigning to "
     "it), so the line was removed.",
+    "foreign-import": "Line {line} (`{token}`) brings in a library the way Java, C# or C++ do; "
+    "Python has no such statement, so the line was turned into a comment (import what the code "
+    "needs with Python's `import`).",
     "line-continuation": "Line {line} ends with '{token}', so the statement carries on to the "
     "next line; Python needs a backslash '\\' at the end of the line (or brackets around the "
     "expression) to continue a statement.",

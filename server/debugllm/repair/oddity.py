@@ -122,6 +122,8 @@ def oddity(tree: ast.AST, first: int, last: int, names: FileNames) -> float:
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             called.add(id(node.func))
+        if isinstance(node, ast.ClassDef) and _runs_in_class_body(node, first, last):
+            worst = max(worst, ODD)
         if not first <= getattr(node, "lineno", 0) <= last:
             continue
         if isinstance(node, ast.Attribute) and node.attr in _METHODS and id(node) not in called:
@@ -135,6 +137,24 @@ def oddity(tree: ast.AST, first: int, last: int, names: FileNames) -> float:
         if worst >= FAILS_AT_RUN_TIME:
             break
     return worst
+
+
+#: Statements that do work: in a class body (rather than a method's) they read like a method
+#: body that lost its indentation, not like a class attribute or definition.
+_WORK = (ast.For, ast.AsyncFor, ast.While, ast.If, ast.Try, ast.With, ast.AugAssign, ast.Return)
+
+
+def _runs_in_class_body(node: ast.ClassDef, first: int, last: int) -> bool:
+    """A loop, `if`, `try`, `with`, `x += ...`, or a call for its effect, on lines
+    ``first..last`` directly in the body of the class ``node``."""
+    for stmt in node.body:
+        if not first <= stmt.lineno <= last:
+            continue
+        if isinstance(stmt, _WORK):
+            return True
+        if isinstance(stmt, ast.Expr) and not isinstance(stmt.value, ast.Constant):
+            return True
+    return False
 
 
 def _odd_call(call: ast.Call, names: FileNames) -> float:

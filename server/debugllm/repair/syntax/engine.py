@@ -52,7 +52,12 @@ def repair_syntax(
     ranked = rank(ctx, search, max_candidates)
     candidates: list[Candidate] = []
     seen: set[tuple[Edit, ...]] = set()
+    firm = sum(not p.guess for _, p in ranked)  # repairs that may be applied, not guesses
     for score, p in ranked:
+        last_place = len(candidates) == max_candidates - 1
+        if p.guess and firm and last_place and all(c.guess for c in candidates):
+            continue  # the last place goes to a repair that may be applied
+        firm -= not p.guess
         edits = _edits(ctx, p)
         if not edits or edits in seen:
             continue

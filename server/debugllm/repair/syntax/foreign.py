@@ -12,6 +12,12 @@ from debugllm.repair.syntax.strings import looks_like_statement
 _FOREIGN_OPERATORS = {"&&": "and", "||": "or"}
 _FOREIGN_DECLARATIONS = frozenset({"var", "let", "const", "val", "auto", "int", "string"})
 _JS_DECLARATIONS = frozenset({"var", "let", "const"})
+#: Java's `import java.util.*;`, C#'s `using System;`, Java's `package a.b;` (Java's
+#: `import a.b.C;` is also valid Python and is left alone).
+_FOREIGN_IMPORT = re.compile(
+    r"[ \t]*((?:import[ \t]+(?:static[ \t]+)?[\w.]+\.\*|using[ \t]+(?:namespace[ \t]+)?[\w.]+"
+    r"|package[ \t]+[\w.]+)[ \t]*;?)[ \t]*(?://.*)?$"
+)
 _BARE_DECLARATION = re.compile(
     r"[ \t]*(var|let|const|int|auto|string)[ \t]+([A-Za-z_]\w*)[ \t]*;?[ \t]*(?:(?://|#).*)?$"
 )
@@ -106,6 +112,20 @@ def gen_foreign(ctx: Ctx) -> Iterator[Proposal]:
             f"Remove the declaration of '{bare.group(2)}'",
             token=bare.group(1),
             name=bare.group(2),
+        )
+    foreign_import = _FOREIGN_IMPORT.match(text)
+    if foreign_import:
+        # Commented out, not deleted: what the author wrote stays, and runs as before.
+        ws = indent_of(text)
+        yield ctx.put(
+            line,
+            0,
+            len(text),
+            f"{ws}# {text[len(ws) :]}",
+            0.4,
+            "foreign-import",
+            "Comment out the foreign import",
+            token=foreign_import.group(1),
         )
     # `List<int>`: a generic type written with angle brackets.
     for generic in _ANGLE_GENERIC.finditer(text):

@@ -392,7 +392,10 @@ def gen_outside(ctx: Ctx) -> Iterator[Proposal]:
     heads = ("def", "async") if container == "function" else ("for", "while", "async")
     for i in range(previous, max(previous - 400, -1), -1):
         if ctx.is_statement(i) and first_word(ctx.lines[i]) in heads and ctx.is_header(i):
-            body = indent_of(ctx.lines[i]) + ctx.unit
+            # Where its body is, even when that is not one unit deeper.
+            first = ctx.next_code(i)
+            deeper = first < line and ctx.width(first) > ctx.width(i)
+            body = indent_of(ctx.lines[first]) if deeper else indent_of(ctx.lines[i]) + ctx.unit
             if body in targets:
                 targets.remove(body)
             targets.insert(0, body)

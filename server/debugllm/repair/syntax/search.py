@@ -52,6 +52,9 @@ _TOKENIZER_ERRORS = (
 
 _DEFINITIONS = frozenset({"def", "class", "async"})
 
+#: Indentation errors decided by the line before the failing one: a re-indented block may carry
+#: one of its own along (see ``Search._carried``).
+_CARRIED_MESSAGES = ("unexpected indent", "expected an indented block")
 _STUBS = {"else": "else:", "try": "try:", "finally": "finally:", "except": "except:"}
 _STUBS |= {"elif": "elif 1:", "case": "case _:"}
 
@@ -185,7 +188,10 @@ class Search:
         if fault is None:
             return 0.0
         place = _place(p, fault)
-        if not self._past(p, place):
+        carried = self._carried(p, fault)
+        if carried is not None:
+            place = carried
+        elif not self._past(p, place):
             # CPython's tokenizer errors (an open string, an unmatched bracket, a bad dedent)
             # come before any parser error, even one on an earlier line: once the tokenizer
             # error is fixed, a parser error before the edit was there all along.
@@ -211,6 +217,29 @@ class Search:
         if self._caused_by(p, outcome.msg) and not same:
             return None
         return _PARTIAL_PENALTY
+
+    def _carried(self, p: Proposal, fault: Fault) -> _Place | None:
+        """Where ``p`` re-indents a block holding a second indentation error of its own (a line
+        too deep for the line before it, both moved alike): that error, as a later one."""
+        # Only errors decided by the line before (not "unindent does not match", which
+        # depends on every block around the line).
+        if not fault.msg.startswith(_CARRIED_MESSAGES) or not _keeps_lines(p):
+            return None
+        line = fault.line - 1
+        previous = self.ctx.previous_statement(line)
+        if not p.first <= previous < line < p.last or line <= self.ctx.line:
+            return None
+        new = p.text.splitlines()
+        old = self.ctx.lines[p.first : p.last]
+        if [t.strip() for t in new] != [t.strip() for t in old]:
+            return None  # not a pure re-indent
+
+        def shift(i: int) -> int:
+            return width_of(indent_of(new[i - p.first])) - self.ctx.width(i)
+
+        if shift(line) != shift(previous):
+            return None
+        return _Place(line, fault.col, False, fault.msg)
 
     def _caused_by(self, p: Proposal, msg: str) -> bool:
         """Could ``p`` itself cause a later bracket or string error? Adding or removing a
@@ -269,6 +298,8 @@ class Search:
         fault = compile_fault(fixed, stage="symbols")
         # An error before the window was there all along, hidden behind the syntax error.
         place = _place(p, fault) if fault is not None else None
+        if place is not None and fault is not None and self._carried(p, fault) is not None:
+            place = None  # the block's own second error, moved along with it
         if place is not None and not self._past(p, place) and place.line >= window.start:
             return False
         if not window.nested:
@@ -289,7 +320,10 @@ class Search:
         a = self._offsets[p.first - window.start]
         b = self._offsets[p.last - window.start]
         text = text[:a] + p.text + text[b:]
-        prefix = "if 1:\n" if window.nested else ""
+        prefix = ""
+        if window.nested:
+            # Parsed as the class body it is, when it is one: a loop there is odd.
+            prefix = "class _:\n" if self._in_class(window.start) else "if 1:\n"
         try:
             tree = ast.parse(prefix + text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -297,6 +331,15 @@ class Search:
         first = p.first - window.start + 1 + bool(prefix)
         last = first + _new_line_count(p.text) - 1
         return oddity(tree, first, last, self.ctx.names)
+
+    def _in_class(self, line: int) -> bool:
+        """Is the statement at ``line`` directly in a class body?"""
+        ctx = self.ctx
+        width = ctx.width(line)
+        for i in range(line - 1, -1, -1):
+            if ctx.is_statement(i) and ctx.width(i) < width:
+                return first_word(ctx.lines[i]) == "class"
+        return False
 
     def _offsets_whole(self, line: int) -> int:
         ctx = self.ctx
@@ -406,7 +449,9 @@ def rank(ctx: Ctx, search: Search, max_candidates: int) -> list[tuple[float, Pro
             break
         if accepted and p.cost > accepted[0][0] + _MARGIN:
             break
-        if len(accepted) >= wanted and p.cost >= accepted[wanted - 1][0]:
+        # Guesses (which operator?) do not end the search for a repair that may be applied.
+        firm = [a for a in accepted if not a[1].guess]
+        if len(firm) >= wanted and p.cost >= firm[wanted - 1][0]:
             break
         penalty = search.penalty(p)
         if penalty is not None:

@@ -759,20 +759,33 @@ def gen_missing_operator(ctx: Ctx) -> Iterator[Proposal]:
     code = ctx.code(line)
     text = ctx.lines[line]
     context = ctx.lines[line - 1] + "\n" if line > 0 else ""
-    for left, right in itertools.pairwise(code):
-        if left.kind not in ATOM_END or right.kind not in ATOM_START:
+    for i, (left, right) in enumerate(itertools.pairwise(code)):
+        after = code[i + 2] if i + 2 < len(code) else None
+        # `not a not b`: an operand may start with `not` (but `x not in y` is one operator).
+        negated = right.text == "not" and (after is None or after.text != "in")
+        if left.kind not in ATOM_END or (right.kind not in ATOM_START and not negated):
             continue
-        if left.text in KEYWORDS or right.text in KEYWORDS or right.start < ctx.col - 1:
+        if left.text in KEYWORDS or (right.text in KEYWORDS and not negated):
+            continue
+        # CPython points past `not` (`a not` may yet become `a not in`).
+        first = after if negated and after is not None else right
+        if first.start < ctx.col - 1:
             continue
         if right.kind == "open" and left.kind != "number":
             continue  # `xs [i]`, `f (x)`: a subscript or a call, not two operands
         if right.start > max(ctx.col, ctx.end_col if ctx.end_line == line else ctx.col):
             break
+        # A call's arguments or a list: a comma is likelier, and its repair is cheaper; the
+        # operators are offered after it, for when the comma makes no sense (`abs(x y)`).
+        extra = 0.0
         if ctx.open_brackets(line, left.end) and not operator_left_out(ctx, line, left):
-            continue  # a call's arguments or a list: the comma repair covers these
-        before, after = text[: left.end], text[right.start :]
+            extra = 0.3
+        operand = f"not {after.text}" if negated and after is not None else right.text
+        before, rest = text[: left.end], text[right.start :]
+        # Only `and`/`or` can come before `not`.
+        operators = ("or", "and") if negated else _BINARY_OPERATORS
         ranked = TokenModel.load().best_between(
-            context + before, after, [f" {op} " for op in _BINARY_OPERATORS]
+            context + before, rest, [f" {op} " for op in operators]
         )
         # The code nearby often says which: `i < len(a) and j len(b)`, `xs[i - 1, j 1]`; only
         # within the kind of operator the model expects (arithmetic, comparison, boolean).
@@ -786,17 +799,17 @@ def gen_missing_operator(ctx: Ctx) -> Iterator[Proposal]:
         )
         for rank, (spaced, _) in enumerate(ranked[:3]):
             op = spaced.strip()
-            title = f"Insert '{op}' between {left.text} and {right.text} (a guess)"
+            title = f"Insert '{op}' between {left.text} and {operand} (a guess)"
             p = ctx.put(
                 line,
                 left.end,
                 right.start,
                 spaced,
-                0.9 + 0.05 * rank,
+                0.9 + extra + 0.05 * rank,
                 "missing-operator",
                 title,
                 left=left.text,
-                right=right.text,
+                right=operand,
                 operator=op,
             )
             yield replace(p, guess=True)
