@@ -45,7 +45,22 @@ def _penalty(line: str, source: str = FILE) -> float:
         ("y = absx(-1)", ODD),  # nowhere else in the file, no builtin
         ("y = [c for c in xs if c.isupper]", ODD),  # a bound method is always true
         ("y = [c for c in xs if c.isupper()]", 0.0),
+        ("y = xs[1:, acc]", ODD),  # several slices at once: arrays only
+        ("y = xs[0:2 == acc]", ODD),  # a comparison as a slice bound
+        ("y = 0 + xs[1]", ODD),
+        ("y = [0 * len(xs)]", ODD),
+        ("y = xs[acc:+xs[0:acc]]", ODD),  # a unary plus on a list
+        ("y = sum(x for x in xs / len(xs))", FAILS_AT_RUN_TIME),
+        ("y = math.ceil(x / 2 for x in xs)", FAILS_AT_RUN_TIME),
+        ("y = ord(x + 5 - ord('a'))", FAILS_AT_RUN_TIME),
+        ("y = bin(x[2:] + 'db')", FAILS_AT_RUN_TIME),
+        ("y = sum(xs)(acc)", FAILS_AT_RUN_TIME),  # a number called
         # Ordinary code.
+        ("y = xs[1:] + [acc]", 0.0),
+        ("y = xs[acc, 1]", 0.0),
+        ("y = -xs[0] + 1", 0.0),
+        ("y = math.ceil(acc / 2) + ord(x) + 5", 0.0),
+        ("y = float('1' + x)", 0.0),
         ("y = len(xs) - 1", 0.0),
         ("y = len(xs + rest)", 0.0),
         ("y = len(set(xs) - set(rest))", 0.0),
@@ -92,3 +107,9 @@ def test_only_the_replaced_lines_are_judged() -> None:
 def test_work_in_a_class_body_is_odd(source: str, expected: float) -> None:
     last = source.count("\n")
     assert oddity(ast.parse(source), 2, last, FileNames(FILE)) == expected
+
+
+def test_several_slices_at_once_are_ordinary_where_an_array_library_is_used() -> None:
+    source = "import numpy as np\n" + FILE
+    assert _penalty("y = xs[1:, acc]", source) == 0.0
+    assert _penalty("y = sum(x for x in xs / len(xs))", source) == 0.0

@@ -735,3 +735,30 @@ def test_guesses_do_not_crowd_out_a_repair_that_may_be_applied() -> None:
     assert candidates[0].guess
     assert [c.title for c in candidates if not c.guess] == ["Insert ','"]
     assert candidates[-1].apply(source).startswith("def f(x, y, z):")
+
+
+@pytest.mark.parametrize(
+    ("buggy", "intended"),
+    [
+        # A slice ends before the comma after it.
+        ("def f(s, t):\n    return f(s[1:, t[1:])\n", "def f(s, t):\n    return f(s[1:], t[1:])\n"),
+        # A parameter's annotation ends before the next parameter.
+        (
+            "def f(xs: List[str, n: int) -> int:\n    return n\n",
+            "def f(xs: List[str], n: int) -> int:\n    return n\n",
+        ),
+        # A generator's one-name iterable ends before arithmetic: `xs / len(xs)` is no iterable.
+        (
+            "def f(xs, m):\n    return sum(abs(x - m) for x in xs / len(xs)\n",
+            "def f(xs, m):\n    return sum(abs(x - m) for x in xs) / len(xs)\n",
+        ),
+        # `ord` takes one character: it ends before arithmetic.
+        (
+            "def f(s):\n    return [chr((ord(c + 5 - ord('a')) % 26) for c in s]\n",
+            "def f(s):\n    return [chr((ord(c) + 5 - ord('a')) % 26) for c in s]\n",
+        ),
+    ],
+)
+def test_a_lost_closer_goes_where_the_code_can_run(buggy: str, intended: str) -> None:
+    _, candidates = _repairs(buggy)
+    assert _same_program(candidates[0].apply(buggy), intended), candidates[0].apply(buggy)

@@ -20,7 +20,7 @@ __all__ = ["FAILS_AT_RUN_TIME", "ITERABLE", "ODD", "FileNames", "oddity"]
 #: The penalty (in the search's cost units) for code that reads like nobody's program.
 ODD = 0.3
 #: The penalty for code that is sure to raise when it runs.
-FAILS_AT_RUN_TIME = 0.6
+FAILS_AT_RUN_TIME = 1.0
 
 #: How many positional arguments builtins accept.
 _ARITY: dict[str, tuple[int, int]] = {
@@ -94,6 +94,10 @@ class FileNames:
             > 0
         )
 
+    def uses(self, pattern: str) -> bool:
+        """Does the file match ``pattern`` anywhere (a library's name, say)?"""
+        return self._count(pattern) > 0
+
     def mentions(self, name: str) -> int:
         return self._count(rf"(?<![\w.]){name}\b")
 
@@ -134,6 +138,10 @@ def oddity(tree: ast.AST, first: int, last: int, names: FileNames) -> float:
             worst = max(worst, FAILS_AT_RUN_TIME)
         elif _lone_generator(node) or _display_test(node):
             worst = max(worst, ODD)
+        elif _iterates_a_number(node) and not names.uses(_ARRAY_LIBRARIES):
+            worst = max(worst, FAILS_AT_RUN_TIME)  # `for x in xs / len(xs)`; arrays do that
+        elif _odd_arithmetic(node) or _odd_subscript(node, names):
+            worst = max(worst, ODD)
         if worst >= FAILS_AT_RUN_TIME:
             break
     return worst
@@ -157,10 +165,53 @@ def _runs_in_class_body(node: ast.ClassDef, first: int, last: int) -> bool:
     return False
 
 
+def _iterates_a_number(node: ast.AST) -> bool:
+    """A loop or comprehension over a value no loop can iterate (`xs / len(xs)`, `a < b`)."""
+    if isinstance(node, (ast.For, ast.AsyncFor)):
+        return _never_iterable(node.iter)
+    if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+        return any(_never_iterable(g.iter) for g in node.generators)
+    return False
+
+
+def _odd_arithmetic(node: ast.AST) -> bool:
+    """`0 + x`, `x * 0`: arithmetic with no effect (or none but 0); `+xs[i:]`: a unary plus
+    nobody writes on anything but a number."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd):
+        return not isinstance(node.operand, ast.Constant)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mult)):
+        return any(_zero(o) for o in (node.left, node.right))
+    return False
+
+
+def _zero(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and type(node.value) is int and node.value == 0
+
+
+#: Libraries whose arrays take several slices at once (`a[1:, j]`).
+_ARRAY_LIBRARIES = r"\b(?:numpy|pandas|torch|tensorflow|jax|scipy|xarray|cupy|dask)\b"
+
+
+def _odd_subscript(node: ast.AST, names: FileNames) -> bool:
+    """`s[1:, t[1:]]`: a slice inside a tuple index, which only array libraries accept; a
+    slice bound that is a comparison (`s[0:2 == 'I ']`), a bool no one slices by."""
+    if isinstance(node, ast.Slice):
+        return any(isinstance(b, (ast.Compare, ast.BoolOp)) for b in (node.lower, node.upper))
+    if not isinstance(node, ast.Subscript) or not isinstance(node.slice, ast.Tuple):
+        return False
+    if not any(isinstance(e, ast.Slice) for e in node.slice.elts):
+        return False
+    return not names.uses(_ARRAY_LIBRARIES)
+
+
 def _odd_call(call: ast.Call, names: FileNames) -> float:
     func = call.func
     if isinstance(func, _LITERALS):
         return ODD  # `[x](y)`: CPython itself warns "not callable; perhaps you missed a comma?"
+    if _misused_math(call) or _misused_ord(call):
+        return FAILS_AT_RUN_TIME
+    if isinstance(func, ast.Call) and _number(func):
+        return FAILS_AT_RUN_TIME  # `sum(xs)(n)`: a number called
     if not isinstance(func, ast.Name):
         return 0.0
     if func.id in _ARITY and _misused_builtin(call, func.id, names):
@@ -175,6 +226,40 @@ def _odd_call(call: ast.Call, names: FileNames) -> float:
     return 0.0
 
 
+#: Functions of `math` that take one number.
+_MATH_NUMERIC = frozenset(
+    {"ceil", "floor", "trunc", "sqrt", "isqrt", "exp", "log", "log2", "log10", "fabs"}
+    | {"factorial", "sin", "cos", "tan", "radians", "degrees"}
+)
+
+
+def _misused_math(call: ast.Call) -> bool:
+    """`math.ceil(x / c for x in xs)`: a math function given a collection or generator."""
+    func = call.func
+    return (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and func.value.id == "math"
+        and func.attr in _MATH_NUMERIC
+        and any(isinstance(a, _COLLECTIONS) for a in call.args)
+    )
+
+
+def _misused_ord(call: ast.Call) -> bool:
+    """`ord(ch + 5 - ord("a"))`: ord takes one character, never a number or what adding a
+    number to something gives."""
+    if not (isinstance(call.func, ast.Name) and call.func.id == "ord" and len(call.args) == 1):
+        return False
+    arg = call.args[0]
+    if _number(arg):
+        return True
+    return (
+        isinstance(arg, ast.BinOp)
+        and isinstance(arg.op, (ast.Add, ast.Sub, ast.Div, ast.FloorDiv, ast.Pow))
+        and any(_number(o) for o in (arg.left, arg.right))
+    )
+
+
 def _misused_builtin(call: ast.Call, name: str, names: FileNames) -> bool:
     """A builtin called with a number of arguments it never accepts, a number-only builtin
     given a collection, or an iterating builtin given a bool, a number or (for `len`) a
@@ -184,6 +269,8 @@ def _misused_builtin(call: ast.Call, name: str, names: FileNames) -> bool:
     low, high = _ARITY[name]
     odd = not low <= len(call.args) <= high
     odd = odd or (name in _NUMERIC and any(isinstance(a, _COLLECTIONS) for a in call.args))
+    # `bin(x[2:] + "db")`: a string where only `float` of them takes one.
+    odd = odd or (name in _NUMERIC - {"float"} and any(_string(a) for a in call.args))
     if name in ITERABLE and call.args:
         odd = odd or _never_iterable(call.args[0])
     if name == "len" and call.args:
@@ -200,6 +287,17 @@ def _never_iterable(node: ast.expr) -> bool:
     if not isinstance(node, ast.BinOp) or isinstance(node.op, ast.Mult):
         return False
     return any(_number(o) or _never_iterable(o) for o in (node.left, node.right))
+
+
+def _string(node: ast.expr) -> bool:
+    """A string literal, an f-string, or a sum with one."""
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _string(node.left) or _string(node.right)
+    return False
 
 
 def _number(node: ast.expr) -> bool:

@@ -153,13 +153,38 @@ def _natural_close(ctx: Ctx, line: int, tok: Tok) -> bool:
         return False
     inner = stack[-1]
     before = [t for t in ctx.code(inner.line) if t.end <= inner.col]
-    # A one-argument builtin ends before a comma, and `len` (a number) before arithmetic:
-    # `len(xs) - 1`, `sorted(xs), n`; not `set(a + b)`.
+    # A one-argument builtin ends before a comma, and `len` or `ord` (a number, of what
+    # cannot be added to) before arithmetic: `len(xs) - 1`, `sorted(xs), n`; not `set(a + b)`.
     callee = callee_of(ctx, inner)
     if callee in ONE_ARGUMENT & ITERABLE and after[0].text == ",":
         return True
-    if callee == "len" and after[0].text in _ARITHMETIC:
+    if callee in ("len", "ord") and after[0].text in _ARITHMETIC:
         return True
+    # A generator argument whose iterable is one name ends before arithmetic: `sum(x for x
+    # in xs) / len(xs)`; `xs / len(xs)` is no iterable.
+    if inner.char == "(" and inner.line == line and after[0].text in _ARITHMETIC:
+        level = _at_depth(code, inner, tok)
+        words = [t.text for t in level]
+        if "for" in words and "in" in words:
+            iterable = level[len(words) - 1 - words[::-1].index("in") + 1 :]
+            if len(iterable) == 1 and iterable[0].kind == "name":
+                return True
+    # A slice ends before the comma after it: `f(s[1:], t)`; a slice in a tuple index is for
+    # arrays (`a[1:, j]`).
+    if inner.char == "[" and inner.line == line and after[0].text == ",":
+        # A keyword argument or (in a `def`) the next parameter follows: `f(xs[0], key=k)`,
+        # `def f(xs: List[int], n: int)`; neither can stand in a subscript.
+        in_call = len(stack) > 1 and stack[-2].char == "("
+        named = in_call and len(after) > 2 and after[1].kind == "name" and after[2].text == "="
+        parameter = ctx.keyword(line) == "def" and len(after) > 2 and after[2].text == ":"
+        if named or (parameter and after[1].kind == "name"):
+            return True
+        depth = 0
+        for t in code:
+            if inner.col < t.start < tok.end:
+                depth += {"open": 1, "close": -1}.get(t.kind, 0)
+                if depth == 0 and t.text == ":":
+                    return True
     # A group holding `+` or `-` ends before a tighter operator: `(lo + hi) // 2`, which is
     # what the parentheses are for.
     if (
@@ -188,6 +213,22 @@ def _natural_close(ctx: Ctx, line: int, tok: Tok) -> bool:
             if depth == 0 and t.text == ",":
                 return True
     return False
+
+
+def _at_depth(code: list[Tok], inner: Open, tok: Tok) -> list[Tok]:
+    """The tokens directly inside the bracket ``inner``, up to ``tok``."""
+    out: list[Tok] = []
+    depth = 0
+    for t in code:
+        if not inner.col < t.start < tok.end:
+            continue
+        if t.kind == "open":
+            depth += 1
+        elif t.kind == "close":
+            depth -= 1
+        elif depth == 0:
+            out.append(t)
+    return out
 
 
 def _close_after_continuation(
