@@ -762,3 +762,19 @@ def test_guesses_do_not_crowd_out_a_repair_that_may_be_applied() -> None:
 def test_a_lost_closer_goes_where_the_code_can_run(buggy: str, intended: str) -> None:
     _, candidates = _repairs(buggy)
     assert _same_program(candidates[0].apply(buggy), intended), candidates[0].apply(buggy)
+
+
+def test_a_docstring_closes_where_code_resumes_even_before_a_second_error() -> None:
+    # Closing the string at the end would swallow the code and the misspelled `if` with it:
+    # the file would parse, but the loop would be gone.
+    source = (
+        'def f(ops):\n    """Say whether the balance falls below zero.\n'
+        "    f([1, 2]) should return False.\n    f([1, -2]) => True\n    \n"
+        "    balance = 0\n    for op in ops:\n        balance += op\n"
+        "        fi balance < 0:\n            return True\n    return False\n"
+    )
+    problem, candidates = _repairs(source)
+    assert problem.message.startswith("unterminated triple-quoted")
+    fixed = candidates[0].apply(source)
+    assert fixed.splitlines()[4] == '    """'
+    assert "    balance = 0" in fixed.split('"""')[-1]

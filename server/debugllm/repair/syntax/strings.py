@@ -187,9 +187,33 @@ _LOOKS_LIKE_CODE = re.compile(
 )
 
 
+_WORD_RUN = re.compile(r"[A-Za-z_]\w*(?:[ \t]+[A-Za-z_]\w*)+")
+_AFTER_BRACKET = re.compile(r"[)\]}][ \t]+([A-Za-z_]\w*)")
+_LITERAL = re.compile(r"(['\"]).*?\1")
+
+
+def _prose(text: str) -> bool:
+    """A sentence or a worked example, not code: it ends with a full stop, starts with a
+    number (`30 = 2 * 3 * 5`), or has three names side by side (no code does; a misspelled
+    keyword makes two: `fi x < 0:`)."""
+    if re.search(r"[A-Za-z)]\.$", text.rstrip()) or text.lstrip()[:1].isdigit():
+        return True
+    text = _LITERAL.sub("''", text)
+    # `f(2, 3) should return 5`: a name right after a bracket.
+    if any(m.group(1) not in KEYWORDS for m in _AFTER_BRACKET.finditer(text)):
+        return True
+    for run in _WORD_RUN.finditer(text):
+        names = 0
+        for word in run.group().split():
+            names = names + 1 if word not in KEYWORDS else 0
+            if names == 3:
+                return True
+    return False
+
+
 def _looks_like_code(text: str) -> bool:
     words = text.split(None, 1)
-    if not words:
+    if not words or _prose(text):
         return False
     head = re.match(r"[A-Za-z_]+", words[0])
     if head and head.group() in KEYWORDS and (head.group() == words[0] or len(words) > 1):
@@ -197,7 +221,9 @@ def _looks_like_code(text: str) -> bool:
     return bool(_LOOKS_LIKE_CODE.match(text))
 
 
-_BARE_COMPARISON = re.compile(r"[^=!<>]==[^=]|^>>>")
+#: What a docstring's example shows: a bare comparison, a prompt, an arrow to the result, a
+#: call "assigned" its result (`f(2) = 4`).
+_BARE_COMPARISON = re.compile(r"[^=!<>]==[^=]|^>>>|=>|➞|→|^[\w.]+\(.*\)\s*=(?!=)")
 
 
 def looks_like_statement(text: str) -> bool:
@@ -267,7 +293,7 @@ def gen_triple_string(ctx: Ctx) -> Iterator[Proposal]:
         cost = 0.5 + 0.002 * (k - ctx.line) + (0.0 if resumes else 1.0) + swallowed
         if k > ctx.line and looks_like_statement(body.strip()) and not block_comment:
             # A statement led by a keyword (`if x:`, `return y`) is surely code.
-            swallowed += 0.1 if first_word(body) in KEYWORDS else 0.02
+            swallowed += 0.2 if first_word(body) in KEYWORDS else 0.02
         if block_comment and k == last_line:
             cost = 0.4
         facts: dict[str, object] = {"token": quote, "line": ctx.line + 1, "at_line": k + 1}
