@@ -113,3 +113,22 @@ def test_several_slices_at_once_are_ordinary_where_an_array_library_is_used() ->
     source = "import numpy as np\n" + FILE
     assert _penalty("y = xs[1:, acc]", source) == 0.0
     assert _penalty("y = sum(x for x in xs / len(xs))", source) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("    if n:\n        h = 1\n    print(h)\n", ODD),  # unbound when n is false
+        ("    if n:\n        h = 1\n    else:\n        h = 2\n    print(h)\n", 0.0),
+        ("    h = 0\n    if n:\n        h = 1\n    print(h)\n", 0.0),
+        ("    if n:\n        n = 1\n    print(n)\n", 0.0),  # a parameter
+        ("    for h in range(n):\n        pass\n    print(h)\n", 0.0),  # loops are left alone
+        ("    if n:\n        h = 1\n    print([h for h in range(n)])\n", 0.0),
+    ],
+)
+def test_a_name_only_an_earlier_if_binds_is_odd_to_read_after_it(
+    body: str, expected: float
+) -> None:
+    source = "def f(n):\n" + body
+    last = source.count("\n")
+    assert oddity(ast.parse(source), last, last, FileNames(FILE)) == expected

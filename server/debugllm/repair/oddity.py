@@ -128,6 +128,10 @@ def oddity(tree: ast.AST, first: int, last: int, names: FileNames) -> float:
             called.add(id(node.func))
         if isinstance(node, ast.ClassDef) and _runs_in_class_body(node, first, last):
             worst = max(worst, ODD)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _reads_maybe_unbound(
+            node, first, last
+        ):
+            worst = max(worst, ODD)
         if not first <= getattr(node, "lineno", 0) <= last:
             continue
         if isinstance(node, ast.Attribute) and node.attr in _METHODS and id(node) not in called:
@@ -202,6 +206,50 @@ def _odd_subscript(node: ast.AST, names: FileNames) -> bool:
     if not any(isinstance(e, ast.Slice) for e in node.slice.elts):
         return False
     return not names.uses(_ARRAY_LIBRARIES)
+
+
+def _reads_maybe_unbound(
+    node: ast.FunctionDef | ast.AsyncFunctionDef, first: int, last: int
+) -> bool:
+    """A statement on lines ``first..last`` directly in the function's body that reads a name
+    only an earlier `if` (without an `else` that binds it too) assigns: a line dedented out of
+    the `if` it belonged to, which fails when the condition is false."""
+    bound = {a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg)}
+    maybe: set[str] = set()
+    for stmt in node.body:
+        if first <= stmt.lineno <= last:
+            stored = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and not _loads(n)}
+            read = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and _loads(n)}
+            if (read - stored - bound) & maybe:
+                return True
+        if isinstance(stmt, ast.If):
+            only_if = _bound_in(stmt.body) - _bound_in(stmt.orelse)
+            maybe |= only_if - bound
+            bound |= _bound_in(stmt.body) & _bound_in(stmt.orelse)
+        else:
+            bound |= _bound_in([stmt])
+        maybe -= bound
+    return False
+
+
+def _loads(name: ast.Name) -> bool:
+    return isinstance(name.ctx, ast.Load)
+
+
+def _bound_in(stmts: list[ast.stmt]) -> set[str]:
+    """Names the statements bind, at any depth (not inside nested functions' bodies)."""
+    out: set[str] = set()
+    for stmt in stmts:
+        for n in ast.walk(stmt):
+            if isinstance(n, ast.Name) and not _loads(n):
+                out.add(n.id)
+            elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                out.add(n.name)
+            elif isinstance(n, ast.alias):
+                out.add((n.asname or n.name).split(".")[0])
+            elif isinstance(n, (ast.Global, ast.Nonlocal)):
+                out.update(n.names)
+    return out
 
 
 def _odd_call(call: ast.Call, names: FileNames) -> float:
