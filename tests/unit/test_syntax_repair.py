@@ -778,3 +778,18 @@ def test_a_docstring_closes_where_code_resumes_even_before_a_second_error() -> N
     fixed = candidates[0].apply(source)
     assert fixed.splitlines()[4] == '    """'
     assert "    balance = 0" in fixed.split('"""')[-1]
+
+
+def test_a_line_too_shallow_above_a_block_too_deep_are_fixed_together() -> None:
+    # `s = 0` lost a level and the loop gained one: the loop's right level (the method body)
+    # exists only once `s = 0` is back in it, so neither edit alone gets past the error.
+    source = (
+        "class S:\n    def f(self, n):\n        r = str(n)\n    s = 0\n"
+        "            for c in r:\n                s += int(c)\n        return s\n"
+    )
+    intended = (
+        "class S:\n    def f(self, n):\n        r = str(n)\n        s = 0\n"
+        "        for c in r:\n            s += int(c)\n        return s\n"
+    )
+    _, candidates = _repairs(source)
+    assert _same_program(candidates[0].apply(source), intended), candidates[0].apply(source)

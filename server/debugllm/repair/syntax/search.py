@@ -444,6 +444,7 @@ def rank(ctx: Ctx, search: Search, max_candidates: int) -> list[tuple[float, Pro
         return []
     accepted: list[tuple[float, Proposal]] = []
     wanted = max_candidates + 1  # one spare, in case the best fails on the whole file
+    partial = True  # every accepted edit only gets as far as a second error
     for p in proposals:
         if search.expired() or search.checks >= _MAX_CHECKS:
             break
@@ -457,8 +458,11 @@ def rank(ctx: Ctx, search: Search, max_candidates: int) -> list[tuple[float, Pro
         if penalty is not None:
             accepted.append((p.cost + penalty + search.oddity(p), p))
             accepted.sort()
-    if not accepted:
-        accepted = _pairs(ctx, search, proposals, wanted)
+            partial = partial and penalty >= _PARTIAL_PENALTY
+    if partial:
+        # Nothing single gets the window to parse: two edits may (two slips on a line, a
+        # line too shallow above one too deep).
+        accepted = sorted(accepted + _pairs(ctx, search, proposals, wanted, bool(accepted)))
     return accepted
 
 
@@ -471,22 +475,28 @@ _PAIR_COST = 0.4
 
 
 def _pairs(
-    ctx: Ctx, search: Search, proposals: list[Proposal], wanted: int
+    ctx: Ctx, search: Search, proposals: list[Proposal], wanted: int, enabling: bool
 ) -> list[tuple[float, Proposal]]:
+    """Pairs of edits that get past the error. With ``enabling``, only a first edit before the
+    error line that leaves that same error, for a second one it makes possible (`sum = 0` too
+    shallow above a loop too deep: the loop's level exists only once `sum = 0` moves); other
+    second errors are left to the next pass, which fixes them on their own."""
     accepted: list[tuple[float, Proposal]] = []
     firsts = [p for p in proposals if _keeps_lines(p) and p.cost <= proposals[0].cost + _MARGIN]
     for p in firsts[:_PAIR_FIRST]:
         if search.expired() or search.checks >= _MAX_CHECKS:
             break
+        if enabling and p.last > ctx.line:
+            continue
         fault = search._compile(p)
-        if fault is None or not p.first <= fault.line - 1 < p.last:
+        if fault is None or not p.first <= fault.line - 1 < p.last + enabling:
             continue  # parses (then it was accepted already), or fails elsewhere
         if search._caused_by(p, fault.msg):
             continue  # `(lo( hi)`: the next error is the edit's own bracket, not a second slip
         source = ctx.source[: ctx.starts[p.first]] + p.text
         source += ctx.source[search._offsets_whole(p.last) :]
         later = Ctx(source, fault_to_problem(source, fault))
-        if (later.line, later.msg) == (ctx.line, ctx.msg):
+        if ((later.line, later.msg) == (ctx.line, ctx.msg)) != enabling:
             continue
         for q in propose(later)[:_PAIR_SECOND]:
             if search.expired() or not _keeps_lines(q):
