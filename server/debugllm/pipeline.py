@@ -280,7 +280,10 @@ class FixPipeline:
             for e in fix.candidate.edits
         )
         target = fix.candidate.target
-        mapped_target = replace(target, start=back(target.start), end=back(target.end))
+        start = back(target.start)
+        # The line too: earlier rounds may have added or removed lines above the problem.
+        line = LineIndex(original.source).line_of(start) + 1
+        mapped_target = replace(target, start=start, end=back(target.end), line=line)
         candidate = replace(fix.candidate, edits=edits, target=mapped_target)
         try:
             fixed = apply_edits(original.source, edits)

@@ -55,6 +55,7 @@ def _penalty(line: str, source: str = FILE) -> float:
         ("y = ord(x + 5 - ord('a'))", FAILS_AT_RUN_TIME),
         ("y = bin(x[2:] + 'db')", FAILS_AT_RUN_TIME),
         ("y = sum(xs)(acc)", FAILS_AT_RUN_TIME),  # a number called
+        ("acc", ODD),  # a statement that only names a variable does nothing
         # Ordinary code.
         ("y = xs[1:] + [acc]", 0.0),
         ("y = xs[acc, 1]", 0.0),

@@ -146,6 +146,8 @@ def oddity(tree: ast.AST, first: int, last: int, names: FileNames) -> float:
             worst = max(worst, FAILS_AT_RUN_TIME)  # `for x in xs / len(xs)`; arrays do that
         elif _odd_arithmetic(node) or _odd_subscript(node, names):
             worst = max(worst, ODD)
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Name):
+            worst = max(worst, ODD)  # `seen;`: a statement that only names a variable
         if worst >= FAILS_AT_RUN_TIME:
             break
     return worst

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
+import textwrap
 import time
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -324,12 +325,18 @@ class Search:
         if window.nested:
             # Parsed as the class body it is, when it is one: a loop there is odd.
             prefix = "class _:\n" if self._in_class(window.start) else "if 1:\n"
+        first = p.first - window.start + 1 + bool(prefix)
+        last = first + _new_line_count(p.text) - 1
         try:
             tree = ast.parse(prefix + text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return 0.0
-        first = p.first - window.start + 1 + bool(prefix)
-        last = first + _new_line_count(p.text) - 1
+            # Another error further on: judge the replaced lines on their own, when they are
+            # whole statements.
+            try:
+                tree = ast.parse(textwrap.dedent(p.text))
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return 0.0
+            first, last = 1, _new_line_count(p.text)
         return oddity(tree, first, last, self.ctx.names)
 
     def _in_class(self, line: int) -> bool:
