@@ -793,3 +793,8 @@ def test_a_line_too_shallow_above_a_block_too_deep_are_fixed_together() -> None:
     )
     _, candidates = _repairs(source)
     assert _same_program(candidates[0].apply(source), intended), candidates[0].apply(source)
+
+
+def test_a_lost_remainder_in_a_parity_test_is_the_first_guess() -> None:
+    _, candidates = _repairs("def f(xs):\n    return [x for x in xs if x 2 == 0]\n")
+    assert candidates[0].guess and dict(candidates[0].details)["operator"] == "%"

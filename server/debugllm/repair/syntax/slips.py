@@ -749,6 +749,17 @@ def _sibling_operators(ctx: Ctx, line: int, left: Tok, right: Tok) -> dict[str, 
     return found
 
 
+def _parity_test(code: list[Tok], right: int) -> bool:
+    """Is ``code[right]`` a number compared for (in)equality with a number: `x 2 == 0`?"""
+    rest = code[right : right + 3]
+    return (
+        len(rest) == 3
+        and rest[0].kind == "number"
+        and rest[1].text in ("==", "!=")
+        and rest[2].kind == "number"
+    )
+
+
 def gen_missing_operator(ctx: Ctx) -> Iterator[Proposal]:
     """`x[i 1]`, `(lo hi) // 2`, `if x pivot:`: two operands side by side where a comma makes
     no sense lost the operator between them. Which one cannot be known; the token model ranks
@@ -797,6 +808,9 @@ def gen_missing_operator(ctx: Ctx) -> Iterator[Proposal]:
                 * (_OPERATOR_FAMILIES[option[0].strip()] == family)
             )
         )
+        if _parity_test(code, i + 1):
+            # `x 2 == 0`: the remainder test is the idiom.
+            ranked.sort(key=lambda option: option[0].strip() != "%")
         for rank, (spaced, _) in enumerate(ranked[:3]):
             op = spaced.strip()
             title = f"Insert '{op}' between {left.text} and {operand} (a guess)"
