@@ -179,12 +179,8 @@ def _natural_close(ctx: Ctx, line: int, tok: Tok) -> bool:
         parameter = ctx.keyword(line) == "def" and len(after) > 2 and after[2].text == ":"
         if named or (parameter and after[1].kind == "name"):
             return True
-        depth = 0
-        for t in code:
-            if inner.col < t.start < tok.end:
-                depth += {"open": 1, "close": -1}.get(t.kind, 0)
-                if depth == 0 and t.text == ":":
-                    return True
+        if any(t.text == ":" for t in _at_depth(code, inner, tok)):
+            return True
     # A group holding `+` or `-` ends before a tighter operator: `(lo + hi) // 2`, which is
     # what the parentheses are for.
     if (
@@ -206,13 +202,7 @@ def _natural_close(ctx: Ctx, line: int, tok: Tok) -> bool:
     # A comprehension's element in parentheses: `[(f(x)) for x in xs]`.
     if before and before[-1].text in ("[", "{") and after[0].text == "for":
         return True
-    depth = 0
-    for t in code:
-        if inner.col < t.start < tok.end:
-            depth += {"open": 1, "close": -1}.get(t.kind, 0)
-            if depth == 0 and t.text == ",":
-                return True
-    return False
+    return any(t.text == "," for t in _at_depth(code, inner, tok))
 
 
 def _at_depth(code: list[Tok], inner: Open, tok: Tok) -> list[Tok]:

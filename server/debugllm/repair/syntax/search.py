@@ -496,7 +496,8 @@ def _pairs(
         if enabling and p.last > ctx.line:
             continue
         fault = search._compile(p)
-        if fault is None or not p.first <= fault.line - 1 < p.last + enabling:
+        end = p.last + 1 if enabling else p.last  # an enabling edit's error is on the next line
+        if fault is None or not p.first <= fault.line - 1 < end:
             continue  # parses (then it was accepted already), or fails elsewhere
         if search._caused_by(p, fault.msg):
             continue  # `(lo( hi)`: the next error is the edit's own bracket, not a second slip
