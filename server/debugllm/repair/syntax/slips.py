@@ -189,20 +189,7 @@ def too_many_arguments(ctx: Ctx, line: int, left: Tok, right: Tok | None) -> boo
             limit = len(params)
     if limit is None:
         return False
-    depth = 0
-    commas = 0
-    for t in code:
-        if t.start <= opener.col:
-            continue
-        if t.kind == "open":
-            depth += 1
-        elif t.kind == "close":
-            if depth == 0:
-                break
-            depth -= 1
-        elif t.text == "," and depth == 0:
-            commas += 1
-    return commas + 2 > limit
+    return _group_commas(ctx.lines[opener.line], opener.col) + 2 > limit
 
 
 #: Before a bracketed group, tokens after which `(a, b)` reads as a tuple, not an operand.

@@ -24,13 +24,18 @@ _AFTER_EMPTY = frozenset(" +-*/%<>=!&|^")
 _STRING_END = re.compile(r"[,)\]}:+*/%<>=!&|^-]|\.(?=\w+\()| (?! )|$")
 
 
+def _past_prefix(text: str, col: int) -> int:
+    """Where the quote of the string literal at ``col`` is, past a prefix such as `rb`."""
+    while col < len(text) and text[col] in "rRbBuUfF":
+        col += 1
+    return col
+
+
 def gen_string(ctx: Ctx) -> Iterator[Proposal]:
     if not ctx.msg.startswith("unterminated string literal"):
         return
     text = ctx.lines[ctx.line]
-    start = ctx.col
-    while start < len(text) and text[start] in "rRbBuUfF":
-        start += 1
+    start = _past_prefix(text, ctx.col)
     if start >= len(text) or text[start] not in "'\"":
         return
     quote = text[start]
@@ -255,9 +260,7 @@ def gen_triple_string(ctx: Ctx) -> Iterator[Proposal]:
     if not ctx.msg.startswith("unterminated triple-quoted string literal"):
         return
     text = ctx.lines[ctx.line]
-    start = ctx.col
-    while start < len(text) and text[start] in "rRbBuUfF":
-        start += 1
+    start = _past_prefix(text, ctx.col)
     quote = text[start : start + 3]
     if quote not in ("'''", '"""'):
         return
