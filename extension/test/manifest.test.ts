@@ -20,6 +20,8 @@ test('every setting has a default and a description; the API key is never a sett
 
 test("defaults mirror the server's (README settings reference)", () => {
     const expected: Record<string, unknown> = {
+        'debugllm.unsafeFixes': false,
+        'debugllm.targetVersion': '',
         'debugllm.diagnostics.enable': true,
         'debugllm.diagnostics.debounceMs': 300,
         'debugllm.diagnostics.disabledChecks': [],

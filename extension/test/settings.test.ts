@@ -1,6 +1,12 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { API_KEY_ENV, interpreterSetting, serverEnv, serverSettings } from '../src/common/settings';
+import {
+    API_KEY_ENV,
+    interpreterSetting,
+    serverEnv,
+    serverSettings,
+    withoutUnsetProjectKeys,
+} from '../src/common/settings';
 
 test('serverSettings drops extension-only keys and any API key', () => {
     const out = serverSettings({
@@ -44,4 +50,16 @@ test('interpreterSetting accepts a path or a command list', () => {
 test('empty endpoint url and model are left out so the server uses its environment', () => {
     const out = serverSettings({ endpoint: { url: '', model: '', explainModel: '', retries: 2 }, prefetch: 'off' });
     assert.deepEqual(out, { endpoint: { explainModel: '', retries: 2 }, prefetch: 'off' });
+});
+
+test('project keys are sent only when the user set them, so pyproject.toml applies', () => {
+    const settings = serverSettings({
+        unsafeFixes: false,
+        targetVersion: '',
+        diagnostics: { enable: true, disabledChecks: [], debounceMs: 300 },
+        repair: { budgetMs: 1000, maxFixesPerDiagnostic: 3 },
+        logLevel: 'info',
+    });
+    const out = withoutUnsetProjectKeys(settings, (key) => key === 'diagnostics.disabledChecks');
+    assert.deepEqual(out, { diagnostics: { disabledChecks: [], debounceMs: 300 }, repair: {}, logLevel: 'info' });
 });

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from debugllm.applicability import Applicability, applicability_of
 from debugllm.problems import Problem
 from debugllm.text import Edit, apply_edits
 
@@ -15,11 +16,12 @@ FixOrigin = Literal["embedded", "model"]
 class Candidate:
     """A proposed fix for one problem.
 
-    ``kind`` names the repair (``missing-colon``, ``unclosed-bracket`` ...) and keys the
-    explanation catalog. ``changes_behaviour`` marks fixes that are plausible but alter what
-    correct code would do (a mutable default argument): they may be offered, never preferred.
-    ``guess`` marks repairs that had to pick one of several plausible programs (which operator
-    was lost between two operands): offered for review, never preferred, never applied unasked.
+    ``kind`` names the repair (``missing-colon``, ``unclosed-bracket`` ...), keys the
+    explanation catalog and the applicability table (``debugllm.applicability``).
+    ``changes_behaviour`` marks fixes that are plausible but alter what correct code would do
+    (a mutable default argument); ``guess`` marks repairs that had to pick one of several
+    plausible programs (which operator was lost between two operands). Either makes the fix
+    unsafe: offered for review, never preferred, never applied unasked.
     """
 
     target: Problem
@@ -34,9 +36,17 @@ class Candidate:
     details: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
     @property
-    def needs_review(self) -> bool:
-        """Offered, never preferred: it changes behaviour or it is a guess."""
-        return self.changes_behaviour or self.guess
+    def applicability(self) -> Applicability:
+        if self.origin == "model":  # an untrusted answer, whatever its kind
+            return "unsafe"
+        return applicability_of(
+            self.kind, guess=self.guess, changes_behaviour=self.changes_behaviour
+        )
+
+    @property
+    def safe(self) -> bool:
+        """Safe fixes may be preferred and applied unasked; unsafe ones are for review."""
+        return self.applicability == "safe"
 
     def apply(self, source: str) -> str:
         return apply_edits(source, self.edits)

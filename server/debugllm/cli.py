@@ -19,10 +19,12 @@ from typing import Any, TextIO
 from lsprotocol.converters import get_converter
 
 from debugllm import __version__
+from debugllm.analysis.analyzer import AnalysisOptions
+from debugllm.config import project_config
 from debugllm.lsp import convert
 from debugllm.pipeline import FixPipeline, FixPlan, FixRequest, VerifiedFix
 from debugllm.problems import Problem, Severity
-from debugllm.remote.source import build_model_source
+from debugllm.remote.source import ModelSource, build_model_source
 from debugllm.settings import load_settings
 from debugllm.text import LineIndex
 
@@ -79,8 +81,9 @@ async def fix_source(pipeline: FixPipeline, path: str, source: str, budget_s: fl
 async def model_pass(pipeline: FixPipeline, result: FileResult, err: TextIO) -> None:
     """Ask the model (one request per file) for the first error the engine could not fix.
 
-    Its fix is verified like any other; it becomes the file's result only when the embedded
-    engine changed nothing, otherwise it is reported (``applied: false``) for review.
+    Its fix is verified like any other, and it is unsafe (an untrusted answer): it becomes the
+    file's result only with ``--unsafe-fixes`` and when the embedded engine changed nothing,
+    otherwise it is reported (``applied: false``) for review.
     """
     plan = result.plan
     if pipeline.model is None or not any(p.severity == Severity.ERROR for p in plan.remaining):
@@ -97,7 +100,7 @@ async def model_pass(pipeline: FixPipeline, result: FileResult, err: TextIO) -> 
             err.write(f"debugllm: {result.path}:{line}: {model.message}\n")
             return
         plan.fixes[problem] = [model.fix]
-        if not plan.applied:
+        if pipeline.unsafe_fixes and not plan.applied:
             plan.applied.append(model.fix)
             plan.fixed_source = model.fix.fixed_source
             plan.remaining = pipeline.analyze(model.fix.fixed_source, analysis.filename).problems
@@ -114,6 +117,7 @@ def _fix_json(fix: VerifiedFix, index: LineIndex, applied: bool) -> dict[str, An
         "verified": True,
         "applied": applied,
         "preferred": fix.preferred,
+        "applicability": candidate.applicability,
         "guess": candidate.guess,
         "diagnostic": {
             "code": candidate.target.code,
@@ -128,10 +132,11 @@ def result_json(result: FileResult) -> dict[str, Any]:
     plan = result.plan
     fixes = [_fix_json(fix, index, applied=True) for fix in plan.applied]
     applied_targets = {fix.candidate.target.start for fix in plan.applied}
-    # Verified fixes that fix-all did not apply (they change behaviour or guess) are reported.
+    # Verified fixes that were not applied (unsafe ones, unless opted in) are reported.
     for problem, ranked in plan.fixes.items():
-        if problem.start not in applied_targets and ranked and not ranked[0].preferred:
+        if problem.start not in applied_targets and ranked:
             fixes.append(_fix_json(ranked[0], index, applied=False))
+    fixes.extend(_fix_json(fix, index, applied=False) for fix in plan.pending)
     return {
         "path": result.path,
         "diagnostics": [
@@ -156,7 +161,7 @@ def print_human(result: FileResult, out: TextIO) -> None:
         _print_problem(result, index, problem, plan.best(problem), out)
     # Problems that only showed once earlier fixes made the file parse (e.g. a misspelt name).
     shown = {p.start for p in problems}
-    for fix in plan.applied:
+    for fix in (*plan.applied, *plan.pending):
         if fix.candidate.target.start not in shown:
             _print_problem(result, index, fix.candidate.target, fix, out, later=True)
     out.write(
@@ -182,9 +187,9 @@ def _print_problem(
         out.write("    no verified fix\n")
         return
     note = ""
-    if not fix.preferred:
-        why = "a guess" if fix.candidate.guess else "changes behaviour"
-        note = f" ({why}: review before applying)"
+    if not fix.candidate.safe:
+        why = "a guess" if fix.candidate.guess else "may change behaviour"
+        note = f" (unsafe, {why}: review before applying)"
     out.write(f"    {fix.candidate.explanation}\n    fix{note}: {fix.candidate.title}\n")
     for diff_line in convert.fix_diff(result.source, fix.fixed_source).splitlines():
         out.write(f"      {diff_line}\n")
@@ -212,7 +217,21 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument(
         "--write",
         action="store_true",
-        help="apply the verified fixes in place (no backup is kept: commit or copy first)",
+        help="write the safe verified fixes back to the files (with --unsafe-fixes, the "
+        "unsafe ones too)",
+    )
+    fix.add_argument(
+        "--unsafe-fixes",
+        action="store_true",
+        help="also apply unsafe fixes (renames, removed imports, guessed operators, model "
+        "answers) with --write and in the fixed source; by default they are only shown",
+    )
+    fix.add_argument(
+        "--target-version",
+        metavar="3.X",
+        type=_target_version,
+        help="the Python version the files are for (default: [tool.debugllm] target-version "
+        "or requires-python of the nearest pyproject.toml, else this interpreter's)",
     )
     fix.add_argument(
         "--offline",
@@ -226,6 +245,46 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Pipelines:
+    """One fix pipeline per project configuration: a run may span several projects, each with
+    its own ``pyproject.toml``; the command line's flags win over the files."""
+
+    def __init__(self, args: argparse.Namespace, model: ModelSource | None, err: TextIO) -> None:
+        self.model = model
+        self.err = err
+        self.overrides: dict[str, Any] = {}
+        if args.unsafe_fixes:
+            self.overrides["unsafeFixes"] = True
+        if args.target_version:
+            self.overrides["targetVersion"] = args.target_version
+        self._by_options: dict[tuple[AnalysisOptions, bool], FixPipeline] = {}
+        self._reported: set[str] = set()
+
+    def for_path(self, path: str) -> FixPipeline:
+        project = project_config(os.getcwd() if path == "-" else path)
+        settings, problems = load_settings(self.overrides, project.settings)
+        for problem in (*project.problems, *problems):
+            if problem not in self._reported:  # once per run, not once per file
+                self._reported.add(problem)
+                self.err.write(f"debugllm: {problem}\n")
+        options = AnalysisOptions(
+            checks=settings.diagnostics.enabled_checks(), target_version=settings.target
+        )
+        key = (options, settings.unsafe_fixes)
+        if key not in self._by_options:
+            self._by_options[key] = FixPipeline(
+                options=options, model=self.model, unsafe_fixes=settings.unsafe_fixes
+            )
+        return self._by_options[key]
+
+
+def _target_version(value: str) -> str:
+    settings, problems = load_settings({"targetVersion": value})
+    if problems:
+        raise argparse.ArgumentTypeError(problems[0].split(": ", 1)[-1])
+    return settings.target_version
+
+
 async def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> int:
     model = None
     if not args.offline:
@@ -235,20 +294,20 @@ async def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO)
         model, refusal = build_model_source(settings.endpoint)
         if refusal:
             err.write(f"{refusal}\n")
-    pipeline = FixPipeline(model=model)
     try:
-        return await _run(pipeline, args, stdin, out, err)
+        return await _run(Pipelines(args, model, err), args, stdin, out, err)
     finally:
         if model is not None:
             await model.aclose()
 
 
 async def _run(
-    pipeline: FixPipeline, args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO
+    pipelines: Pipelines, args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO
 ) -> int:
     io_error = False
     any_remaining = False
     for path in args.paths:
+        pipeline = pipelines.for_path(path)
         try:
             source, has_bom = read_input(path, stdin)
         except InputError as exc:

@@ -94,17 +94,22 @@ class ModelResult:
 
 @dataclass
 class FixPlan:
-    """Every verified fix for one version of a document, and the result of applying them all."""
+    """Every verified fix for one version of a document, and the result of applying them all
+    (the safe ones, or every kind when the pipeline allows unsafe fixes)."""
 
     analysis: Analysis
     #: Ranked verified fixes per problem of ``analysis`` (best first; at most one preferred).
     fixes: dict[Problem, list[VerifiedFix]] = field(default_factory=dict)
     #: The fixes "fix all" applied, in order, mapped to the original coordinates.
     applied: list[VerifiedFix] = field(default_factory=list)
-    #: The text after applying every preferred fix, repeatedly; ``None`` when nothing was fixed.
+    #: The text after applying every applicable fix, repeatedly; ``None`` when nothing was fixed.
     fixed_source: str | None = None
     #: Problems still reported in ``fixed_source`` (or in the original when nothing was fixed).
     remaining: tuple[Problem, ...] = ()
+    #: The best fix of each remaining problem that only showed once earlier fixes were applied
+    #: (a misspelt name in a file that did not parse), not applied because it is unsafe; verified
+    #: on ``fixed_source``, its edits mapped to the original.
+    pending: list[VerifiedFix] = field(default_factory=list)
 
     def best(self, problem: Problem) -> VerifiedFix | None:
         ranked = self.fixes.get(problem)
@@ -118,6 +123,7 @@ class FixPipeline:
         options: AnalysisOptions | None = None,
         max_rounds: int = 50,
         model: ModelSource | None = None,
+        unsafe_fixes: bool = False,
     ) -> None:
         self.options = options or AnalysisOptions()
         #: The sources of ``plan``: fast and offline (the model is never one of them).
@@ -126,6 +132,8 @@ class FixPipeline:
         self.model = model
         self.verifier = Verifier(self.options)
         self.max_rounds = max_rounds
+        #: Whether the chain ("fix all", ``--write``) applies unsafe fixes too (the user opted in).
+        self.unsafe_fixes = unsafe_fixes
 
     def analyze(self, source: str, filename: str = "<file>") -> Analysis:
         return analyze(source, self.options, filename)
@@ -144,10 +152,19 @@ class FixPipeline:
                 verdict = await asyncio.to_thread(self.verifier.verify, request.analysis, candidate)
                 if verdict.accepted:
                     accepted.append(VerifiedFix(candidate, verdict.fixed_source))
-        accepted.sort(key=lambda fix: (fix.candidate.needs_review, fix.candidate.cost))
-        if accepted and not accepted[0].candidate.needs_review:
+        accepted.sort(key=lambda fix: (not fix.candidate.safe, fix.candidate.cost))
+        if accepted and accepted[0].candidate.safe:
             accepted[0] = replace(accepted[0], preferred=True)
         return accepted
+
+    def applicable(self, ranked: Sequence[VerifiedFix] | None) -> VerifiedFix | None:
+        """The fix "fix all" applies from ``ranked``: the preferred (safe) one, or with unsafe
+        fixes allowed the best of any applicability."""
+        if not ranked:
+            return None
+        if ranked[0].preferred or self.unsafe_fixes:
+            return ranked[0]
+        return None
 
     async def model_fix(self, request: FixRequest) -> ModelResult:
         """The model's candidate for ``request``, through the same verifier as embedded fixes.
@@ -196,7 +213,7 @@ class FixPipeline:
         return plan
 
     async def _chain(self, plan: FixPlan, deadline: float) -> None:
-        """Apply the best preferred fix, re-analyse, repeat; record what each round fixed."""
+        """Apply the best applicable fix, re-analyse, repeat; record what each round fixed."""
         original = plan.analysis
         current = original
         history: list[tuple[Edit, ...]] = []
@@ -212,6 +229,18 @@ class FixPipeline:
         if history:
             plan.fixed_source = current.source
             plan.remaining = current.problems
+            await self._pending(plan, current, history, deadline)
+
+    async def _pending(
+        self, plan: FixPlan, current: Analysis, history: list[tuple[Edit, ...]], deadline: float
+    ) -> None:
+        """Offer, for review, the fixes of what the applied fixes left (in the time left)."""
+        for problem in current.problems:
+            if time.monotonic() > deadline:
+                break
+            ranked = await self.verified_fixes(FixRequest(current, problem, deadline))
+            if ranked:
+                plan.pending.append(self._to_original(ranked[0], history, plan.analysis))
 
     async def _next_step(
         self,
@@ -232,12 +261,12 @@ class FixPipeline:
                 if not history
                 else await self.verified_fixes(FixRequest(current, problem, deadline))
             )
-            preferred = [fix for fix in ranked or () if fix.preferred]
-            if not preferred:
+            chosen = self.applicable(ranked)
+            if chosen is None:
                 continue
             if history:
-                await self._record_for_original(plan, problem, preferred[0], history)
-            return preferred[0]
+                await self._record_for_original(plan, problem, chosen, history)
+            return chosen
         return None
 
     async def _record_for_original(
@@ -261,7 +290,9 @@ class FixPipeline:
         candidate = replace(mapped.candidate, target=match)
         verdict = await asyncio.to_thread(self.verifier.verify, original, candidate)
         if verdict.accepted:
-            plan.fixes[match] = [VerifiedFix(candidate, verdict.fixed_source, preferred=True)]
+            plan.fixes[match] = [
+                VerifiedFix(candidate, verdict.fixed_source, preferred=candidate.safe)
+            ]
 
     @staticmethod
     def _to_original(

@@ -9,13 +9,15 @@ setting falls back to its default.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
 from debugllm.analysis.static import ALL_CHECKS
+from debugllm.config import merge_settings
 
 
 class _Section(BaseModel):
@@ -85,6 +87,12 @@ class EndpointSettings(_Section):
 
 
 class Settings(_Section):
+    #: Let "fix all" (``source.fixAll.debugllm``) apply unsafe fixes too (renames, removed
+    #: imports, guessed operators, model answers); they are always offered for review.
+    unsafe_fixes: bool = False
+    #: The Python version the checked code runs on (``3.12`` or ``py312``); empty: the
+    #: project's ``requires-python``, else the interpreter DebugLLM runs on.
+    target_version: str = ""
     diagnostics: DiagnosticsSettings = Field(default_factory=DiagnosticsSettings)
     repair: RepairSettings = Field(default_factory=RepairSettings)
     endpoint: EndpointSettings = Field(default_factory=EndpointSettings)
@@ -93,13 +101,39 @@ class Settings(_Section):
     #: embedded engine could not fix (within ``endpoint.maxConcurrency``).
     prefetch: Literal["off", "errors"] = "off"
 
+    @field_validator("target_version")
+    @classmethod
+    def _version(cls, value: str) -> str:
+        if not value.strip():
+            return ""
+        match = re.fullmatch(r"\s*(?:py|python)?\s*3\.?(\d{1,2})\s*", value, re.IGNORECASE)
+        if match is None:
+            raise ValueError(
+                f"expected a Python 3 version such as '3.12' or 'py312', got {value!r}"
+            )
+        return f"3.{int(match.group(1))}"
 
-def load_settings(raw: Mapping[str, Any] | None) -> tuple[Settings, list[str]]:
-    """Validate ``raw``; bad entries fall back to defaults and are described in the messages."""
+    @property
+    def target(self) -> tuple[int, int] | None:
+        """``target_version`` as ``(3, minor)``; ``None`` for the running interpreter."""
+        if not self.target_version:
+            return None
+        major, minor = self.target_version.split(".")
+        return int(major), int(minor)
+
+
+def load_settings(
+    raw: Mapping[str, Any] | None, project: Mapping[str, Any] | None = None
+) -> tuple[Settings, list[str]]:
+    """Validate ``raw`` (the editor's section) over ``project`` (a ``pyproject.toml``'s, see
+    ``debugllm.config``): the editor's values win. Bad entries fall back to defaults and are
+    described in the messages."""
     data: dict[str, Any] = _plain(raw) if isinstance(raw, Mapping) else {}
     problems: list[str] = []
     if raw is not None and not isinstance(raw, Mapping):
         problems.append(f"debugllm settings must be an object, got {type(raw).__name__}")
+    if project:
+        data = merge_settings(_plain(project), data)
     # Each pass drops the entries pydantic rejected; nesting is shallow, so a few passes suffice.
     for _ in range(8):
         try:

@@ -55,6 +55,14 @@ async def quiet_client(lsp_client: LanguageClient) -> AsyncIterator[LanguageClie
     await lsp_client.shutdown_session()
 
 
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
+async def unsafe_client(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
+    """The user opted in to unsafe fixes in "fix all"."""
+    await start(lsp_client, options={"debugllm": {"unsafeFixes": True}})
+    yield lsp_client
+    await lsp_client.shutdown_session()
+
+
 async def wait_until(predicate: Callable[[], bool], timeout: float = 15.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 from lsprotocol import types
@@ -263,3 +264,49 @@ async def test_concurrent_requests_on_a_fresh_version(client: LanguageClient) ->
     )
     titles = {tuple(a.title for a in r or []) for r in results}
     assert len(titles) == 1
+
+
+async def fix_all_actions(client: LanguageClient, uri: str) -> list[types.CodeAction]:
+    result = await client.text_document_code_action_async(
+        code_action_params(uri, [], only=["source.fixAll"])
+    )
+    return [a for a in result or [] if isinstance(a, types.CodeAction)]
+
+
+async def test_unsafe_fixes_are_offered_for_review_never_preferred_nor_in_fix_all(
+    client: LanguageClient,
+) -> None:
+    text = "import os\n\n\ndef f(values):\n    return lenght(values)\n"
+    published = await open_document(client, URI, text)
+    actions = await quick_fixes(client, URI, list(published.diagnostics))
+    titles = [a.title for a in actions]
+    assert "DebugLLM: Remove unused import 'os' (unsafe: review)" in titles
+    assert "DebugLLM: Rename 'lenght' to 'len' (unsafe: review)" in titles
+    assert not any(a.is_preferred for a in actions)
+    assert all(isinstance(a.data, dict) and a.data["applicability"] == "unsafe" for a in actions)
+    assert await fix_all_actions(client, URI) == []
+
+
+async def test_fix_all_applies_unsafe_fixes_when_the_user_opts_in(
+    unsafe_client: LanguageClient,
+) -> None:
+    text = "def f(values):\n    return lenght(values)\n"
+    await open_document(unsafe_client, URI, text)
+    (fix_all,) = await fix_all_actions(unsafe_client, URI)
+    resolved = await unsafe_client.code_action_resolve_async(fix_all)
+    assert resolved.edit is not None
+    assert apply_text_edits(text, resolved.edit, version=1) == text.replace("lenght", "len")
+
+
+async def test_the_project_file_of_a_document_is_honoured(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.debugllm.diagnostics]\ndisabled-checks = ['unused-import']\n"
+    )
+    text = "import os\n\nprint(undefined_thing)\n"
+    configured = (tmp_path / "pkg" / "m.py").as_uri()
+    published = await open_document(client, configured, text)
+    assert [d.code for d in published.diagnostics] == ["undefined-name"]
+    elsewhere = await open_document(client, URI, text)
+    assert sorted(d.code for d in elsewhere.diagnostics) == ["undefined-name", "unused-import"]

@@ -98,16 +98,30 @@ def test_stdin_is_read_with_dash() -> None:
     assert record["path"] == "-" and record["fixed_source"] == FIXED
 
 
-def test_the_example_file_is_fixed_completely() -> None:
+def test_the_example_file_gets_its_safe_fixes_and_shows_the_rename() -> None:
     example = Path(__file__).resolve().parents[2] / "examples" / "buggy.py"
     done = run_cli("fix", "--json", str(example))
     record = json.loads(done.stdout)
-    assert done.returncode == 0, record
+    # The misspelt `lenght` stays: a rename is unsafe, offered for review, not applied.
+    assert done.returncode == 1, record
     fixed = record["fixed_source"]
     compile(fixed, "buggy.py", "exec")
     assert "def average(numbers):" in fixed
     assert "if score == 100:" in fixed and "elif score > 50:" in fixed
-    assert "len(numbers)" in fixed
+    assert "lenght(numbers)" in fixed
+    rename = [f for f in record["fixes"] if f["kind"] == "name-typo"]
+    assert rename and rename[0]["applicability"] == "unsafe" and not rename[0]["applied"]
+    assert all(f["applicability"] == "safe" for f in record["fixes"] if f["applied"])
+
+
+def test_unsafe_fixes_flag_applies_the_rename_too() -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "buggy.py"
+    done = run_cli("fix", "--json", "--unsafe-fixes", str(example))
+    record = json.loads(done.stdout)
+    assert done.returncode == 0, record
+    fixed = record["fixed_source"]
+    compile(fixed, "buggy.py", "exec")
+    assert "len(numbers)" in fixed and "if score == 100:" in fixed
     # The unused import was never shown (the file did not parse), so it is not removed.
     assert "import os" in fixed
 

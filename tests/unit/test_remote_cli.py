@@ -29,13 +29,29 @@ def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
     return code, captured.out, captured.err
 
 
-def test_the_model_fixes_what_the_engine_cannot(
+def test_the_model_answer_is_shown_not_applied_unasked(
     fake: FakeOpenAI, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     fake.default(COMPLETIONS, Reply.completion(MODEL_FIX))
     path = tmp_path / "u.py"
     path.write_text(UNFIXABLE)
-    code, out, err = run_cli(["fix", "--json", str(path)], capsys)
+    code, out, err = run_cli(["fix", "--json", "--write", str(path)], capsys)
+    result = json.loads(out)
+    assert code == 1, err
+    assert result["fixed_source"] is None and path.read_text() == UNFIXABLE
+    (fix,) = result["fixes"]
+    assert fix["source"] == "model" and fix["verified"] and not fix["applied"]
+    assert fix["applicability"] == "unsafe" and not fix["preferred"]
+    assert "sk-cli-secret" not in out + err
+
+
+def test_the_model_fixes_what_the_engine_cannot_with_unsafe_fixes(
+    fake: FakeOpenAI, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake.default(COMPLETIONS, Reply.completion(MODEL_FIX))
+    path = tmp_path / "u.py"
+    path.write_text(UNFIXABLE)
+    code, out, err = run_cli(["fix", "--json", "--unsafe-fixes", str(path)], capsys)
     result = json.loads(out)
     assert code == 0, err
     assert result["fixed_source"] == MODEL_FIX

@@ -8,13 +8,17 @@ import {
     ServerOptions,
 } from 'vscode-languageclient/node';
 import { launcherPath } from './python';
-import { SECTION, serverEnv, serverSettings } from './settings';
+import { SECTION, serverEnv, serverSettings, withoutUnsetProjectKeys } from './settings';
 
 export const SERVER_ID = 'debugllm';
 export const SERVER_NAME = 'DebugLLM';
 
 function currentServerSettings(): ReturnType<typeof serverSettings> {
-    return serverSettings(vscode.workspace.getConfiguration(SECTION));
+    const config = vscode.workspace.getConfiguration(SECTION);
+    return withoutUnsetProjectKeys(serverSettings(config), (key) => {
+        const set = config.inspect(key);
+        return [set?.globalValue, set?.workspaceValue, set?.workspaceFolderValue].some((v) => v !== undefined);
+    });
 }
 
 export function createClient(options: {
@@ -45,14 +49,15 @@ export function createClient(options: {
         synchronize: { configurationSection: SECTION },
         middleware: {
             workspace: {
-                // The server asks for section `debugllm`: answer without the extension-only keys.
+                // The server asks for section `debugllm`: answer without the extension-only keys
+                // and without the project keys the user left unset (pyproject.toml applies).
                 configuration: async (params, token, next) => {
                     const result = await next(params, token);
                     if (!Array.isArray(result)) {
                         return result;
                     }
                     return result.map((value, i) =>
-                        params.items[i]?.section === SECTION ? serverSettings(value) : value,
+                        params.items[i]?.section === SECTION ? currentServerSettings() : value,
                     );
                 },
                 // Changes go to the server as they are, less the extension-only keys.

@@ -67,6 +67,41 @@ export function serverSettings(section: unknown): { [key: string]: Json } {
     return copy as { [key: string]: Json };
 }
 
+/**
+ * Settings a project's `pyproject.toml` (`[tool.debugllm]`) may also set. VS Code reports every
+ * setting with its default filled in; these are sent only when the user set them, so that the
+ * project file applies unless the editor's settings say otherwise.
+ */
+export const PROJECT_KEYS: readonly string[] = [
+    'unsafeFixes',
+    'targetVersion',
+    'diagnostics.enable',
+    'diagnostics.disabledChecks',
+    'repair.budgetMs',
+    'repair.maxFixesPerDiagnostic',
+];
+
+/** `settings` without the project keys that `isSet` says the user left at their defaults. */
+export function withoutUnsetProjectKeys(
+    settings: { [key: string]: Json },
+    isSet: (key: string) => boolean,
+): { [key: string]: Json } {
+    for (const key of PROJECT_KEYS) {
+        if (isSet(key)) {
+            continue;
+        }
+        const parts = key.split('.');
+        let node: Json | undefined = settings;
+        for (const part of parts.slice(0, -1)) {
+            node = isObject(node) ? node[part] : undefined;
+        }
+        if (isObject(node)) {
+            delete node[parts[parts.length - 1]];
+        }
+    }
+    return settings;
+}
+
 /** The server's environment: the extension host's, plus the key from SecretStorage when set. */
 export function serverEnv(
     base: Readonly<Record<string, string | undefined>>,

@@ -21,6 +21,8 @@ class AnalysisOptions:
     checks: frozenset[str] = field(default_factory=lambda: ALL_CHECKS)
     #: Wall-clock budget for finding the errors after the first (repair-and-continue).
     syntax_budget_s: float = 0.5
+    #: The Python version the code is meant for, ``(3, minor)``; ``None``: the running one.
+    target_version: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from typing import Any
 
 from debugllm import __version__, logs
 from debugllm.analysis.analyzer import Analysis, AnalysisOptions
+from debugllm.config import ProjectConfig, project_config
 from debugllm.lsp import convert
 from debugllm.lsp.model_actions import ModelActions
 from debugllm.pipeline import FixPipeline, FixPlan, ModelResult, VerifiedFix
@@ -49,6 +50,8 @@ class DocumentState:
     plan: asyncio.Task[FixPlan]
     #: Model answers for this version, by request offset (shared by listing and resolve).
     model: dict[int, asyncio.Task[ModelResult]] = field(default_factory=dict)
+    #: The settings this version was analysed with (the editor's over its project's).
+    settings: Settings = field(default_factory=Settings)
 
 
 class DebugLLMServer(LanguageServer):
@@ -57,6 +60,12 @@ class DebugLLMServer(LanguageServer):
             "debugllm", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Full
         )
         self.settings = Settings()
+        #: The editor's ``debugllm`` section as sent; a project's ``pyproject.toml`` lies under it.
+        self.raw_settings: dict[str, Any] = {}
+        #: Settings and pipeline per project file (``None``: no project file), for this session's
+        #: editor settings; emptied when they change.
+        self._projects: dict[tuple[str | None, int], tuple[Settings, FixPipeline]] = {}
+        self._reported: set[str] = set()
         self.stats = Stats()
         self.model_actions = ModelActions(self)
         self.pipeline = self._make_pipeline(self.settings)
@@ -67,13 +76,18 @@ class DebugLLMServer(LanguageServer):
     # --- settings ---------------------------------------------------------------------------
 
     def _make_pipeline(self, settings: Settings) -> FixPipeline:
-        options = AnalysisOptions(checks=settings.diagnostics.enabled_checks())
-        return FixPipeline(options=options, model=self.model_actions.source)
+        options = AnalysisOptions(
+            checks=settings.diagnostics.enabled_checks(), target_version=settings.target
+        )
+        return FixPipeline(
+            options=options, model=self.model_actions.source, unsafe_fixes=settings.unsafe_fixes
+        )
 
     def apply_settings(self, raw: Any) -> None:
         if isinstance(raw, dict) and isinstance(raw.get(SECTION), dict):
             raw = raw[SECTION]
         settings, problems = load_settings(raw if raw is not None else {})
+        self.raw_settings = dict(raw) if isinstance(raw, dict) else {}
         for problem in problems:
             log.warning("bad setting: %s", problem)
         if problems:
@@ -94,9 +108,37 @@ class DebugLLMServer(LanguageServer):
             self.model_actions.configure(settings.endpoint)
         if changed or endpoint_changed:
             self.pipeline = self._make_pipeline(settings)
+            self._projects.clear()
             self.states.clear()
             for uri in list(self.workspace.text_documents):
                 self.schedule(uri, delay=0.0)
+
+    def settings_for(self, path: str) -> tuple[Settings, FixPipeline]:
+        """The settings and pipeline for a file: its project's ``pyproject.toml`` under the
+        editor's settings, which win."""
+        project = project_config(path) if path else ProjectConfig()
+        if project.path is None:
+            return self.settings, self.pipeline
+        key = (project.path, id(project))  # the config object lives while the file is unchanged
+        known = self._projects.get(key)
+        if known is not None:
+            return known
+        settings, problems = load_settings(self.raw_settings, project.settings)
+        new = [p for p in (*project.problems, *problems) if p not in self._reported]
+        self._reported.update(new)
+        for problem in new:
+            log.warning("project settings: %s", problem)
+        if new:
+            self.window_show_message(
+                types.ShowMessageParams(
+                    type=types.MessageType.Warning,
+                    message="DebugLLM: ignored in " + project.path + ": " + "; ".join(new),
+                )
+            )
+        entry = (settings, self._make_pipeline(settings))
+        self._projects = {k: v for k, v in self._projects.items() if k[0] != project.path}
+        self._projects[key] = entry
+        return entry
 
     async def pull_configuration(self) -> None:
         capabilities = self.client_capabilities.workspace
@@ -165,9 +207,9 @@ class DebugLLMServer(LanguageServer):
         return await asyncio.shield(pending)
 
     async def _compute_state(self, uri: str, version: int, source: str, path: str) -> DocumentState:
-        pipeline = self.pipeline
+        settings, pipeline = self.settings_for(path)
         analysis = await asyncio.to_thread(pipeline.analyze, source, path)
-        budget = self.settings.repair.budget_ms / 1000
+        budget = settings.repair.budget_ms / 1000
         if analysis.static_checked:
             plan = asyncio.ensure_future(self._timed_plan(pipeline, analysis, budget))
         else:
@@ -179,7 +221,7 @@ class DebugLLMServer(LanguageServer):
         if old is not None and old.version != version:
             old.plan.cancel()
             self.model_actions.cancel(old)
-        state = DocumentState(uri, version, analysis, LineIndex(source), plan)
+        state = DocumentState(uri, version, analysis, LineIndex(source), plan, settings=settings)
         current = self.workspace.text_documents.get(uri)
         if current is not None and (current.version or 0) == version:
             self.states[uri] = state
@@ -195,7 +237,7 @@ class DebugLLMServer(LanguageServer):
 
     def publish(self, state: DocumentState) -> None:
         diagnostics: list[types.Diagnostic] = []
-        if self.settings.diagnostics.enable:
+        if state.settings.diagnostics.enable:
             diagnostics = [
                 convert.to_diagnostic(state.index, p, self.encoding)
                 for p in state.analysis.problems
@@ -276,8 +318,14 @@ class DebugLLMServer(LanguageServer):
         lazy: bool,
     ) -> types.CodeAction:
         diagnostic = diagnostic or convert.to_diagnostic(state.index, problem, self.encoding)
+        candidate = fix.candidate
+        # The title says when a fix needs review: editors show nothing else of its applicability
+        # (the syntax engine's guesses already end in "(a guess)").
+        review = ""
+        if not candidate.safe and not candidate.title.endswith("(a guess)"):
+            review = " (unsafe: review)"
         action = types.CodeAction(
-            title=f"DebugLLM: {fix.candidate.title}",
+            title=f"DebugLLM: {candidate.title}{review}",
             kind=types.CodeActionKind.QuickFix,
             diagnostics=[diagnostic],
             is_preferred=fix.preferred or None,
@@ -286,6 +334,7 @@ class DebugLLMServer(LanguageServer):
                 "version": state.version,
                 "problem": state.analysis.problems.index(problem),
                 "rank": rank,
+                "applicability": candidate.applicability,
             },
         )
         if not lazy:
@@ -381,7 +430,7 @@ async def on_code_action(
     only = params.context.only
     actions: list[types.CodeAction] = []
     if _wants(only, types.CodeActionKind.QuickFix):
-        limit = ls.settings.repair.max_fixes_per_diagnostic
+        limit = state.settings.repair.max_fixes_per_diagnostic
         for problem, diagnostic in ls.problems_for(state, params.context.diagnostics, params.range):
             for rank, fix in enumerate(plan.fixes.get(problem, [])[:limit]):
                 actions.append(ls.fix_action(state, problem, diagnostic, fix, rank, lazy))

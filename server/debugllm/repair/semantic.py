@@ -85,6 +85,7 @@ class _Context:
         facts: dict[str, object],
         *,
         changes_behaviour: bool = False,
+        guess: bool = False,
         cost: float = 1.0,
     ) -> Candidate:
         return Candidate(
@@ -95,6 +96,7 @@ class _Context:
             edits=tuple(sorted(edits)),
             cost=cost,
             changes_behaviour=changes_behaviour,
+            guess=guess,
         )
 
 
@@ -245,12 +247,19 @@ def _import_fixes(ctx: _Context, name: str, model: ScopeModel) -> list[Candidate
         edit = _insert_import(ctx, statement)
     else:
         return []
+    # Safe only for a module used only as that module (`os.path`): a member (`sqrt`) or a bare
+    # use may mean a name from elsewhere (numpy's sqrt, a variable the author forgot to set).
+    uses = model.by_name.get(name, ())
+    module_only = module is None and all(
+        isinstance(o.parent, ast.Attribute) and o.parent.value is o.node for o in uses
+    )
     return [
         ctx.candidate(
             "missing-import",
             f"Add '{statement}'",
             [edit],
             {"name": name, "statement": statement},
+            guess=not (module_only and uses),
         )
     ]
 

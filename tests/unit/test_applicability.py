@@ -1,0 +1,104 @@
+"""Safe and unsafe fixes: only safe ones are preferred and applied unasked."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from debugllm.applicability import KIND_APPLICABILITY, applicability_of
+from debugllm.candidates import Candidate
+from debugllm.cli import main
+from debugllm.pipeline import FixPipeline, FixPlan
+from debugllm.problems import Code, Problem
+from debugllm.repair.catalog import CATALOG
+from debugllm.text import Edit
+
+#: Compiles and is correct: `helper` is re-exported, `lenght` is a name defined at run time.
+CORRECT = (
+    "import os\n"
+    "from pkg import helper\n\n"
+    "globals()['lenght'] = len\n\n"
+    "def f(xs):\n"
+    "    return lenght(xs)\n"
+)
+
+
+def plan_of(source: str, unsafe: bool = False, filename: str = "m.py") -> FixPlan:
+    pipeline = FixPipeline(unsafe_fixes=unsafe)
+    return asyncio.run(pipeline.plan(pipeline.analyze(source, filename), 2.0))
+
+
+def test_every_fix_kind_is_in_the_table() -> None:
+    assert set(CATALOG) == set(KIND_APPLICABILITY)
+
+
+def test_a_guess_or_a_behaviour_change_makes_any_kind_unsafe() -> None:
+    assert applicability_of("missing-colon", guess=False, changes_behaviour=False) == "safe"
+    assert applicability_of("missing-colon", guess=True, changes_behaviour=False) == "unsafe"
+    assert applicability_of("missing-colon", guess=False, changes_behaviour=True) == "unsafe"
+    assert applicability_of("no-such-kind", guess=False, changes_behaviour=False) == "unsafe"
+
+
+def test_a_model_answer_is_unsafe_whatever_its_kind() -> None:
+    problem = Problem(Code.SYNTAX_ERROR, "expected ':'", 0, 1)
+    candidate = Candidate(problem, "missing-colon", "t", "e", (Edit(0, 0, ":"),), origin="model")
+    assert candidate.applicability == "unsafe" and not candidate.safe
+
+
+def test_removing_an_unused_import_is_offered_never_preferred_nor_applied() -> None:
+    plan = plan_of("import os\n\nprint(1)\n")
+    ((problem, ranked),) = plan.fixes.items()
+    assert problem.code == Code.UNUSED_IMPORT
+    assert ranked[0].candidate.applicability == "unsafe" and not ranked[0].preferred
+    assert plan.applied == [] and plan.fixed_source is None
+
+
+def test_a_rename_is_offered_never_preferred_nor_applied() -> None:
+    plan = plan_of("def f(xs):\n    return lenght(xs)\n")
+    ((_, ranked),) = plan.fixes.items()
+    assert ranked[0].candidate.kind == "name-typo" and not ranked[0].preferred
+    assert plan.fixed_source is None
+
+
+def test_unsafe_fixes_are_applied_when_the_user_opts_in() -> None:
+    plan = plan_of("def f(xs):\n    return lenght(xs)\n", unsafe=True)
+    assert plan.fixed_source == "def f(xs):\n    return len(xs)\n"
+    assert not plan.applied[0].preferred  # still not the editor's preferred fix
+
+
+def test_an_import_of_a_module_used_only_as_that_module_is_safe() -> None:
+    plan = plan_of("def f():\n    return os.getcwd()\n")
+    assert plan.fixed_source == "import os\ndef f():\n    return os.getcwd()\n"
+    assert plan.applied[0].preferred and plan.applied[0].candidate.safe
+
+
+def test_an_import_of_a_member_is_a_guess() -> None:
+    plan = plan_of("def f(x):\n    return sqrt(x)\n")
+    ((_, ranked),) = plan.fixes.items()
+    assert [f.candidate.kind for f in ranked][:1] == ["missing-import"]
+    assert not ranked[0].candidate.safe and plan.fixed_source is None
+
+
+def test_a_safe_syntax_fix_is_applied_and_the_unsafe_rename_after_it_is_pending() -> None:
+    plan = plan_of("def f(xs)\n    return lenght(xs)\n")
+    assert plan.fixed_source == "def f(xs):\n    return lenght(xs)\n"
+    (pending,) = plan.pending
+    assert pending.candidate.kind == "name-typo" and not pending.preferred
+
+
+@pytest.mark.parametrize("flag", [[], ["--unsafe-fixes"]])
+def test_write_leaves_correct_code_alone_unless_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], flag: list[str]
+) -> None:
+    path = tmp_path / "m.py"
+    path.write_text(CORRECT)
+    main(["fix", "--offline", "--write", "--json", *flag, str(path)])
+    record = json.loads(capsys.readouterr().out)
+    if not flag:
+        assert path.read_text() == CORRECT
+        assert record["fixes"] and all(not f["applied"] for f in record["fixes"])
+        assert {f["applicability"] for f in record["fixes"]} == {"unsafe"}
+    else:
+        assert path.read_text() != CORRECT  # the user asked for it
