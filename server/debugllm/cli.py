@@ -26,13 +26,10 @@ from debugllm.pipeline import FixPipeline, FixPlan, FixRequest, VerifiedFix
 from debugllm.problems import Problem, Severity
 from debugllm.remote.source import ModelSource, build_model_source
 from debugllm.settings import load_settings
+from debugllm.sourcefile import SourceError, SourceFile, read_source, read_stream, write_source
 from debugllm.text import LineIndex
 
 _converter = get_converter()
-
-
-class InputError(Exception):
-    """A file that cannot be read as UTF-8 text; reported, and the run goes on."""
 
 
 @dataclass
@@ -40,7 +37,8 @@ class FileResult:
     path: str
     plan: FixPlan
     elapsed_ms: float
-    has_bom: bool = False
+    #: The file as read (its encoding, BOM and fingerprint): what ``--write`` needs.
+    file: SourceFile | None = None
 
     @property
     def source(self) -> str:
@@ -55,20 +53,14 @@ class FileResult:
         return sum(1 for p in self.remaining if p.severity == Severity.ERROR)
 
 
-def read_input(path: str, stdin: TextIO) -> tuple[str, bool]:
-    if path == "-":
-        return stdin.read(), False
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    has_bom = raw.startswith(b"\xef\xbb\xbf")
-    try:
-        # newline="" semantics: keep CRLF as it is, so edits and --write preserve it.
-        return raw.decode("utf-8-sig" if has_bom else "utf-8"), has_bom
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason})") from exc
+def read_input(path: str, stdin: TextIO, force_python: bool = False) -> SourceFile:
+    """The file (``-``: standard input, always Python) decoded as CPython reads it."""
+    if path != "-":
+        return read_source(path, force_python=force_python)
+    if hasattr(stdin, "buffer"):
+        # The bytes, so a coding cookie or a BOM on standard input is honoured too.
+        return read_stream(path, stdin.buffer)
+    return SourceFile(path, stdin.read().removeprefix("\ufeff"), "utf-8", False, None)
 
 
 async def fix_source(pipeline: FixPipeline, path: str, source: str, budget_s: float) -> FileResult:
@@ -196,11 +188,10 @@ def _print_problem(
 
 
 def write_back(result: FileResult) -> None:
-    if result.plan.fixed_source is None or result.path == "-":
+    """Write the fixed text over the file, atomically; ``SourceError`` leaves it untouched."""
+    if result.plan.fixed_source is None or result.file is None or result.path == "-":
         return
-    data = result.plan.fixed_source.encode("utf-8")
-    with open(result.path, "wb") as handle:
-        handle.write((b"\xef\xbb\xbf" if result.has_bom else b"") + data)
+    write_source(result.file, result.plan.fixed_source)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -217,8 +208,9 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument(
         "--write",
         action="store_true",
-        help="write the safe verified fixes back to the files (with --unsafe-fixes, the "
-        "unsafe ones too)",
+        help="write the safe verified fixes back to the files (with --unsafe-fixes, the unsafe "
+        "ones too); each file is replaced atomically, in its own encoding, and only if it did "
+        "not change since it was read",
     )
     fix.add_argument(
         "--unsafe-fixes",
@@ -232,6 +224,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=_target_version,
         help="the Python version the files are for (default: [tool.debugllm] target-version "
         "or requires-python of the nearest pyproject.toml, else this interpreter's)",
+    )
+    fix.add_argument(
+        "--force-python",
+        action="store_true",
+        help="check (and with --write, fix) files that are not named *.py, *.pyi or *.pyw and "
+        "have no Python shebang; without it they are refused",
     )
     fix.add_argument(
         "--offline",
@@ -307,18 +305,18 @@ async def _run(
     io_error = False
     any_remaining = False
     for path in args.paths:
-        pipeline = pipelines.for_path(path)
         try:
-            source, has_bom = read_input(path, stdin)
-        except InputError as exc:
+            file = read_input(path, stdin, args.force_python)
+        except SourceError as exc:
             io_error = True
             err.write(f"debugllm: {exc}\n")
             if args.json:
                 out.write(json.dumps({"path": path, "error": str(exc)}) + "\n")
             continue
-        result = await fix_source(pipeline, path, source, args.budget_ms / 1000)
+        pipeline = pipelines.for_path(path)
+        result = await fix_source(pipeline, path, file.text, args.budget_ms / 1000)
         await model_pass(pipeline, result, err)
-        result.has_bom = has_bom
+        result.file = file
         any_remaining = any_remaining or result.remaining_errors > 0
         if args.json:
             out.write(json.dumps(result_json(result), ensure_ascii=False) + "\n")
@@ -327,9 +325,9 @@ async def _run(
         if args.write:
             try:
                 write_back(result)
-            except OSError as exc:
+            except SourceError as exc:
                 io_error = True
-                err.write(f"debugllm: {path}: cannot write: {exc.strerror or exc}\n")
+                err.write(f"debugllm: {exc}\n")
     if io_error:
         return 2
     return 1 if any_remaining else 0
