@@ -218,7 +218,8 @@ class FixPipeline:
         current = original
         history: list[tuple[Edit, ...]] = []
         for _ in range(self.max_rounds):
-            if time.monotonic() > deadline or not current.problems:
+            # The first round's fixes are verified already: applying one costs no search.
+            if not current.problems or (history and time.monotonic() > deadline):
                 break
             step = await self._next_step(plan, current, history, deadline)
             if step is None:

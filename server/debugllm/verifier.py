@@ -14,7 +14,13 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from debugllm.analysis.analyzer import PARSE_FAILURES, Analysis, AnalysisOptions, compiled_tree
+from debugllm.analysis.analyzer import (
+    PARSE_FAILURES,
+    Analysis,
+    AnalysisOptions,
+    cheap_syntax_error,
+    compiled_tree,
+)
 from debugllm.analysis.static import analyze_static
 from debugllm.analysis.syntax import find_syntax_errors
 from debugllm.candidates import Candidate
@@ -56,14 +62,19 @@ class Verifier:
             return Verdict(False, "the candidate changes nothing")
         # One parse answers both questions when the fix compiles, the common case; only a
         # text that still fails needs the (slower) search for every remaining error.
-        tree: ast.Module | None
-        try:
-            tree = compiled_tree(fixed, before.filename)
-            after_syntax: list[Problem] = []
-        except PARSE_FAILURES:
-            tree = None
-            deadline = time.monotonic() + self.options.syntax_budget_s
-            after_syntax = find_syntax_errors(fixed, deadline=deadline)
+        tree: ast.Module | None = None
+        after_syntax: list[Problem] = []
+        if not before.static_checked:
+            # A file too large for the static checks is judged on syntax alone, by the same
+            # cheap pass as its analysis: a full parse and static check take seconds and GBs.
+            first = cheap_syntax_error(fixed, before.filename)
+            after_syntax = [first] if first is not None else []
+        else:
+            try:
+                tree = compiled_tree(fixed, before.filename)
+            except PARSE_FAILURES:
+                deadline = time.monotonic() + self.options.syntax_budget_s
+                after_syntax = find_syntax_errors(fixed, deadline=deadline)
         index = LineIndex(source)
         before_lines = Counter(_lines(index, before.syntax_errors))
         after_lines = Counter(_lines(index, after_syntax, candidate.edits))
@@ -79,6 +90,8 @@ class Verifier:
         if after_syntax:
             # Static checks need a parse; a partial syntax fix is judged on syntax alone.
             return Verdict(True, "fewer syntax errors, none new", fixed)
+        if not before.static_checked:
+            return Verdict(True, "the file parses (too large for the static checks)", fixed)
         if tree is None:  # the search ran out of time before naming the error
             return Verdict(False, "the fixed text does not parse")
         return self._verify_static(before, candidate, fixed, tree)

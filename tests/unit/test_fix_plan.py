@@ -20,3 +20,18 @@ def test_a_later_rounds_fix_names_the_line_of_the_original_text() -> None:
     second = plan.applied[1].candidate.target
     assert second.line == 4
     assert LineIndex(source).line_of(second.start) + 1 == 4
+
+
+def test_a_file_too_large_for_static_checks_gets_its_syntax_fix_applied() -> None:
+    # Over LARGE_SOURCE_CHARS: no static checks, and the fix is verified by the same cheap pass
+    # (parser and symbol table) as the analysis, so the one verified fix is applied in budget.
+    unit = "def f(x):\n    total = x + 1\n    return total\n\n\n"
+    source = unit * (1_100_000 // len(unit)) + "def tail(x)\n    return x\n"
+    pipeline = FixPipeline()
+    analysis = pipeline.analyze(source, "big.py")
+    assert not analysis.static_checked and len(analysis.problems) == 1
+    plan = asyncio.run(pipeline.plan(analysis, 2.0))
+    assert plan.fixed_source is not None and plan.fixed_source.endswith(
+        "def tail(x):\n    return x\n"
+    )
+    assert plan.remaining == ()

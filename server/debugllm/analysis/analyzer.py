@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import ast
-import symtable
 import time
 from dataclasses import dataclass, field
 
 from debugllm.analysis.static import ALL_CHECKS, analyze_static
-from debugllm.analysis.syntax import find_syntax_errors, problem_from_exception
+from debugllm.analysis.syntax import (
+    compile_fault,
+    fault_to_problem,
+    find_syntax_errors,
+    problem_from_exception,
+)
 from debugllm.problems import Problem
 
 #: Above this size (about 25,000 lines) only CPython's first syntax error is reported and the
@@ -84,9 +88,13 @@ def _analyze_large(source: str, filename: str) -> Analysis:
     Recovery would re-parse the file once per error and the static checks need the Python AST:
     each costs seconds at this size.
     """
-    try:
-        symtable.symtable(source, filename, "exec")
-    except PARSE_FAILURES as exc:
-        problem = problem_from_exception(source, exc)
-        return Analysis(source, (problem,), None, filename, static_checked=False)
-    return Analysis(source, (), None, filename, static_checked=False)
+    problem = cheap_syntax_error(source, filename)
+    problems = (problem,) if problem is not None else ()
+    return Analysis(source, problems, None, filename, static_checked=False)
+
+
+def cheap_syntax_error(source: str, filename: str = "<file>") -> Problem | None:
+    """CPython's first syntax error from its cheapest full pass (parser and symbol table: no
+    Python AST, so a fraction of the time and memory of ``compiled_tree``)."""
+    fault = compile_fault(source, filename, stage="symbols")
+    return fault_to_problem(source, fault) if fault is not None else None

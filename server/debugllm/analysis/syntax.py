@@ -8,6 +8,7 @@ original text. Large files are compiled in top-level groups so a deadline can st
 from __future__ import annotations
 
 import ast
+import functools
 import logging
 import re
 import symtable
@@ -57,6 +58,18 @@ def compile_fault(
     the cost of a full compile; no 'return' outside function checks). ``line_offset`` is added to
     reported lines, for callers compiling a slice of a larger file.
     """
+    if stage == "symbols" and line_offset == 0:
+        # The repair, the verifier and the re-analysis of a fix each check the same fixed text.
+        return _symbols_fault(source, filename)
+    return _compile_fault(source, filename, stage, line_offset)
+
+
+@functools.lru_cache(maxsize=4)
+def _symbols_fault(source: str, filename: str) -> Fault | None:
+    return _compile_fault(source, filename, "symbols", 0)
+
+
+def _compile_fault(source: str, filename: str, stage: str, line_offset: int) -> Fault | None:
     try:
         with warnings.catch_warnings():
             # SyntaxWarnings ("is" with a literal) must not turn into errors under -W error.
