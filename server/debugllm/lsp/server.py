@@ -88,16 +88,8 @@ class DebugLLMServer(LanguageServer):
             raw = raw[SECTION]
         settings, problems = load_settings(raw if raw is not None else {})
         self.raw_settings = dict(raw) if isinstance(raw, dict) else {}
-        for problem in problems:
-            log.warning("bad setting: %s", problem)
-        if problems:
-            self.window_show_message(
-                types.ShowMessageParams(
-                    type=types.MessageType.Warning,
-                    message="DebugLLM: invalid settings, using defaults for: "
-                    + "; ".join(problems),
-                )
-            )
+        self._reported.update(problems)  # not again for each project that inherits them
+        self.warn_settings("invalid settings, using defaults for", problems)
         logging.getLogger("debugllm").setLevel(settings.log_level.upper())
         changed = settings != self.settings
         endpoint_changed = settings.endpoint != self.settings.endpoint or (
@@ -126,19 +118,23 @@ class DebugLLMServer(LanguageServer):
         settings, problems = load_settings(self.raw_settings, project.settings)
         new = [p for p in (*project.problems, *problems) if p not in self._reported]
         self._reported.update(new)
-        for problem in new:
-            log.warning("project settings: %s", problem)
-        if new:
-            self.window_show_message(
-                types.ShowMessageParams(
-                    type=types.MessageType.Warning,
-                    message="DebugLLM: ignored in " + project.path + ": " + "; ".join(new),
-                )
-            )
+        self.warn_settings(f"ignored in {project.path}", new)
         entry = (settings, self._make_pipeline(settings))
         self._projects = {k: v for k, v in self._projects.items() if k[0] != project.path}
         self._projects[key] = entry
         return entry
+
+    def warn_settings(self, headline: str, problems: Sequence[str]) -> None:
+        """Settings that were ignored: a log line each and one message the user sees."""
+        for problem in problems:
+            log.warning("bad setting: %s", problem)
+        if problems:
+            self.window_show_message(
+                types.ShowMessageParams(
+                    type=types.MessageType.Warning,
+                    message=f"DebugLLM: {headline}: " + "; ".join(problems),
+                )
+            )
 
     async def pull_configuration(self) -> None:
         capabilities = self.client_capabilities.workspace
