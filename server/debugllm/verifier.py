@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from debugllm.analysis.analyzer import PARSE_FAILURES, Analysis, AnalysisOptions, compiled_tree
 from debugllm.analysis.static import analyze_static
+from debugllm.analysis.suppressions import without_suppressed
 from debugllm.analysis.syntax import find_syntax_errors
 from debugllm.candidates import Candidate
 from debugllm.problems import Code, Problem, Severity
@@ -60,10 +61,14 @@ class Verifier:
         try:
             tree = compiled_tree(fixed, before.filename)
             after_syntax: list[Problem] = []
+            found_syntax = False
         except PARSE_FAILURES:
             tree = None
             deadline = time.monotonic() + self.options.syntax_budget_s
-            after_syntax = find_syntax_errors(fixed, deadline=deadline)
+            found = find_syntax_errors(fixed, deadline=deadline)
+            found_syntax = bool(found)
+            # Filtered like `analyze` filters the original's, or a suppressed error looks new.
+            after_syntax = without_suppressed(fixed, found)
         index = LineIndex(source)
         before_lines = Counter(_lines(index, before.syntax_errors))
         after_lines = Counter(_lines(index, after_syntax, candidate.edits))
@@ -76,8 +81,9 @@ class Verifier:
         if new_lines:
             line = min(new_lines) + 1
             return Verdict(False, f"it introduces a new syntax error on line {line}")
-        if after_syntax:
-            # Static checks need a parse; a partial syntax fix is judged on syntax alone.
+        if found_syntax:
+            # Static checks need a parse; a partial syntax fix is judged on syntax alone (errors
+            # a suppression comment hides included).
             return Verdict(True, "fewer syntax errors, none new", fixed)
         if tree is None:  # the search ran out of time before naming the error
             return Verdict(False, "the fixed text does not parse")

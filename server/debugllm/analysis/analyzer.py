@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, field
 
 from debugllm.analysis.static import ALL_CHECKS, analyze_static
+from debugllm.analysis.suppressions import without_suppressed
 from debugllm.analysis.syntax import find_syntax_errors, problem_from_exception
 from debugllm.problems import Problem
 
@@ -70,8 +71,11 @@ def analyze(
         first = problem_from_exception(source, exc)
         deadline = time.monotonic() + options.syntax_budget_s
         found = find_syntax_errors(source, deadline=deadline)
-        # The first error is CPython's own; report it even if recovery ran out of time.
-        return Analysis(source, tuple(found or [first]), None, filename)
+        # The first error is CPython's own; report it even if recovery ran out of time. A
+        # suppression comment for E999 hides it too (the verifier filters the same way).
+        problems = without_suppressed(source, found or [first])
+        return Analysis(source, tuple(problems), None, filename)
+    # analyze_static leaves out the problems a suppression comment hides.
     problems = analyze_static(source, tree, options.checks, filename)
     return Analysis(source, tuple(problems), tree, filename)
 

@@ -20,6 +20,7 @@ from typing import Any, Literal
 from pyflakes import checker as pyflakes_checker
 from pyflakes import messages as pyflakes_messages
 
+from debugllm.analysis.suppressions import without_suppressed
 from debugllm.problems import Code, Problem, Severity
 from debugllm.text import LineIndex, utf8_col_to_char
 
@@ -1124,10 +1125,14 @@ def analyze_static(
     checks: frozenset[str] = ALL_CHECKS,
     filename: str = "<file>",
 ) -> list[Problem]:
-    """Static problems in ``source`` (which parses), sorted by start offset; never raises."""
+    """Static problems in ``source`` (which parses), sorted by start offset; never raises.
+
+    Problems a ``# noqa`` / ``# debugllm: ignore`` comment suppresses are left out here, so the
+    analysis and the verifier (which calls this for a fixed text) see the same problems.
+    """
     try:
         if tree is None:
             tree = ast.parse(source, filename)
-        return _Analysis(source, tree, checks, filename).run()
+        return without_suppressed(source, _Analysis(source, tree, checks, filename).run())
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []

@@ -1,0 +1,207 @@
+"""Suppression comments users already write: a suppressed problem is never reported.
+
+Recognised forms (the ``noqa`` word is matched case-insensitively, as flake8 and ruff do):
+
+* ``# noqa`` on a line suppresses every problem reported on that line;
+* ``# noqa: F401`` / ``# noqa: F401,E501`` / ``# NOQA:F401`` only the problems whose code the
+  flake8/ruff codes map to (``FLAKE8_CODES``; unknown codes such as E501 suppress nothing here);
+* ``# debugllm: ignore`` is a bare ``noqa``; ``# debugllm: ignore[unused-import, is-literal]``
+  names DebugLLM's own codes (``problems.Code``);
+* ``# ruff: noqa`` / ``# flake8: noqa`` anywhere in the file suppress the whole file;
+  ``# ruff: noqa: F401`` (or ``flake8:``) only the mapped codes, in the whole file.
+
+A problem is matched on the line it starts on, as ruff does, except that a line inside a
+multi-line string or a backslash-continued statement is matched on the last line of that string
+or statement (where a comment can go). Comments are found with ``tokenize``, so ``"# noqa"``
+inside a string is not a suppression; text that does not tokenize (a syntax error) falls back to
+a regular expression per line from the point where tokenizing stopped.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from debugllm.problems import SYNTAX_CODES, Code, Problem
+from debugllm.text import LineIndex
+
+#: What each flake8/ruff code means in DebugLLM's codes. pyflakes reports a module-level name
+#: read before its assignment as F821 (undefined name), which DebugLLM calls
+#: used-before-assignment, so F821 covers both.
+FLAKE8_CODES: dict[str, frozenset[str]] = {
+    "F401": frozenset({Code.UNUSED_IMPORT}),
+    "F821": frozenset({Code.UNDEFINED_NAME, Code.USED_BEFORE_ASSIGNMENT}),
+    "F822": frozenset({Code.UNDEFINED_NAME}),
+    "F823": frozenset({Code.USED_BEFORE_ASSIGNMENT}),
+    "F632": frozenset({Code.LITERAL_IS_COMPARISON}),
+    "B006": frozenset({Code.MUTABLE_DEFAULT}),
+    "E999": SYNTAX_CODES,
+}
+
+#: ``None`` in a line's entry: every code is suppressed there.
+Codes = frozenset[str] | None
+
+_CODE_LIST = r"[A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*"
+_NOQA = re.compile(rf"#\s*noqa(?![\w-])(?:\s*:\s*(?P<codes>{_CODE_LIST}))?", re.IGNORECASE)
+_OWN = re.compile(r"#\s*debugllm\s*:\s*ignore(?![\w-])(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
+_FILE = re.compile(
+    rf"#\s*(?:ruff|flake8)\s*:\s*noqa(?![\w-])(?:\s*:\s*(?P<codes>{_CODE_LIST}))?", re.IGNORECASE
+)
+_CODE_SPLIT = re.compile(r"[\s,]+")
+#: Cheap test that a file may contain a suppression (saves tokenizing the rest).
+_MAYBE = re.compile(r"noqa|debugllm", re.IGNORECASE)
+#: Tokens after which a new physical line does not continue the statement.
+_LINE_ENDS = frozenset(
+    {tokenize.NEWLINE, tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT}
+)
+
+
+@dataclass(frozen=True)
+class Suppressions:
+    """The suppressions of one file: 1-based lines to the codes suppressed there."""
+
+    lines: dict[int, Codes] = field(default_factory=dict)
+    #: Codes suppressed in the whole file; ``None`` for all of them.
+    whole_file: Codes = frozenset()
+    #: A line inside a multi-line string or continued statement -> the line its comment is on.
+    comment_line: dict[int, int] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.lines) or self.whole_file != frozenset()
+
+    def suppresses(self, code: str, line: int) -> bool:
+        if _covers(self.whole_file, code):
+            return True
+        line = self.comment_line.get(line, line)
+        return line in self.lines and _covers(self.lines[line], code)
+
+
+def _covers(codes: Codes, code: str) -> bool:
+    return codes is None or code in codes
+
+
+def _merge(a: Codes, b: Codes) -> Codes:
+    return None if a is None or b is None else a | b
+
+
+def _flake8_codes(text: str | None) -> Codes:
+    """Our codes for a ``noqa: ...`` list; ``None`` (everything) when the list is absent."""
+    if text is None:
+        return None
+    ours: set[str] = set()
+    for code in _CODE_SPLIT.split(text.strip()):
+        ours |= FLAKE8_CODES.get(code.upper(), frozenset())
+    return frozenset(ours)
+
+
+def _own_codes(text: str | None) -> Codes:
+    if text is None:
+        return None
+    return frozenset(c for c in _CODE_SPLIT.split(text.strip().lower()) if c)
+
+
+def _line_codes(comment: str) -> tuple[bool, Codes]:
+    """Whether a comment is a line suppression, and the codes it suppresses on its line."""
+    found = False
+    codes: Codes = frozenset()
+    for match in _NOQA.finditer(comment):
+        found, codes = True, _merge(codes, _flake8_codes(match.group("codes")))
+    for match in _OWN.finditer(comment):
+        found, codes = True, _merge(codes, _own_codes(match.group("codes")))
+    return found, codes
+
+
+def _file_codes(comment: str) -> tuple[bool, Codes]:
+    match = _FILE.match(comment.strip())
+    return (False, None) if match is None else (True, _flake8_codes(match.group("codes")))
+
+
+def find_suppressions(source: str) -> Suppressions:
+    """Every suppression comment in ``source``; never raises."""
+    if not _MAYBE.search(source):
+        return Suppressions()
+    comments, joined, tokenized_to = _comments(source)
+    if tokenized_to is not None:
+        # Tokenizing stopped at a syntax error: the rest is read line by line.
+        index = LineIndex(source)
+        for line in range(tokenized_to, index.line_count):
+            text = index.line_text(line)
+            hash_at = text.find("#")
+            if hash_at >= 0:
+                comments.append((line + 1, text[hash_at:]))
+    lines: dict[int, Codes] = {}
+    whole_file: Codes = frozenset()
+    for line, comment in comments:
+        is_file, codes = _file_codes(comment)
+        if is_file:
+            whole_file = _merge(whole_file, codes)
+            continue
+        is_line, codes = _line_codes(comment)
+        if is_line:
+            lines[line] = _merge(lines[line], codes) if line in lines else codes
+    comment_line = {line: last for first, last in joined for line in range(first, last)}
+    return Suppressions(lines, whole_file, comment_line)
+
+
+def _comments(source: str) -> tuple[list[tuple[int, str]], list[tuple[int, int]], int | None]:
+    """Comments as (1-based line, text), multi-line spans, and where tokenizing stopped.
+
+    The last item is the 0-based line to read on from when the text did not tokenize, else None.
+    """
+    comments: list[tuple[int, str]] = []
+    joined: list[tuple[int, int]] = []
+    previous: tokenize.TokenInfo | None = None
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.COMMENT:
+                comments.append((token.start[0], token.string))
+            elif token.start[0] < token.end[0] and token.type != tokenize.NL:
+                joined.append((token.start[0], token.end[0]))  # a multi-line string
+            if (
+                previous is not None
+                and previous.type not in _LINE_ENDS
+                and token.start[0] > previous.end[0]
+            ):
+                joined.append((previous.end[0], token.start[0]))  # a backslash continuation
+            previous = token
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        done = previous.end[0] if previous is not None else 0
+        return comments, _chain(joined), done
+    return comments, _chain(joined), None
+
+
+def _chain(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping or touching line spans merged (a continued line ending in a long string)."""
+    merged: list[tuple[int, int]] = []
+    for first, last in sorted(spans):
+        if merged and first <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+        else:
+            merged.append((first, last))
+    return merged
+
+
+def without_suppressed(
+    source: str, problems: Iterable[Problem], suppressions: Suppressions | None = None
+) -> list[Problem]:
+    """``problems`` minus those a comment in ``source`` suppresses."""
+    problems = list(problems)
+    if not problems:
+        return problems
+    if suppressions is None:
+        suppressions = find_suppressions(source)
+    if not suppressions:
+        return problems
+    index: LineIndex | None = None
+    kept: list[Problem] = []
+    for problem in problems:
+        line = problem.line
+        if line <= 0:
+            index = index or LineIndex(source)
+            line = index.line_of(problem.start) + 1
+        if not suppressions.suppresses(problem.code, line):
+            kept.append(problem)
+    return kept
