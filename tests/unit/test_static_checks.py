@@ -194,6 +194,84 @@ def test_package_init_reexports_unless_it_declares_all() -> None:
     assert [p.subject for p in check("from .core import run\n", filename="pkg/mod.py")] == ["run"]
 
 
+def test_package_init_with_an_all_built_at_run_time_reports_nothing() -> None:
+    source = "from .core import run, helper\nfrom . import core\n__all__ = core.__all__ + ['run']\n"
+    assert check(source, filename="pkg/__init__.py") == []
+    # The same statements in a plain module: `helper` is reported (`core` is used, `run` listed).
+    assert [p.subject for p in check(source, filename="pkg/mod.py")] == ["helper"]
+
+
+def test_imports_inside_functions_of_an_init_are_still_checked() -> None:
+    source = "def f():\n    import json\n    return 1\n"
+    assert [p.subject for p in check(source, filename="pkg/__init__.py")] == ["json"]
+
+
+REEXPORTS = {
+    "__all__ list": "from os import path, sep\n__all__ = ['path', 'sep']\n",
+    "__all__ tuple": "from os import path, sep\n__all__ = ('path', 'sep')\n",
+    "__all__ +=": "from os import path, sep\n__all__ = ['path']\n__all__ += ['sep']\n",
+    "__all__.extend": "from os import path, sep\n__all__ = []\n__all__.extend(['path', 'sep'])\n",
+    "__all__.append": (
+        "from os import path, sep\n__all__ = ['path']\n__all__.append('sep')\n"
+        "__all__.insert(0, 'path')\n"
+    ),
+    "__all__ concatenation": "from os import path, sep\n__all__ = ['path'] + ['sep']\n",
+    "__all__ under if": (
+        "import sys\nfrom os import path\nif sys.platform:\n    __all__ = ['path']\n"
+    ),
+    "redundant aliases": "import os as os\nimport os.path as path\nfrom os import sep as sep\n",
+    "star import": "from os import *\n",
+    "star imports in a try and its ImportError fallback": (
+        "try:\n    from _decimal import *\nexcept ImportError:\n    from _pydecimal import *\n"
+    ),
+    "named imports in an ImportError fallback": (
+        "try:\n    from _json import scanstring\nexcept ModuleNotFoundError:\n"
+        "    from json.decoder import py_scanstring as scanstring\n"
+    ),
+    "fallback in a tuple of handlers": (
+        "try:\n    import tomllib\nexcept (ValueError, ImportError):\n    import tomli\n"
+    ),
+    "module metadata": "from ._version import __version__, __author__\n",
+    "TYPE_CHECKING import in a string annotation": (
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from os import PathLike\n\n\n"
+        "def f(p: 'PathLike[str]') -> 'list[PathLike[str]]':\n    return [p]\n"
+    ),
+    "TYPE_CHECKING import in a cast and a TypeVar bound": (
+        "import typing\nfrom typing import TYPE_CHECKING, TypeVar\nif TYPE_CHECKING:\n"
+        "    from os import PathLike\nT = TypeVar('T', bound='PathLike')\n"
+        "x = typing.cast('PathLike', None)\n"
+    ),
+    "TYPE_CHECKING import in a type comment": (
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from os import PathLike\n"
+        "paths = []  # type: list[PathLike]\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("source", REEXPORTS.values(), ids=REEXPORTS.keys())
+def test_reexports_and_probes_are_not_unused_imports(source: str) -> None:
+    assert check(source, Code.UNUSED_IMPORT) == []
+
+
+def test_an_import_error_handler_guards_only_its_own_body() -> None:
+    source = (
+        "try:\n    import json\nexcept ValueError:\n    import pickle\n"
+        "except ImportError:\n    import marshal\n"
+    )
+    # The try body is a probe (one handler catches ImportError); the ValueError handler is not.
+    assert [p.subject for p in check(source, Code.UNUSED_IMPORT)] == ["pickle"]
+
+
+def test_unused_type_checking_import_is_still_reported() -> None:
+    source = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from os import PathLike\n"
+    assert [p.subject for p in check(source)] == ["PathLike"]
+
+
+def test_a_facade_import_is_reported_as_a_warning() -> None:
+    (problem,) = check("from collections.abc import Mapping\n", filename="pkg/compat.py")
+    assert (problem.code, problem.severity) == (Code.UNUSED_IMPORT, Severity.WARNING)
+
+
 # -- used before assignment ----------------------------------------------------------------------
 
 
