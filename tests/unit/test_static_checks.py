@@ -422,10 +422,11 @@ def test_is_literal_after_non_ascii_text() -> None:
 # -- mutable defaults ----------------------------------------------------------------------------
 
 
-def test_mutable_defaults() -> None:
+def test_mutable_defaults_that_the_function_changes() -> None:
     source = (
         "def f(a, items=[], table={}, *, seen=set(), cache=dict(), xs=list()):\n"
-        "    return a\n\n\nasync def g(tags={'a'}):\n    return tags\n"
+        "    items.append(a)\n    table[a] = 1\n    seen.add(a)\n    cache.update(a=a)\n"
+        "    xs += [a]\n\n\nasync def g(tags={'a'}):\n    tags.discard('a')\n"
     )
     assert found(source) == [
         (Code.MUTABLE_DEFAULT, "[]", 1),
@@ -433,17 +434,76 @@ def test_mutable_defaults() -> None:
         (Code.MUTABLE_DEFAULT, "set()", 1),
         (Code.MUTABLE_DEFAULT, "dict()", 1),
         (Code.MUTABLE_DEFAULT, "list()", 1),
-        (Code.MUTABLE_DEFAULT, "{'a'}", 5),
+        (Code.MUTABLE_DEFAULT, "{'a'}", 9),
     ]
     problems = check(source)
     assert problems[0].subject == "f.items"
     assert problems[0].severity == Severity.WARNING
     assert "'items'" in problems[0].message
+    assert "'f' changes it on line 2" in problems[0].message
 
 
 def test_mutable_default_after_non_ascii_text() -> None:
-    source = "def greet(msg='¡hola! 😀', seen=[]):\n    return msg, seen\n"
+    source = "def greet(msg='¡hola! 😀', seen=[]):\n    seen.append(msg)\n"
     assert found(source) == [(Code.MUTABLE_DEFAULT, "[]", 1)]
+
+
+MUTATED_DEFAULTS = {
+    "append": "def f(a, seen=[]):\n    seen.append(a)\n",
+    "item assignment": "def f(k, d={}):\n    d[k] = 1\n",
+    "item deletion": "def f(k, d={}):\n    del d[k]\n",
+    "item update": "def f(k, d={}):\n    d[k] += 1\n",
+    "slice assignment": "def f(xs=[]):\n    xs[:] = [1]\n",
+    "augmented assignment": "def f(xs=[]):\n    xs += [1]\n    return len(xs)\n",
+    "setdefault": "def f(k, memo={}):\n    return memo.setdefault(k, k * 2)\n",
+    "pop": "def f(stack=[]):\n    return stack.pop() if stack else None\n",
+    "stored on self": ("class C:\n    def __init__(self, items=[]):\n        self.items = items\n"),
+    "stored in a container": "def f(reg, xs=[]):\n    reg['k'] = xs\n",
+    "stored in a global": "CACHE = None\n\n\ndef f(xs=[]):\n    global CACHE\n    CACHE = xs\n",
+    "appended to another list": "def f(out, xs=[]):\n    out.append(xs)\n",
+    "returned": "def f(xs=[]):\n    return xs\n",
+    "returned in a tuple": "def f(a, xs=[]):\n    return a, xs\n",
+    "returned as a fallback": "def f(a, xs=[]):\n    return a or xs\n",
+    "yielded": "def f(xs=[]):\n    yield xs\n",
+    "changed through an alias": "def f(a, seen=[]):\n    acc = seen\n    acc.append(a)\n",
+    "changed in a closure": (
+        "def f(a, seen=[]):\n    def add():\n        seen.append(a)\n    add()\n"
+    ),
+    "changed before a rebinding": "def f(xs=[]):\n    xs.append(1)\n    xs = list(xs)\n",
+}
+
+
+@pytest.mark.parametrize("source", MUTATED_DEFAULTS.values(), ids=MUTATED_DEFAULTS.keys())
+def test_a_default_the_function_changes_keeps_or_returns_is_reported(source: str) -> None:
+    assert [p.code for p in check(source)] == [Code.MUTABLE_DEFAULT]
+
+
+READ_ONLY_DEFAULTS = {
+    "read with get": "def f(x, opts={}):\n    return opts.get(x)\n",
+    "iterated": "def f(xs=[]):\n    return [x * 2 for x in xs]\n",
+    "membership and len": "def f(x, skip=set()):\n    return x not in skip and len(skip) < 3\n",
+    "passed to a call": "def f(xs=[]):\n    print(xs)\n    return sorted(xs)\n",
+    "copied before changing": "def f(xs=[]):\n    xs = list(xs)\n    xs.append(1)\n    return xs\n",
+    "None guard pattern": (
+        "def f(xs=[]):\n    if not xs:\n        xs = []\n    xs.append(1)\n    return xs\n"
+    ),
+    "a local copy": "def f(d={}):\n    out = dict(d)\n    out['k'] = 1\n    return out\n",
+    "a closure that shadows it": (
+        "def f(xs=[]):\n    def g(xs):\n        xs.append(1)\n    return g([])\n"
+    ),
+    "stored in a local only": "def f(xs=[]):\n    ys = xs, 1\n    return len(ys)\n",
+    "other object's method": "def f(x, items=[]):\n    other = []\n    other.extend(items)\n",
+    "a method returning a copy": "def f(d={}):\n    return d.copy()\n",
+    "unpacked into a new object": (
+        "class E:\n    def __init__(self, attrib={}, **extra):\n"
+        "        self.attrib = {**attrib, **extra}\n        self.items = [*attrib]\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("source", READ_ONLY_DEFAULTS.values(), ids=READ_ONLY_DEFAULTS.keys())
+def test_a_default_that_is_only_read_is_not_reported(source: str) -> None:
+    assert check(source, Code.MUTABLE_DEFAULT) == []
 
 
 # -- the whole ---------------------------------------------------------------------------------

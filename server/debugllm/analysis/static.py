@@ -21,6 +21,7 @@ from typing import Any, Literal
 from pyflakes import checker as pyflakes_checker
 from pyflakes import messages as pyflakes_messages
 
+from debugllm.analysis.defaults import default_escape
 from debugllm.analysis.exports import Exports, module_exports
 from debugllm.analysis.suppressions import without_suppressed
 from debugllm.problems import Code, Problem, Severity
@@ -1102,12 +1103,17 @@ class _Analysis:
                 and default.func.id not in shadowed
             ):
                 continue
+            # Only a default the function changes, keeps or hands out can leak state.
+            escape = default_escape(func, arg.arg)
+            if escape is None:
+                continue
             span = self.loc.span(default)
             text = _one_line(self.source[span[0] : span[1]])
             self.add(
                 Code.MUTABLE_DEFAULT,
                 f"the default {text} for parameter '{arg.arg}' of '{func.name}' is created"
-                " once and shared by every call; use None and create it inside the function",
+                f" once and shared by every call, and '{func.name}' {escape.how} it on line"
+                f" {escape.line}; use None and create it inside the function",
                 span,
                 Severity.WARNING,
                 f"{func.name}.{arg.arg}",
