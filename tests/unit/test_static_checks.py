@@ -153,6 +153,59 @@ CORRECT_CODE = {
 }
 
 
+RUNTIME_NAMES = {
+    "enum _convert_ with a startswith filter": (
+        "import _ssl\nfrom enum import IntEnum as _IntEnum\n"
+        "_IntEnum._convert_('Options', __name__, lambda name: name.startswith('OP_'),"
+        " source=_ssl)\nprint(Options, OP_NO_SSLv2)\n__all__ = ['OP_ALL']\n"
+    ),
+    "enum _convert_ with another filter": (
+        "import enum\nenum.IntEnum._convert_('Kind', __name__, str.isupper)\nprint(ANY)\n"
+    ),
+    "global_enum": (
+        "import enum\n\n\n@enum.global_enum\nclass Flag(enum.IntFlag):\n    A = 1\n"
+        "    DEBUG = 2\n\n\nprint(A | DEBUG)\n"
+    ),
+    "gettext.install": "import gettext\ngettext.install('app')\nprint(_('hello'))\n",
+    "translation install with names": (
+        "import gettext\nt = gettext.translation('app', fallback=True)\n"
+        "t.install(names=['ngettext'])\nprint(_('a'), ngettext('a', 'b', 2))\n"
+    ),
+    "builtins assignment": "import builtins\nbuiltins.tr = str\nprint(tr(1))\n",
+    "setattr on builtins": "import builtins\nsetattr(builtins, 'tr', str)\nprint(tr(1))\n",
+    "__builtins__ item": "__builtins__['tr'] = str\nprint(tr(1))\n",
+    "globals() item assignment": "for n in ('A', 'B'):\n    globals()[n] = n\nprint(A)\n",
+    "sys.modules[__name__]": ("import sys\nsetattr(sys.modules[__name__], 'RED', 1)\nprint(RED)\n"),
+    "vars() at module level": "vars()['RED'] = 1\nprint(RED)\n",
+    "module name deleted after the functions that use it": (
+        "opmap = {}\n\n\ndef def_op(name, op):\n    opmap[name] = op\n\n\n"
+        "def name_op(name, op):\n    def_op(name, op)\n\n\nname_op('X', 1)\ndel def_op\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("source", RUNTIME_NAMES.values(), ids=RUNTIME_NAMES.keys())
+def test_names_made_at_run_time_are_not_undefined(source: str) -> None:
+    assert check(source, Code.UNDEFINED_NAME) == []
+
+
+def test_names_outside_what_run_time_code_makes_are_still_undefined() -> None:
+    source = (
+        "import enum\nenum.IntEnum._convert_('Kind', __name__, lambda n: n.startswith('K_'))\n"
+        "print(Kind, K_ONE, KONE)\n"
+    )
+    assert [p.subject for p in check(source)] == ["KONE"]
+    # `install` of anything but gettext makes no `_`; `vars()` in a function is `locals()`.
+    assert [p.subject for p in check("app.install()\nprint(_)\n")] == ["app", "_"]
+    source = "def f():\n    return vars()\n\n\nprint(RED)\n"
+    assert [p.subject for p in check(source)] == ["RED"]
+
+
+def test_a_module_name_read_after_its_del_at_module_level_is_undefined() -> None:
+    source = "x = 1\ndel x\nprint(x)\n"
+    assert [p.subject for p in check(source)] == ["x"]
+
+
 @pytest.mark.parametrize("source", CORRECT_CODE.values(), ids=CORRECT_CODE.keys())
 def test_no_false_positives_on_correct_idioms(source: str) -> None:
     assert check(source) == []

@@ -23,6 +23,7 @@ from pyflakes import messages as pyflakes_messages
 
 from debugllm.analysis.defaults import default_escape
 from debugllm.analysis.exports import Exports, module_exports
+from debugllm.analysis.runtime_names import RuntimeNames, runtime_names
 from debugllm.analysis.suppressions import without_suppressed
 from debugllm.problems import Code, Problem, Severity
 from debugllm.text import LineIndex, utf8_col_to_char
@@ -755,6 +756,24 @@ def _module_early_load(model: ScopeModel, occ: Occurrence) -> _Early | Literal["
     return _Early(occ, scope, min(binds, key=lambda b: b.pos))
 
 
+def _deleted_after_use(model: ScopeModel, occ: Occurrence) -> bool:
+    """A function reads a module name the module deletes later (``del _helper`` at the end).
+
+    pyflakes reports the read because the name is gone once the module has run; but the
+    function may run before the ``del`` (``opcode.def_op``, ``xmlrpc.client._day0``), and the
+    name did exist, so this is no certain error.
+    """
+    module = model.module
+    if occ.name not in module.deleted or occ.name not in module.bindings:
+        return False
+    scope: Scope | None = occ.scope
+    while scope is not None and scope is not module:
+        if scope.kind in _FUNCTION_KINDS:
+            return True
+        scope = scope.parent
+    return False
+
+
 def _loop_carried(model: ScopeModel, occ: Occurrence, binds: list[Binding]) -> bool:
     """A read in a loop that also binds the name may see the previous iteration's value.
 
@@ -901,6 +920,8 @@ class _Analysis:
                 if self.model is not None and self.model.rebinds_globals:
                     continue
                 name = str(message.message_args[0])
+                if self.runtime.defines(name):
+                    continue
                 self.add(
                     Code.UNDEFINED_NAME,
                     f"undefined name '{name}' in __all__",
@@ -918,15 +939,23 @@ class _Analysis:
             early.occ.name,
         )
 
+    @cached_property
+    def runtime(self) -> RuntimeNames:
+        return runtime_names(self.tree)
+
     def undefined(self, pos: Pos, name: str, early: dict[Pos, _Early | None]) -> None:
         if self.model is not None and self.model.rebinds_globals:
             return  # `globals().update(...)` / exec define names no static check can see
+        if self.runtime.defines(name):
+            return  # made by an enum's _convert_, gettext.install, `builtins.x = ...`
         occ = self.model.occurrences.get(pos) if self.model else None
         if occ is None or occ.name != name:
             span = self.fallback_span(pos, name)
         else:
             if pos in early:
                 return  # reported (or deliberately skipped) as used-before-assignment
+            if self.model is not None and _deleted_after_use(self.model, occ):
+                return
             if self.model is not None:
                 later = _module_early_load(self.model, occ)
                 if later == "drop":
