@@ -96,6 +96,9 @@ def test_noqa_inside_a_string_is_not_a_comment() -> None:
     source = "import os; x = '# noqa'\n"
     assert codes(source) == [(Code.UNUSED_IMPORT, 1)]
     assert codes("import os\ns = '''\n# ruff: noqa\n'''\n") == [(Code.UNUSED_IMPORT, 1)]
+    # Escaped quotes and backslashes do not end a string early.
+    assert codes("import os; x = 'it\\'s \\\\ # noqa'\n") == [(Code.UNUSED_IMPORT, 1)]
+    assert codes("import os; x = 'a\\\\'  # noqa\n") == []
 
 
 def test_a_multi_line_string_is_suppressed_on_its_last_line() -> None:

@@ -12,16 +12,15 @@ Recognised forms (the ``noqa`` word is matched case-insensitively, as flake8 and
 
 A problem is matched on the line it starts on, as ruff does, except that a line inside a
 multi-line string or a backslash-continued statement is matched on the last line of that string
-or statement (where a comment can go). Comments are found with ``tokenize``, so ``"# noqa"``
-inside a string is not a suppression; text that does not tokenize (a syntax error) falls back to
-a regular expression per line from the point where tokenizing stopped.
+or statement (where a comment can go). Comments are found by a scan that skips string literals as
+``tokenize`` does, so ``"# noqa"`` inside a string is not a suppression; unlike ``tokenize`` it
+also reads text with a syntax error (where ``tokenize`` stops), and it is several times faster,
+which matters because the verifier analyses the text of every candidate fix.
 """
 
 from __future__ import annotations
 
-import io
 import re
-import tokenize
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -51,12 +50,20 @@ _FILE = re.compile(
     rf"#\s*(?:ruff|flake8)\s*:\s*noqa(?![\w-])(?:\s*:\s*(?P<codes>{_CODE_LIST}))?", re.IGNORECASE
 )
 _CODE_SPLIT = re.compile(r"[\s,]+")
-#: Cheap test that a file may contain a suppression (saves tokenizing the rest).
+#: Cheap test that a file may contain a suppression (saves scanning the rest).
 _MAYBE = re.compile(r"noqa|debugllm", re.IGNORECASE)
-#: Tokens after which a new physical line does not continue the statement.
-_LINE_ENDS = frozenset(
-    {tokenize.NEWLINE, tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT}
-)
+#: What the comment scan stops at: a comment, a string's opening quote, a backslash continuation.
+_SCAN_START = re.compile(r"[#'\"\\]")
+_SCAN = re.compile(r"(#)|('''|\"\"\")|(['\"])|(\\(?:\r\n|\r|\n))")
+#: The rest of a string literal after its opening quote (escapes included).
+_CLOSE_TRIPLE = {
+    "'''": re.compile(r"[^'\\]*(?:(?:\\[\s\S]|'(?!''))[^'\\]*)*'''"),
+    '"""': re.compile(r'[^"\\]*(?:(?:\\[\s\S]|"(?!""))[^"\\]*)*"""'),
+}
+_CLOSE_SINGLE = {
+    "'": re.compile(r"[^'\\\r\n]*(?:\\(?:\r\n|[\s\S])[^'\\\r\n]*)*'?"),
+    '"': re.compile(r'[^"\\\r\n]*(?:\\(?:\r\n|[\s\S])[^"\\\r\n]*)*"?'),
+}
 
 
 @dataclass(frozen=True)
@@ -123,15 +130,8 @@ def find_suppressions(source: str) -> Suppressions:
     """Every suppression comment in ``source``; never raises."""
     if not _MAYBE.search(source):
         return Suppressions()
-    comments, joined, tokenized_to = _comments(source)
-    if tokenized_to is not None:
-        # Tokenizing stopped at a syntax error: the rest is read line by line.
-        index = LineIndex(source)
-        for line in range(tokenized_to, index.line_count):
-            text = index.line_text(line)
-            hash_at = text.find("#")
-            if hash_at >= 0:
-                comments.append((line + 1, text[hash_at:]))
+    index = LineIndex(source)
+    comments, joined = _comments(source, index)
     lines: dict[int, Codes] = {}
     whole_file: Codes = frozenset()
     for line, comment in comments:
@@ -142,35 +142,48 @@ def find_suppressions(source: str) -> Suppressions:
         is_line, codes = _line_codes(comment)
         if is_line:
             lines[line] = _merge(lines[line], codes) if line in lines else codes
-    comment_line = {line: last for first, last in joined for line in range(first, last)}
+    comment_line = {line: last for first, last in _chain(joined) for line in range(first, last)}
     return Suppressions(lines, whole_file, comment_line)
 
 
-def _comments(source: str) -> tuple[list[tuple[int, str]], list[tuple[int, int]], int | None]:
-    """Comments as (1-based line, text), multi-line spans, and where tokenizing stopped.
+def _comments(source: str, index: LineIndex) -> tuple[list[tuple[int, str]], list[tuple[int, int]]]:
+    """Comments as (1-based line, text), and the 1-based line spans that read as one line.
 
-    The last item is the 0-based line to read on from when the text did not tokenize, else None.
+    A regular-expression scan that skips string literals as ``tokenize`` does, several times
+    faster (the verifier analyses the text of every candidate): exact for code that tokenizes,
+    and still usable for code that does not (an unterminated string runs to the end).
     """
     comments: list[tuple[int, str]] = []
     joined: list[tuple[int, int]] = []
-    previous: tokenize.TokenInfo | None = None
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(source).readline):
-            if token.type == tokenize.COMMENT:
-                comments.append((token.start[0], token.string))
-            elif token.start[0] < token.end[0] and token.type != tokenize.NL:
-                joined.append((token.start[0], token.end[0]))  # a multi-line string
-            if (
-                previous is not None
-                and previous.type not in _LINE_ENDS
-                and token.start[0] > previous.end[0]
-            ):
-                joined.append((previous.end[0], token.start[0]))  # a backslash continuation
-            previous = token
-    except (tokenize.TokenError, SyntaxError, ValueError):
-        done = previous.end[0] if previous is not None else 0
-        return comments, _chain(joined), done
-    return comments, _chain(joined), None
+    pos, size = 0, len(source)
+    while pos < size:
+        # Finding the first character with a character class, then matching there, is several
+        # times faster than searching with the alternation itself.
+        found = _SCAN_START.search(source, pos)
+        if found is None:
+            break
+        match = _SCAN.match(source, found.start())
+        if match is None:  # a backslash that does not end a line
+            pos = found.end()
+            continue
+        group, start = match.lastindex, match.start()
+        line = index.line_of(start) + 1
+        if group == 1:  # a comment runs to the end of its line
+            end = index.line_end(line - 1)
+            comments.append((line, source[start:end]))
+            pos = max(end, match.end())
+        elif group in (2, 3):  # a string literal: skip it, noting the lines it spans
+            quote = match.group()
+            closers = _CLOSE_TRIPLE if group == 2 else _CLOSE_SINGLE
+            closer = closers[quote].match(source, match.end())
+            pos = closer.end() if closer else size
+            last = index.line_of(max(pos - 1, start)) + 1
+            if last > line:
+                joined.append((line, last))
+        else:  # a backslash continuation joins this line to the next
+            joined.append((line, line + 1))
+            pos = match.end()
+    return comments, joined
 
 
 def _chain(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
