@@ -22,6 +22,7 @@ from debugllm.analysis.analyzer import (
     compiled_tree,
 )
 from debugllm.analysis.static import analyze_static
+from debugllm.analysis.suppressions import without_suppressed
 from debugllm.analysis.syntax import find_syntax_errors
 from debugllm.candidates import Candidate
 from debugllm.problems import Code, Problem, Severity
@@ -63,18 +64,21 @@ class Verifier:
         # One parse answers both questions when the fix compiles, the common case; only a
         # text that still fails needs the (slower) search for every remaining error.
         tree: ast.Module | None = None
-        after_syntax: list[Problem] = []
+        found: list[Problem] = []
         if not before.static_checked:
             # A file too large for the static checks is judged on syntax alone, by the same
             # cheap pass as its analysis: a full parse and static check take seconds and GBs.
             first = cheap_syntax_error(fixed, before.filename)
-            after_syntax = [first] if first is not None else []
+            found = [first] if first is not None else []
         else:
             try:
                 tree = compiled_tree(fixed, before.filename)
             except PARSE_FAILURES:
                 deadline = time.monotonic() + self.options.syntax_budget_s
-                after_syntax = find_syntax_errors(fixed, deadline=deadline)
+                found = find_syntax_errors(fixed, deadline=deadline)
+        found_syntax = bool(found)
+        # Filtered like `analyze` filters the original's, or a suppressed error looks new.
+        after_syntax = without_suppressed(fixed, found)
         index = LineIndex(source)
         before_lines = Counter(_lines(index, before.syntax_errors))
         after_lines = Counter(_lines(index, after_syntax, candidate.edits))
@@ -87,8 +91,9 @@ class Verifier:
         if new_lines:
             line = min(new_lines) + 1
             return Verdict(False, f"it introduces a new syntax error on line {line}")
-        if after_syntax:
-            # Static checks need a parse; a partial syntax fix is judged on syntax alone.
+        if found_syntax:
+            # Static checks need a parse; a partial syntax fix is judged on syntax alone (errors
+            # a suppression comment hides included).
             return Verdict(True, "fewer syntax errors, none new", fixed)
         if not before.static_checked:
             return Verdict(True, "the file parses (too large for the static checks)", fixed)

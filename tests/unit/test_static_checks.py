@@ -153,6 +153,59 @@ CORRECT_CODE = {
 }
 
 
+RUNTIME_NAMES = {
+    "enum _convert_ with a startswith filter": (
+        "import _ssl\nfrom enum import IntEnum as _IntEnum\n"
+        "_IntEnum._convert_('Options', __name__, lambda name: name.startswith('OP_'),"
+        " source=_ssl)\nprint(Options, OP_NO_SSLv2)\n__all__ = ['OP_ALL']\n"
+    ),
+    "enum _convert_ with another filter": (
+        "import enum\nenum.IntEnum._convert_('Kind', __name__, str.isupper)\nprint(ANY)\n"
+    ),
+    "global_enum": (
+        "import enum\n\n\n@enum.global_enum\nclass Flag(enum.IntFlag):\n    A = 1\n"
+        "    DEBUG = 2\n\n\nprint(A | DEBUG)\n"
+    ),
+    "gettext.install": "import gettext\ngettext.install('app')\nprint(_('hello'))\n",
+    "translation install with names": (
+        "import gettext\nt = gettext.translation('app', fallback=True)\n"
+        "t.install(names=['ngettext'])\nprint(_('a'), ngettext('a', 'b', 2))\n"
+    ),
+    "builtins assignment": "import builtins\nbuiltins.tr = str\nprint(tr(1))\n",
+    "setattr on builtins": "import builtins\nsetattr(builtins, 'tr', str)\nprint(tr(1))\n",
+    "__builtins__ item": "__builtins__['tr'] = str\nprint(tr(1))\n",
+    "globals() item assignment": "for n in ('A', 'B'):\n    globals()[n] = n\nprint(A)\n",
+    "sys.modules[__name__]": ("import sys\nsetattr(sys.modules[__name__], 'RED', 1)\nprint(RED)\n"),
+    "vars() at module level": "vars()['RED'] = 1\nprint(RED)\n",
+    "module name deleted after the functions that use it": (
+        "opmap = {}\n\n\ndef def_op(name, op):\n    opmap[name] = op\n\n\n"
+        "def name_op(name, op):\n    def_op(name, op)\n\n\nname_op('X', 1)\ndel def_op\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("source", RUNTIME_NAMES.values(), ids=RUNTIME_NAMES.keys())
+def test_names_made_at_run_time_are_not_undefined(source: str) -> None:
+    assert check(source, Code.UNDEFINED_NAME) == []
+
+
+def test_names_outside_what_run_time_code_makes_are_still_undefined() -> None:
+    source = (
+        "import enum\nenum.IntEnum._convert_('Kind', __name__, lambda n: n.startswith('K_'))\n"
+        "print(Kind, K_ONE, KONE)\n"
+    )
+    assert [p.subject for p in check(source)] == ["KONE"]
+    # `install` of anything but gettext makes no `_`; `vars()` in a function is `locals()`.
+    assert [p.subject for p in check("app.install()\nprint(_)\n")] == ["app", "_"]
+    source = "def f():\n    return vars()\n\n\nprint(RED)\n"
+    assert [p.subject for p in check(source)] == ["RED"]
+
+
+def test_a_module_name_read_after_its_del_at_module_level_is_undefined() -> None:
+    source = "x = 1\ndel x\nprint(x)\n"
+    assert [p.subject for p in check(source)] == ["x"]
+
+
 @pytest.mark.parametrize("source", CORRECT_CODE.values(), ids=CORRECT_CODE.keys())
 def test_no_false_positives_on_correct_idioms(source: str) -> None:
     assert check(source) == []
@@ -192,6 +245,84 @@ def test_package_init_reexports_unless_it_declares_all() -> None:
     source = "from .core import run, helper\n__all__ = ['run']\n"
     assert [p.subject for p in check(source, filename="pkg/__init__.py")] == ["helper"]
     assert [p.subject for p in check("from .core import run\n", filename="pkg/mod.py")] == ["run"]
+
+
+def test_package_init_with_an_all_built_at_run_time_reports_nothing() -> None:
+    source = "from .core import run, helper\nfrom . import core\n__all__ = core.__all__ + ['run']\n"
+    assert check(source, filename="pkg/__init__.py") == []
+    # The same statements in a plain module: `helper` is reported (`core` is used, `run` listed).
+    assert [p.subject for p in check(source, filename="pkg/mod.py")] == ["helper"]
+
+
+def test_imports_inside_functions_of_an_init_are_still_checked() -> None:
+    source = "def f():\n    import json\n    return 1\n"
+    assert [p.subject for p in check(source, filename="pkg/__init__.py")] == ["json"]
+
+
+REEXPORTS = {
+    "__all__ list": "from os import path, sep\n__all__ = ['path', 'sep']\n",
+    "__all__ tuple": "from os import path, sep\n__all__ = ('path', 'sep')\n",
+    "__all__ +=": "from os import path, sep\n__all__ = ['path']\n__all__ += ['sep']\n",
+    "__all__.extend": "from os import path, sep\n__all__ = []\n__all__.extend(['path', 'sep'])\n",
+    "__all__.append": (
+        "from os import path, sep\n__all__ = ['path']\n__all__.append('sep')\n"
+        "__all__.insert(0, 'path')\n"
+    ),
+    "__all__ concatenation": "from os import path, sep\n__all__ = ['path'] + ['sep']\n",
+    "__all__ under if": (
+        "import sys\nfrom os import path\nif sys.platform:\n    __all__ = ['path']\n"
+    ),
+    "redundant aliases": "import os as os\nimport os.path as path\nfrom os import sep as sep\n",
+    "star import": "from os import *\n",
+    "star imports in a try and its ImportError fallback": (
+        "try:\n    from _decimal import *\nexcept ImportError:\n    from _pydecimal import *\n"
+    ),
+    "named imports in an ImportError fallback": (
+        "try:\n    from _json import scanstring\nexcept ModuleNotFoundError:\n"
+        "    from json.decoder import py_scanstring as scanstring\n"
+    ),
+    "fallback in a tuple of handlers": (
+        "try:\n    import tomllib\nexcept (ValueError, ImportError):\n    import tomli\n"
+    ),
+    "module metadata": "from ._version import __version__, __author__\n",
+    "TYPE_CHECKING import in a string annotation": (
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from os import PathLike\n\n\n"
+        "def f(p: 'PathLike[str]') -> 'list[PathLike[str]]':\n    return [p]\n"
+    ),
+    "TYPE_CHECKING import in a cast and a TypeVar bound": (
+        "import typing\nfrom typing import TYPE_CHECKING, TypeVar\nif TYPE_CHECKING:\n"
+        "    from os import PathLike\nT = TypeVar('T', bound='PathLike')\n"
+        "x = typing.cast('PathLike', None)\n"
+    ),
+    "TYPE_CHECKING import in a type comment": (
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from os import PathLike\n"
+        "paths = []  # type: list[PathLike]\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("source", REEXPORTS.values(), ids=REEXPORTS.keys())
+def test_reexports_and_probes_are_not_unused_imports(source: str) -> None:
+    assert check(source, Code.UNUSED_IMPORT) == []
+
+
+def test_an_import_error_handler_guards_only_its_own_body() -> None:
+    source = (
+        "try:\n    import json\nexcept ValueError:\n    import pickle\n"
+        "except ImportError:\n    import marshal\n"
+    )
+    # The try body is a probe (one handler catches ImportError); the ValueError handler is not.
+    assert [p.subject for p in check(source, Code.UNUSED_IMPORT)] == ["pickle"]
+
+
+def test_unused_type_checking_import_is_still_reported() -> None:
+    source = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from os import PathLike\n"
+    assert [p.subject for p in check(source)] == ["PathLike"]
+
+
+def test_a_facade_import_is_reported_as_a_warning() -> None:
+    (problem,) = check("from collections.abc import Mapping\n", filename="pkg/compat.py")
+    assert (problem.code, problem.severity) == (Code.UNUSED_IMPORT, Severity.WARNING)
 
 
 # -- used before assignment ----------------------------------------------------------------------
@@ -344,10 +475,11 @@ def test_is_literal_after_non_ascii_text() -> None:
 # -- mutable defaults ----------------------------------------------------------------------------
 
 
-def test_mutable_defaults() -> None:
+def test_mutable_defaults_that_the_function_changes() -> None:
     source = (
         "def f(a, items=[], table={}, *, seen=set(), cache=dict(), xs=list()):\n"
-        "    return a\n\n\nasync def g(tags={'a'}):\n    return tags\n"
+        "    items.append(a)\n    table[a] = 1\n    seen.add(a)\n    cache.update(a=a)\n"
+        "    xs += [a]\n\n\nasync def g(tags={'a'}):\n    tags.discard('a')\n"
     )
     assert found(source) == [
         (Code.MUTABLE_DEFAULT, "[]", 1),
@@ -355,17 +487,76 @@ def test_mutable_defaults() -> None:
         (Code.MUTABLE_DEFAULT, "set()", 1),
         (Code.MUTABLE_DEFAULT, "dict()", 1),
         (Code.MUTABLE_DEFAULT, "list()", 1),
-        (Code.MUTABLE_DEFAULT, "{'a'}", 5),
+        (Code.MUTABLE_DEFAULT, "{'a'}", 9),
     ]
     problems = check(source)
     assert problems[0].subject == "f.items"
     assert problems[0].severity == Severity.WARNING
     assert "'items'" in problems[0].message
+    assert "'f' changes it on line 2" in problems[0].message
 
 
 def test_mutable_default_after_non_ascii_text() -> None:
-    source = "def greet(msg='¡hola! 😀', seen=[]):\n    return msg, seen\n"
+    source = "def greet(msg='¡hola! 😀', seen=[]):\n    seen.append(msg)\n"
     assert found(source) == [(Code.MUTABLE_DEFAULT, "[]", 1)]
+
+
+MUTATED_DEFAULTS = {
+    "append": "def f(a, seen=[]):\n    seen.append(a)\n",
+    "item assignment": "def f(k, d={}):\n    d[k] = 1\n",
+    "item deletion": "def f(k, d={}):\n    del d[k]\n",
+    "item update": "def f(k, d={}):\n    d[k] += 1\n",
+    "slice assignment": "def f(xs=[]):\n    xs[:] = [1]\n",
+    "augmented assignment": "def f(xs=[]):\n    xs += [1]\n    return len(xs)\n",
+    "setdefault": "def f(k, memo={}):\n    return memo.setdefault(k, k * 2)\n",
+    "pop": "def f(stack=[]):\n    return stack.pop() if stack else None\n",
+    "stored on self": ("class C:\n    def __init__(self, items=[]):\n        self.items = items\n"),
+    "stored in a container": "def f(reg, xs=[]):\n    reg['k'] = xs\n",
+    "stored in a global": "CACHE = None\n\n\ndef f(xs=[]):\n    global CACHE\n    CACHE = xs\n",
+    "appended to another list": "def f(out, xs=[]):\n    out.append(xs)\n",
+    "returned": "def f(xs=[]):\n    return xs\n",
+    "returned in a tuple": "def f(a, xs=[]):\n    return a, xs\n",
+    "returned as a fallback": "def f(a, xs=[]):\n    return a or xs\n",
+    "yielded": "def f(xs=[]):\n    yield xs\n",
+    "changed through an alias": "def f(a, seen=[]):\n    acc = seen\n    acc.append(a)\n",
+    "changed in a closure": (
+        "def f(a, seen=[]):\n    def add():\n        seen.append(a)\n    add()\n"
+    ),
+    "changed before a rebinding": "def f(xs=[]):\n    xs.append(1)\n    xs = list(xs)\n",
+}
+
+
+@pytest.mark.parametrize("source", MUTATED_DEFAULTS.values(), ids=MUTATED_DEFAULTS.keys())
+def test_a_default_the_function_changes_keeps_or_returns_is_reported(source: str) -> None:
+    assert [p.code for p in check(source)] == [Code.MUTABLE_DEFAULT]
+
+
+READ_ONLY_DEFAULTS = {
+    "read with get": "def f(x, opts={}):\n    return opts.get(x)\n",
+    "iterated": "def f(xs=[]):\n    return [x * 2 for x in xs]\n",
+    "membership and len": "def f(x, skip=set()):\n    return x not in skip and len(skip) < 3\n",
+    "passed to a call": "def f(xs=[]):\n    print(xs)\n    return sorted(xs)\n",
+    "copied before changing": "def f(xs=[]):\n    xs = list(xs)\n    xs.append(1)\n    return xs\n",
+    "None guard pattern": (
+        "def f(xs=[]):\n    if not xs:\n        xs = []\n    xs.append(1)\n    return xs\n"
+    ),
+    "a local copy": "def f(d={}):\n    out = dict(d)\n    out['k'] = 1\n    return out\n",
+    "a closure that shadows it": (
+        "def f(xs=[]):\n    def g(xs):\n        xs.append(1)\n    return g([])\n"
+    ),
+    "stored in a local only": "def f(xs=[]):\n    ys = xs, 1\n    return len(ys)\n",
+    "other object's method": "def f(x, items=[]):\n    other = []\n    other.extend(items)\n",
+    "a method returning a copy": "def f(d={}):\n    return d.copy()\n",
+    "unpacked into a new object": (
+        "class E:\n    def __init__(self, attrib={}, **extra):\n"
+        "        self.attrib = {**attrib, **extra}\n        self.items = [*attrib]\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("source", READ_ONLY_DEFAULTS.values(), ids=READ_ONLY_DEFAULTS.keys())
+def test_a_default_that_is_only_read_is_not_reported(source: str) -> None:
+    assert check(source, Code.MUTABLE_DEFAULT) == []
 
 
 # -- the whole ---------------------------------------------------------------------------------

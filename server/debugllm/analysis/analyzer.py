@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 
 from debugllm.analysis.static import ALL_CHECKS, analyze_static
+from debugllm.analysis.suppressions import without_suppressed
 from debugllm.analysis.syntax import (
     compile_fault,
     fault_to_problem,
@@ -76,8 +77,11 @@ def analyze(
         first = problem_from_exception(source, exc)
         deadline = time.monotonic() + options.syntax_budget_s
         found = find_syntax_errors(source, deadline=deadline)
-        # The first error is CPython's own; report it even if recovery ran out of time.
-        return Analysis(source, tuple(found or [first]), None, filename)
+        # The first error is CPython's own; report it even if recovery ran out of time. A
+        # suppression comment for E999 hides it too (the verifier filters the same way).
+        problems = without_suppressed(source, found or [first])
+        return Analysis(source, tuple(problems), None, filename)
+    # analyze_static leaves out the problems a suppression comment hides.
     problems = analyze_static(source, tree, options.checks, filename)
     return Analysis(source, tuple(problems), tree, filename)
 
@@ -89,8 +93,8 @@ def _analyze_large(source: str, filename: str) -> Analysis:
     each costs seconds at this size.
     """
     problem = cheap_syntax_error(source, filename)
-    problems = (problem,) if problem is not None else ()
-    return Analysis(source, problems, None, filename, static_checked=False)
+    problems = without_suppressed(source, [problem] if problem is not None else [])
+    return Analysis(source, tuple(problems), None, filename, static_checked=False)
 
 
 def cheap_syntax_error(source: str, filename: str = "<file>") -> Problem | None:

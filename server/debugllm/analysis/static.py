@@ -15,11 +15,16 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from pyflakes import checker as pyflakes_checker
 from pyflakes import messages as pyflakes_messages
 
+from debugllm.analysis.defaults import default_escape
+from debugllm.analysis.exports import Exports, module_exports
+from debugllm.analysis.runtime_names import RuntimeNames, runtime_names
+from debugllm.analysis.suppressions import without_suppressed
 from debugllm.problems import Code, Problem, Severity
 from debugllm.text import LineIndex, utf8_col_to_char
 
@@ -62,6 +67,8 @@ _LEAVES: frozenset[type[ast.AST]] = frozenset(
         for cls in base.__subclasses__()
     }
 )
+#: A ``# type: ...`` comment (PEP 484), whose text may name TYPE_CHECKING imports.
+_TYPE_COMMENT = re.compile(r"#\s*type:([^#\r\n]*)")
 _MUTABLE_FACTORIES = frozenset({"list", "dict", "set"})
 _FUNCTION_KINDS = frozenset({"function", "lambda"})
 
@@ -180,8 +187,11 @@ class Scope:
 class ImportInfo:
     stmt: ast.Import | ast.ImportFrom
     scope: Scope
-    #: Inside a ``try`` whose handlers catch ImportError (an availability probe).
+    #: Inside a ``try`` whose handlers catch ImportError (an availability probe), or inside such
+    #: a handler (the fallback).
     guarded: bool
+    #: Under ``if TYPE_CHECKING:`` (only type annotations and type comments can use it).
+    type_only: bool = False
 
 
 @dataclass
@@ -219,16 +229,19 @@ def enclosing_binding(scope: Scope, name: str) -> tuple[Scope, Binding] | None:
 
 
 def _catches(node: ast.Try | ast.TryStar, names: frozenset[str]) -> bool:
-    for handler in node.handlers:
-        kinds = handler.type
-        if kinds is None:
+    return any(_handler_catches(handler, names) for handler in node.handlers)
+
+
+def _handler_catches(handler: ast.ExceptHandler, names: frozenset[str]) -> bool:
+    kinds = handler.type
+    if kinds is None:
+        return True
+    elts = kinds.elts if isinstance(kinds, ast.Tuple) else [kinds]
+    for elt in elts:
+        if isinstance(elt, ast.Name) and elt.id in names:
             return True
-        elts = kinds.elts if isinstance(kinds, ast.Tuple) else [kinds]
-        for elt in elts:
-            if isinstance(elt, ast.Name) and elt.id in names:
-                return True
-            if isinstance(elt, ast.Attribute) and elt.attr in names:
-                return True
+        if isinstance(elt, ast.Attribute) and elt.attr in names:
+            return True
     return False
 
 
@@ -277,6 +290,7 @@ class _Builder:
         self.loops: tuple[int, ...] = ()
         self.guarded = False
         self.import_guarded = False
+        self.type_checking = False
         self.annotation = False
         # Where the conditional expression whose test is being visited starts.
         self.test_start: Pos | None = None
@@ -573,7 +587,9 @@ class _Builder:
         self.scope = saved
 
     def _import(self, node: ast.Import | ast.ImportFrom, parent: ast.AST | None) -> None:
-        self.model.imports[start_of(node)] = ImportInfo(node, self.scope, self.import_guarded)
+        self.model.imports[start_of(node)] = ImportInfo(
+            node, self.scope, self.import_guarded, self.type_checking
+        )
         for alias in node.names:
             if alias.name == "*":
                 continue
@@ -591,15 +607,15 @@ class _Builder:
 
     def _if(self, node: ast.If, parent: ast.AST | None) -> None:
         self.visit(node.test, node)
-        saved = self.guarded
+        saved = (self.guarded, self.type_checking)
         # `if TYPE_CHECKING:` never runs, so forward references there are fine.
         test = node.test
         if (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
             isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
         ):
-            self.guarded = True
+            self.guarded = self.type_checking = True
         self.visit_all(node.body, node)
-        self.guarded = saved
+        self.guarded, self.type_checking = saved
         self.visit_all(node.orelse, node)
 
     def _try(self, node: ast.Try | ast.TryStar, parent: ast.AST | None) -> None:
@@ -613,7 +629,11 @@ class _Builder:
                 self.visit(handler.type, handler)
             if handler.name:
                 self.bind(handler.name, "except", start_of(handler), handler)
+            # `except ImportError: from _pydecimal import *` is the fallback of the probe.
+            saved_import = self.import_guarded
+            self.import_guarded |= _handler_catches(handler, _IMPORT_ERROR_CATCHERS)
             self.visit_all(handler.body, handler)
+            self.import_guarded = saved_import
         self.visit_all(node.orelse, node)
         self.visit_all(node.finalbody, node)
 
@@ -734,6 +754,24 @@ def _module_early_load(model: ScopeModel, occ: Occurrence) -> _Early | Literal["
     if occ.guarded or _loop_carried(model, occ, binds):
         return "drop"
     return _Early(occ, scope, min(binds, key=lambda b: b.pos))
+
+
+def _deleted_after_use(model: ScopeModel, occ: Occurrence) -> bool:
+    """A function reads a module name the module deletes later (``del _helper`` at the end).
+
+    pyflakes reports the read because the name is gone once the module has run; but the
+    function may run before the ``del`` (``opcode.def_op``, ``xmlrpc.client._day0``), and the
+    name did exist, so this is no certain error.
+    """
+    module = model.module
+    if occ.name not in module.deleted or occ.name not in module.bindings:
+        return False
+    scope: Scope | None = occ.scope
+    while scope is not None and scope is not module:
+        if scope.kind in _FUNCTION_KINDS:
+            return True
+        scope = scope.parent
+    return False
 
 
 def _loop_carried(model: ScopeModel, occ: Occurrence, binds: list[Binding]) -> bool:
@@ -882,6 +920,8 @@ class _Analysis:
                 if self.model is not None and self.model.rebinds_globals:
                     continue
                 name = str(message.message_args[0])
+                if self.runtime.defines(name):
+                    continue
                 self.add(
                     Code.UNDEFINED_NAME,
                     f"undefined name '{name}' in __all__",
@@ -899,15 +939,23 @@ class _Analysis:
             early.occ.name,
         )
 
+    @cached_property
+    def runtime(self) -> RuntimeNames:
+        return runtime_names(self.tree)
+
     def undefined(self, pos: Pos, name: str, early: dict[Pos, _Early | None]) -> None:
         if self.model is not None and self.model.rebinds_globals:
             return  # `globals().update(...)` / exec define names no static check can see
+        if self.runtime.defines(name):
+            return  # made by an enum's _convert_, gettext.install, `builtins.x = ...`
         occ = self.model.occurrences.get(pos) if self.model else None
         if occ is None or occ.name != name:
             span = self.fallback_span(pos, name)
         else:
             if pos in early:
                 return  # reported (or deliberately skipped) as used-before-assignment
+            if self.model is not None and _deleted_after_use(self.model, occ):
+                return
             if self.model is not None:
                 later = _module_early_load(self.model, occ)
                 if later == "drop":
@@ -919,24 +967,43 @@ class _Analysis:
         self.add(Code.UNDEFINED_NAME, f"undefined name '{name}'", span, Severity.ERROR, name)
 
     def unused_import(self, pos: Pos, imported: str) -> None:
+        """Report an import pyflakes calls unused, unless it is a re-export or a probe.
+
+        Never reported: star imports (what they bind is unknown), redundant aliases
+        (``import x as x``, ``from m import y as y``: PEP 484's explicit re-export), names listed
+        in ``__all__`` in any static shape (``exports.module_exports``), dunder names at module
+        level (``from .__version__ import __version__``: metadata read as attributes), imports in
+        a ``try`` that catches ImportError or in such a handler (availability probes and their
+        fallbacks), ``if TYPE_CHECKING:`` imports named in a ``# type:`` comment, and, in a
+        package ``__init__.py``, every module-level import unless ``__all__`` is a list of
+        literals that leaves the name out (ruff reports those but never removes them safely; we
+        would rather stay quiet on the file that defines the package's interface).
+
+        Still reported, as a warning whose fix is unsafe: a module-level import nothing in its
+        module uses, in a module that is not an ``__init__.py``. Other modules may import it
+        from there (a "facade" such as ``requests.compat``); pyflakes and ruff report it too.
+        """
+        if imported.endswith(".*"):
+            return
         info = self.model.imports.get(pos) if self.model else None
         if info is None:
             bound = imported.split(" as ")[-1]
-            self.add(
-                Code.UNUSED_IMPORT,
-                f"'{bound}' is imported but never used",
-                self.fallback_span(pos, bound),
-                Severity.WARNING,
-                bound,
-            )
+            if not bound.startswith("__") and bound not in self.exports.names:
+                self.add(
+                    Code.UNUSED_IMPORT,
+                    f"'{bound}' is imported but never used",
+                    self.fallback_span(pos, bound),
+                    Severity.WARNING,
+                    bound,
+                )
             return
-        if info.guarded or self.is_package_reexport(info):
+        if info.guarded:
             return
         for alias in info.stmt.names:
             if _imported_name(info.stmt, alias) != imported:
                 continue
-            if alias.asname is not None and alias.asname == alias.name.split(".")[-1]:
-                return  # `import x as x` marks an explicit re-export (PEP 484)
+            if self.is_reexport(info, alias):
+                return
             subject = _subject_of_import(info.stmt, alias)
             self.add(
                 Code.UNUSED_IMPORT,
@@ -947,13 +1014,31 @@ class _Analysis:
             )
             return
 
-    def is_package_reexport(self, info: ImportInfo) -> bool:
-        """A package's ``__init__`` without ``__all__`` re-exports what it imports."""
-        return (
-            info.scope.kind == "module"
-            and os.path.basename(self.filename) == "__init__.py"
-            and "__all__" not in info.scope.bindings
-        )
+    @cached_property
+    def exports(self) -> Exports:
+        return module_exports(self.tree)
+
+    def is_reexport(self, info: ImportInfo, alias: ast.alias) -> bool:
+        """Whether an import nothing uses is there for other modules (see ``unused_import``)."""
+        if alias.name == "*":
+            return True
+        bound = alias.asname or alias.name.split(".")[0]
+        if alias.asname is not None and alias.asname == alias.name.split(".")[-1]:
+            return True  # `import x as x` marks an explicit re-export (PEP 484)
+        if info.type_only and _TYPE_COMMENT.search(self.source) and self.in_type_comment(bound):
+            return True
+        if info.scope.kind != "module":
+            return False
+        exports = self.exports
+        if bound in exports.names or (bound.startswith("__") and bound.endswith("__")):
+            return True
+        if os.path.basename(self.filename) == "__init__.py":
+            return not (exports.declared and exports.complete)
+        return False
+
+    def in_type_comment(self, name: str) -> bool:
+        word = re.compile(rf"\b{re.escape(name)}\b")
+        return any(word.search(m.group(1)) for m in _TYPE_COMMENT.finditer(self.source))
 
     # -- own checks --------------------------------------------------------------------------
 
@@ -1047,12 +1132,17 @@ class _Analysis:
                 and default.func.id not in shadowed
             ):
                 continue
+            # Only a default the function changes, keeps or hands out can leak state.
+            escape = default_escape(func, arg.arg)
+            if escape is None:
+                continue
             span = self.loc.span(default)
             text = _one_line(self.source[span[0] : span[1]])
             self.add(
                 Code.MUTABLE_DEFAULT,
                 f"the default {text} for parameter '{arg.arg}' of '{func.name}' is created"
-                " once and shared by every call; use None and create it inside the function",
+                f" once and shared by every call, and '{func.name}' {escape.how} it on line"
+                f" {escape.line}; use None and create it inside the function",
                 span,
                 Severity.WARNING,
                 f"{func.name}.{arg.arg}",
@@ -1124,10 +1214,14 @@ def analyze_static(
     checks: frozenset[str] = ALL_CHECKS,
     filename: str = "<file>",
 ) -> list[Problem]:
-    """Static problems in ``source`` (which parses), sorted by start offset; never raises."""
+    """Static problems in ``source`` (which parses), sorted by start offset; never raises.
+
+    Problems a ``# noqa`` / ``# debugllm: ignore`` comment suppresses are left out here, so the
+    analysis and the verifier (which calls this for a fixed text) see the same problems.
+    """
     try:
         if tree is None:
             tree = ast.parse(source, filename)
-        return _Analysis(source, tree, checks, filename).run()
+        return without_suppressed(source, _Analysis(source, tree, checks, filename).run())
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []

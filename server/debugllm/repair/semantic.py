@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import builtins
-import difflib
 import re
 import sys
 from collections.abc import Callable
@@ -55,7 +54,6 @@ _MODULE_ATTRIBUTES: dict[str, frozenset[str]] = {
 #: Standard-library modules whose import has side effects or that nobody means.
 _NOT_IMPORTABLE = frozenset({"this", "antigravity", "test", "idlelib", "turtledemo"})
 _BUILTIN_NAMES = frozenset(n for n in dir(builtins) if not n.startswith("_"))
-_MAX_TYPO_SUGGESTIONS = 3
 
 
 @dataclass
@@ -140,31 +138,116 @@ def _typo_fixes(
     name: str,
     spans: list[tuple[int, int]],
 ) -> list[Candidate]:
-    ranked: list[tuple[float, int, str, Binding | None]] = []
-    for order, (candidate, binding) in enumerate(_visible_names(model, occ).items()):
-        score = _closeness(name, candidate)
-        if score is not None and candidate != name:
-            ranked.append((score, order, candidate, binding))
-    ranked.sort(key=lambda r: (r[0], r[1], r[2]))
-    # Only the closest matches: a distance-2 guess next to a distance-1 one is noise.
-    closest = [r for r in ranked if r[0] <= ranked[0][0] + 0.5] if ranked else []
-    fixes = []
-    for score, _, suggestion, binding in closest[:_MAX_TYPO_SUGGESTIONS]:
-        defined = (
-            f"which is defined on line {binding.line}"
-            if binding is not None
-            else "which is one of Python's built-in names"
+    """A rename to the one visible name ``name`` is clearly a slip of, or nothing.
+
+    A rename is a guess about intent, so it is offered only when one candidate stands out: it is
+    close (``_closeness``), of the same kind as the use (``_fits_use``), and no other candidate is
+    as close. Two equally close names (``countre`` for ``countr`` or ``counter``) get no rename:
+    picking one would be a coin toss.
+    """
+    uses = _uses_of(model, occ, name)
+    ranked: list[tuple[float, str, Binding | None]] = []
+    for candidate, binding in _visible_names(model, occ).items():
+        if candidate == name:
+            continue
+        score = _closeness(name, candidate, builtin=binding is None)
+        if score is not None and _fits_use(name, candidate, binding, uses):
+            ranked.append((score, candidate, binding))
+    if not ranked:
+        return []
+    best_score = min(r[0] for r in ranked)
+    closest = [r for r in ranked if r[0] == best_score]
+    if len(closest) != 1:
+        return []
+    score, suggestion, binding = closest[0]
+    defined = (
+        f"which is defined on line {binding.line}"
+        if binding is not None
+        else "which is one of Python's built-in names"
+    )
+    return [
+        ctx.candidate(
+            "name-typo",
+            f"Rename '{name}' to '{suggestion}'",
+            [Edit(start, end, suggestion) for start, end in spans],
+            {"name": name, "suggestion": suggestion, "defined": defined},
+            cost=1.0 + score,
         )
-        fixes.append(
-            ctx.candidate(
-                "name-typo",
-                f"Rename '{name}' to '{suggestion}'",
-                [Edit(start, end, suggestion) for start, end in spans],
-                {"name": name, "suggestion": suggestion, "defined": defined},
-                cost=1.0 + score,
-            )
-        )
-    return fixes
+    ]
+
+
+@dataclass(frozen=True)
+class _Uses:
+    """How the misspelt name is used: called, and the attributes read from it."""
+
+    called: bool
+    attributes: frozenset[str]
+    #: The aliases of ``import x`` statements (bindings of a module, not of a member).
+    module_aliases: frozenset[int]
+
+
+def _uses_of(model: ScopeModel, occ: Occurrence | None, name: str) -> _Uses:
+    occurrences = [occ] if occ is not None else model.by_name.get(name, [])
+    called = False
+    attributes: set[str] = set()
+    for o in occurrences:
+        parent = o.parent
+        if isinstance(parent, ast.Call) and parent.func is o.node:
+            called = True
+        elif isinstance(parent, ast.Attribute) and parent.value is o.node:
+            attributes.add(parent.attr)
+    module_aliases = frozenset(
+        id(alias)
+        for info in model.imports.values()
+        if isinstance(info.stmt, ast.Import)
+        for alias in info.stmt.names
+    )
+    return _Uses(called, frozenset(attributes), module_aliases)
+
+
+#: What a literal right-hand side makes a variable (its attributes are the type's).
+_LITERAL_TYPES: dict[type[ast.AST], type] = {
+    ast.List: list, ast.ListComp: list, ast.Dict: dict, ast.DictComp: dict, ast.Set: set,
+    ast.SetComp: set, ast.Tuple: tuple, ast.JoinedStr: str,
+}  # fmt: skip
+
+
+def _literal_type(binding: Binding) -> type | None:
+    """The type of the literal a plain assignment binds, or None for anything else."""
+    value = binding.value
+    if binding.kind != "assign" or value is None:
+        return None
+    if isinstance(value, ast.Constant):
+        return type(value.value)
+    return _LITERAL_TYPES.get(type(value))
+
+
+def _fits_use(name: str, candidate: str, binding: Binding | None, uses: _Uses) -> bool:
+    """Whether ``candidate`` is the kind of thing the code does with ``name``.
+
+    * A called name that starts with a capital (a class) stays a class: the candidate starts with
+      a capital too and is no module and no literal (``Codec()`` never becomes ``codecs()``).
+    * A called name maps to something callable: a def, a class, an import, a callable built-in
+      (never a variable bound to a literal, a parameter or a loop variable).
+    * A name whose attributes are read (``name.attr``) maps to a module, an import, a class or a
+      variable, never to a function; a built-in or a literal-bound variable must have every
+      attribute read (``lenght.x`` is not ``len.x``).
+    """
+    builtin = getattr(builtins, candidate, None) if binding is None else None
+    module = binding is not None and id(binding.node) in uses.module_aliases
+    literal = _literal_type(binding) if binding is not None else None
+    if uses.called:
+        if name[:1].isupper() and (not candidate[:1].isupper() or module or literal is not None):
+            return False
+        if not _is_callable(binding, builtin, module):
+            return False
+    if uses.attributes:
+        if binding is not None and binding.kind == "def":
+            return False
+        owner: object = builtin if binding is None else literal
+        if owner is not None and not all(hasattr(owner, a) for a in uses.attributes):
+            return False
+    return True
 
 
 def _visible_names(model: ScopeModel, occ: Occurrence | None) -> dict[str, Binding | None]:
@@ -194,22 +277,41 @@ def _visible_names(model: ScopeModel, occ: Occurrence | None) -> dict[str, Bindi
     return names
 
 
-def _closeness(name: str, candidate: str) -> float | None:
-    """Edit distance between a misspelt name and a candidate, or None when too far apart."""
-    a, b = name.lower(), candidate.lower()
-    size = len(name)
-    limit = 0 if size <= 2 else 1 if size <= 4 else 2 if size <= 8 else 3
-    # `lenght` for `len`: a known name followed by a few stray letters.
-    extended = len(b) >= 3 and a.startswith(b) and len(a) - len(b) <= 3
-    if abs(len(a) - len(b)) > limit and not extended:
+def _is_callable(binding: Binding | None, builtin: object, module: bool) -> bool:
+    if binding is None:
+        return callable(builtin)
+    if module:
+        return False
+    return binding.kind in ("def", "class", "import") or isinstance(binding.value, ast.Lambda)
+
+
+def _closeness(name: str, candidate: str, *, builtin: bool = False) -> float | None:
+    """How far ``candidate`` is from ``name`` as a slip of the keyboard, or None when too far.
+
+    Each changed, added or dropped letter, or swap of neighbours, is one slip, case included
+    (optimal string alignment distance). Clear slips only:
+
+    * a case-only difference (``true`` for ``True``, ``codec`` for ``Codec``) scores 0.5;
+    * otherwise the name has 4 letters or more (shorter ones have too many neighbours), the same
+      first letter (a different first letter is another word: ``pgettext``/``gettext``,
+      ``xrange``/``range``) and one slip, two from 9 letters on;
+    * a built-in followed by up to 3 stray letters (``lenght`` for ``len``) scores just above
+      the slip limit, so a real one-slip match wins.
+    """
+    if name.lower() == candidate.lower():
+        return 0.5
+    if len(name) < 4 or name[0].lower() != candidate[0].lower():
         return None
-    distance = _osa_distance(a, b)
-    if distance > limit and not extended:
-        return None
-    if distance and difflib.SequenceMatcher(None, a, b).ratio() < 0.6:
-        return None
-    # A case-only slip ("true" for "True") beats any real misspelling.
-    return float(distance) if distance else 0.5
+    limit = 1 if len(name) <= 8 else 2
+    # Cheap length bound before the quadratic distance.
+    if abs(len(name) - len(candidate)) <= limit:
+        distance = _osa_distance(name, candidate)
+        if distance <= limit:
+            return float(distance)
+    extra = len(name) - len(candidate)
+    if builtin and len(candidate) >= 3 and name.startswith(candidate) and 0 < extra <= 3:
+        return limit + 0.5
+    return None
 
 
 def _osa_distance(a: str, b: str) -> int:
