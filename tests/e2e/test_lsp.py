@@ -310,3 +310,21 @@ async def test_the_project_file_of_a_document_is_honoured(
     assert [d.code for d in published.diagnostics] == ["undefined-name"]
     elsewhere = await open_document(client, URI, text)
     assert sorted(d.code for d in elsewhere.diagnostics) == ["undefined-name", "unused-import"]
+
+
+async def test_suppressions_and_re_exports_are_honoured(client: LanguageClient) -> None:
+    text = (
+        "import os  # noqa: F401\n"
+        "import sys as sys\n"
+        "from json import loads\n"
+        "__all__ = ['loads']\n"
+        "print(undefined_thing)  # debugllm: ignore[undefined-name]\n"
+        "print(other_thing)\n"
+    )
+    published = await open_document(client, URI, text)
+    assert [(d.code, d.range.start.line) for d in published.diagnostics] == [("undefined-name", 5)]
+
+
+async def test_a_package_init_re_exports_its_imports(client: LanguageClient) -> None:
+    published = await open_document(client, "file:///tmp/project/pkg/__init__.py", "import os\n")
+    assert list(published.diagnostics) == []
