@@ -7,11 +7,12 @@ pure-Python packages installed with ``pip install --target --no-deps --no-compil
 the workdir), and the Python 3.12+ syntax files of ``bench/safety/newer_syntax/``.
 
 Before: which files compile, and the public names of every importable module of the packages.
-Then ``debugllm fix --json --offline`` on the pristine copy (diagnostics), then
-``debugllm fix --write --json --offline`` on it, in batches of paths per process; ``ruff check``
-on the same files for the wall time. After: which files changed, which still compile, the
-public names again (packages: every module; stdlib: each changed file, loaded by file under its
-real module name, original vs changed copy).
+Then ``debugllm fix --write --json --offline`` on the copy, in batches of paths per process (its
+JSON is computed before each file is written: the pristine file's diagnostics and the fixes
+applied; ``--report-pass`` also runs ``debugllm fix --json`` first, as a separate timed pass);
+``ruff check`` on the same files for the time. After: which files changed, which still compile,
+the public names again (packages: every module; stdlib: each changed file, loaded by file under
+its real module name, original vs changed copy).
 
     .venv/bin/python bench/safety/run.py [--debugllm PATH] [--workdir DIR] [--json out.json]
 
@@ -487,7 +488,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=str(default_cli) if default_cli.exists() else "debugllm",
         help="the debugllm executable to measure (default: this checkout's .venv)",
     )
-    parser.add_argument("--ruff", default=str(default_ruff) if default_ruff.exists() else "ruff")
+    parser.add_argument(
+        "--ruff",
+        default=str(default_ruff) if default_ruff.exists() else "ruff",
+        help="the ruff executable timed on the same files (default: beside this Python)",
+    )
     parser.add_argument(
         "--workdir",
         type=Path,
@@ -500,7 +505,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--budget-ms", type=int, help="passed to debugllm (default: its own)")
     parser.add_argument("--cli-timeout", type=float, default=900.0, help="per CLI process (s)")
     parser.add_argument("--import-timeout", type=float, default=30.0, help="per module (s)")
-    parser.add_argument("--groups", default="stdlib,site,newer", help="subset of the corpus")
+    parser.add_argument(
+        "--groups", default="stdlib,site,newer", help="comma-separated subset of stdlib,site,newer"
+    )
     parser.add_argument(
         "--report-pass",
         action="store_true",
