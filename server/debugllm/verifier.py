@@ -14,9 +14,15 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from debugllm.analysis.analyzer import PARSE_FAILURES, Analysis, AnalysisOptions, compiled_tree
+from debugllm.analysis.analyzer import (
+    PARSE_FAILURES,
+    Analysis,
+    AnalysisOptions,
+    checkable_syntax_errors,
+    compiled_tree,
+)
 from debugllm.analysis.static import analyze_static
-from debugllm.analysis.syntax import find_syntax_errors
+from debugllm.analysis.versions import unsupported
 from debugllm.candidates import Candidate
 from debugllm.problems import Code, Problem, Severity
 from debugllm.text import Edit, LineIndex, apply_edits
@@ -63,7 +69,8 @@ class Verifier:
         except PARSE_FAILURES:
             tree = None
             deadline = time.monotonic() + self.options.syntax_budget_s
-            after_syntax = find_syntax_errors(fixed, deadline=deadline)
+            # Errors up to any syntax of a newer Python, as the analysis reported them.
+            after_syntax = checkable_syntax_errors(fixed, deadline=deadline)
         index = LineIndex(source)
         before_lines = Counter(_lines(index, before.syntax_errors))
         after_lines = Counter(_lines(index, after_syntax, candidate.edits))
@@ -79,7 +86,11 @@ class Verifier:
         if after_syntax:
             # Static checks need a parse; a partial syntax fix is judged on syntax alone.
             return Verdict(True, "fewer syntax errors, none new", fixed)
-        if tree is None:  # the search ran out of time before naming the error
+        if tree is None:
+            if unsupported(fixed):
+                # What is left is syntax of a newer Python, which this interpreter cannot check.
+                return Verdict(True, "no syntax error before syntax of a newer Python", fixed)
+            # The search ran out of time before naming the error.
             return Verdict(False, "the fixed text does not parse")
         return self._verify_static(before, candidate, fixed, tree)
 
