@@ -27,6 +27,9 @@ class Code:
     INDEX_OUT_OF_RANGE = "index-out-of-range"
     LITERAL_IS_COMPARISON = "is-literal"
     MUTABLE_DEFAULT = "mutable-default-argument"
+    #: Syntax of a newer Python than DebugLLM runs on (a WARNING: it cannot check the file), or
+    #: than the project targets (an ERROR). Never a syntax code: the engine must not "fix" it.
+    UNSUPPORTED_SYNTAX = "unsupported-syntax"
     # Diagnostics other tools send in a code action's context keep their own code; this one marks
     # the rest of the model-only requests ("fix this function").
     FOREIGN = "foreign"

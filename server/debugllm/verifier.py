@@ -19,11 +19,12 @@ from debugllm.analysis.analyzer import (
     Analysis,
     AnalysisOptions,
     cheap_syntax_error,
+    checkable_syntax_errors,
     compiled_tree,
 )
 from debugllm.analysis.static import analyze_static
 from debugllm.analysis.suppressions import without_suppressed
-from debugllm.analysis.syntax import find_syntax_errors
+from debugllm.analysis.versions import unsupported
 from debugllm.candidates import Candidate
 from debugllm.problems import Code, Problem, Severity
 from debugllm.text import Edit, LineIndex, apply_edits
@@ -75,7 +76,8 @@ class Verifier:
                 tree = compiled_tree(fixed, before.filename)
             except PARSE_FAILURES:
                 deadline = time.monotonic() + self.options.syntax_budget_s
-                found = find_syntax_errors(fixed, deadline=deadline)
+                # Errors up to any syntax of a newer Python, as the analysis reported them.
+                found = checkable_syntax_errors(fixed, deadline=deadline)
         found_syntax = bool(found)
         # Filtered like `analyze` filters the original's, or a suppressed error looks new.
         after_syntax = without_suppressed(fixed, found)
@@ -96,8 +98,12 @@ class Verifier:
             # a suppression comment hides included).
             return Verdict(True, "fewer syntax errors, none new", fixed)
         if not before.static_checked:
-            return Verdict(True, "the file parses (too large for the static checks)", fixed)
-        if tree is None:  # the search ran out of time before naming the error
+            return Verdict(True, "the file parses (a file without static checks)", fixed)
+        if tree is None:
+            if unsupported(fixed):
+                # What is left is syntax of a newer Python, which this interpreter cannot check.
+                return Verdict(True, "no syntax error before syntax of a newer Python", fixed)
+            # The search ran out of time before naming the error.
             return Verdict(False, "the fixed text does not parse")
         return self._verify_static(before, candidate, fixed, tree)
 

@@ -14,7 +14,9 @@ from debugllm.analysis.syntax import (
     find_syntax_errors,
     problem_from_exception,
 )
+from debugllm.analysis.versions import Construct, construct_problem, too_new, unsupported
 from debugllm.problems import Problem
+from debugllm.text import LineIndex
 
 #: Above this size (about 25,000 lines) only CPython's first syntax error is reported and the
 #: static checks are skipped: CPython alone needs seconds to parse a file of several MB.
@@ -26,7 +28,8 @@ class AnalysisOptions:
     checks: frozenset[str] = field(default_factory=lambda: ALL_CHECKS)
     #: Wall-clock budget for finding the errors after the first (repair-and-continue).
     syntax_budget_s: float = 0.5
-    #: The Python version the code is meant for, ``(3, minor)``; ``None``: the running one.
+    #: The oldest Python the project supports, e.g. ``(3, 11)``. ``None``: not configured, the
+    #: interpreter DebugLLM runs on (newer syntax it cannot parse is then only a warning).
     target_version: tuple[int, int] | None = None
 
 
@@ -37,7 +40,8 @@ class Analysis:
     #: The AST when the file parses (static checks ran on it), else ``None``.
     tree: ast.Module | None
     filename: str = "<file>"
-    #: False when the file was too large for the static checks.
+    #: False when the static checks could not run: a file too large for them, or one that uses
+    #: syntax of a newer Python than DebugLLM's (the editor then offers no fixes for it).
     static_checked: bool = True
 
     @property
@@ -70,29 +74,85 @@ def analyze(
     """``filename`` matters to some checks (an ``__init__.py`` re-exports its imports)."""
     options = options or AnalysisOptions()
     if len(source) > LARGE_SOURCE_CHARS:
-        return _analyze_large(source, filename)
+        return _analyze_large(source, filename, options.target_version)
     try:
         tree = compiled_tree(source, filename)
     except PARSE_FAILURES as exc:
-        first = problem_from_exception(source, exc)
-        deadline = time.monotonic() + options.syntax_budget_s
-        found = find_syntax_errors(source, deadline=deadline)
-        # The first error is CPython's own; report it even if recovery ran out of time. A
-        # suppression comment for E999 hides it too (the verifier filters the same way).
-        problems = without_suppressed(source, found or [first])
-        return Analysis(source, tuple(problems), None, filename)
+        return _analyze_failure(source, exc, options, filename)
     # analyze_static leaves out the problems a suppression comment hides.
     problems = analyze_static(source, tree, options.checks, filename)
+    target = options.target_version
+    if target is not None:
+        # Syntax this interpreter accepts but the project's Python would not (3.12's `type`
+        # statement in a project for 3.11): a true error for the user, found on the parse.
+        index = LineIndex(source)
+        newer = [construct_problem(source, c, target, index=index) for c in too_new(source, target)]
+        problems = sorted([*newer, *problems], key=lambda p: (p.start, p.end))
     return Analysis(source, tuple(problems), tree, filename)
 
 
-def _analyze_large(source: str, filename: str) -> Analysis:
+def _analyze_failure(
+    source: str,
+    exc: SyntaxError | ValueError | RecursionError | MemoryError,
+    options: AnalysisOptions,
+    filename: str,
+) -> Analysis:
+    """A file that does not compile: its syntax errors, or what makes it uncheckable here."""
+    first = problem_from_exception(source, exc)
+    newer = _newer_before(source, first)
+    if newer is not None:
+        # Syntax of a newer Python, at or before CPython's first error: that error is (or may
+        # be) the newer syntax, so it is not reported, nor "repaired" into something else.
+        problem = construct_problem(source, newer, options.target_version)
+        return Analysis(source, (problem,), None, filename, static_checked=False)
+    deadline = time.monotonic() + options.syntax_budget_s
+    # The first error is CPython's own; report it even if recovery ran out of time. A
+    # suppression comment for E999 hides it too (the verifier filters the same way).
+    found = without_suppressed(source, checkable_syntax_errors(source, deadline) or [first])
+    later = unsupported(source)
+    if later:
+        # Real errors come first; the newer syntax after them is said once, so the user knows
+        # why nothing after it is reported.
+        found.append(construct_problem(source, later[0], options.target_version))
+    return Analysis(source, tuple(found), None, filename)
+
+
+def _newer_before(source: str, first: Problem) -> Construct | None:
+    """The first construct this interpreter cannot parse, if it is on or before ``first``'s
+    line (CPython reports such a construct on its own line or, for a string, a later one)."""
+    index = LineIndex(source)
+    stop = index.line_end(index.line_of(first.start))
+    constructs = unsupported(source, stop=stop)
+    return constructs[0] if constructs and constructs[0].start <= stop else None
+
+
+def checkable_syntax_errors(source: str, deadline: float | None = None) -> list[Problem]:
+    """``find_syntax_errors``, stopped at the first construct of a newer Python.
+
+    After a real error, such a construct would be the next "error" and repair-and-continue
+    would "fix" valid newer code: the errors from its line on are not reported (the next
+    analysis, once the real errors are fixed, reports the construct itself).
+    """
+    found = find_syntax_errors(source, deadline=deadline)
+    constructs = unsupported(source)
+    if not constructs:
+        return found
+    index = LineIndex(source)
+    cut = index.line_starts[index.line_of(constructs[0].start)]
+    return [p for p in found if p.start < cut]
+
+
+def _analyze_large(source: str, filename: str, target: tuple[int, int] | None) -> Analysis:
     """CPython's first syntax error only, from its cheapest pass (parser and symbol table).
 
     Recovery would re-parse the file once per error and the static checks need the Python AST:
     each costs seconds at this size.
     """
     problem = cheap_syntax_error(source, filename)
+    if problem is not None:
+        newer = _newer_before(source, problem)
+        if newer is not None:
+            problem = construct_problem(source, newer, target)
     problems = without_suppressed(source, [problem] if problem is not None else [])
     return Analysis(source, tuple(problems), None, filename, static_checked=False)
 

@@ -209,9 +209,9 @@ class DebugLLMServer(LanguageServer):
         if analysis.static_checked:
             plan = asyncio.ensure_future(self._timed_plan(pipeline, analysis, budget))
         else:
-            # A file of several MB: every verification would re-parse it for seconds while
-            # holding the GIL, so the server offers diagnostics only (the CLI still fixes it).
-            log.info("%s is too large for interactive fixes; diagnostics only", uri)
+            # A file of several MB (every verification would re-parse it for seconds while
+            # holding the GIL; the CLI still fixes it), or newer Python than the server's.
+            log.info("%s cannot be checked here for fixes; diagnostics only", uri)
             plan = asyncio.ensure_future(_no_plan(analysis))
         old = self.states.get(uri)
         if old is not None and old.version != version:
