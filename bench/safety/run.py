@@ -335,11 +335,19 @@ def probe_files(
         return list(pool.map(lambda j: probe("stdlib", root, [j], timeout)[j[0]], files))
 
 
-def same_module(before: dict[str, Any], after: dict[str, Any]) -> str:
-    """'' when the module imports with the same public names; otherwise what differs."""
+def _fixes_error(f: File) -> bool:
+    """Whether an error diagnostic was reported in the pristine file (its --write run may
+    rightly change it)."""
+    return any(d.get("severity") == LSP_ERROR for d in f.diagnostics)
+
+
+def same_module(before: dict[str, Any], after: dict[str, Any]) -> tuple[str, bool]:
+    """('', False) when the module imports with the same public names; otherwise what differs,
+    and whether it only gained names (an import added to fix an undefined name)."""
     if not after["ok"]:
-        return f"import fails after: {after['error']}"
+        return f"import fails after: {after['error']}", False
     why = []
+    only_gained = True
     for key in ("names", "all"):
         old, new = before.get(key), after.get(key)
         if old == new:
@@ -347,9 +355,11 @@ def same_module(before: dict[str, Any], after: dict[str, Any]) -> str:
         if isinstance(old, list) and isinstance(new, list):
             gone, added = sorted(set(old) - set(new)), sorted(set(new) - set(old))
             why.append(f"{key}: missing {gone[:12]}, new {added[:12]}")
+            only_gained = only_gained and not gone
         else:
             why.append(f"{key}: {str(old)[:80]} -> {str(new)[:80]}")
-    return "; ".join(why)
+            only_gained = False
+    return "; ".join(why), bool(why) and only_gained
 
 
 # --- the CLI --------------------------------------------------------------------------------------
@@ -590,11 +600,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not before["ok"]:
             out_of_scope.append({"module": f.module, "group": "site", "error": before["error"]})
             continue
-        why = same_module(before, after)
+        why, gained = same_module(before, after)
         if why:
             broken.append(
                 {"module": f.module, "group": "site", "file": f.display, "changed": f.changed,
-                 "why": why}
+                 "why": why, "gained_only": gained, "fixes_error": _fixes_error(f)}
             )  # fmt: skip
     changed_std = [f for f in files if f.group == "stdlib" and f.changed]
     std_mods = [f for f in changed_std if f.module and f.module not in IMPORT_SKIPPED]
@@ -608,11 +618,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not before["ok"]:
             out_of_scope.append({"module": f.module, "group": "stdlib", "error": before["error"]})
             continue
-        why = same_module(before, after)
+        why, gained = same_module(before, after)
         if why:
             broken.append(
                 {"module": f.module, "group": "stdlib", "file": f.display, "changed": True,
-                 "why": why}
+                 "why": why, "gained_only": gained, "fixes_error": _fixes_error(f)}
             )  # fmt: skip
     timings["imports_after_s"] = time.perf_counter() - mark
     log(f"import checks after: {len(broken)} broken")
@@ -654,6 +664,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     error_codes = Counter(str(d.get("code")) for _, d in errors_ok)
     changed_ok = [f for f in files if f.changed and f.compiles_before]
+    # Correct code: compiles and DebugLLM reports no error in it. A compiling file with a
+    # reported error (a name used but never imported) is listed apart: each such error is
+    # explained in RESULTS.md as a true bug or not, and a false one would show up there.
+    changed_clean = [f for f in changed_ok if not _fixes_error(f)]
+    changed_bug = [f for f in changed_ok if _fixes_error(f)]
+    # A module that only gained a name because a reported error was fixed (the added import)
+    # is not broken; losing a name or failing to import is.
+    broken_gate = [b for b in broken if not (b["gained_only"] and b["fixes_error"])]
     applied_codes = Counter(str(x["diagnostic"]["code"]) for f in changed_ok for x in f.applied)
     newer_changed = [f for f in files if f.group == "newer" and f.changed]
     passes = [write] if report is None else [report, write]
@@ -661,7 +679,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     differ = [f.display for f in files if f.report_diagnostics not in (None, f.diagnostics)]
     cli_sum_ms = sum(float(r.get("elapsed_ms", 0)) for r in write.results.values())
     info = checkout_of(args.debugllm)
-    gate_failed = bool(changed_ok or broken or newer_changed)
+    gate_failed = bool(changed_clean or broken_gate or newer_changed)
 
     md: list[str] = [
         "# Safety benchmark: `debugllm fix --write` on correct code",
@@ -674,8 +692,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"- corpus copy: `{run}` (stdlib without {', '.join(STDLIB_EXCLUDED)}; "
         f"{len(PINS)} pinned packages; {count(lambda f: True, 'newer')} newer-syntax files)",
         f"- gate: {'FAILED' if gate_failed else 'passed'} "
-        f"({len(changed_ok)} compiling files changed, {len(broken)} modules broken, "
-        f"{len(newer_changed)} newer-syntax files changed)",
+        f"({len(changed_clean)} correct files changed (they compile and no error is reported "
+        f"in them), {len(broken_gate)} modules broken, {len(newer_changed)} newer-syntax files "
+        f"changed; apart: {len(changed_bug)} compiling files changed to fix a reported error, "
+        f"{len(broken) - len(broken_gate)} of their modules only gained a name)",
         "",
         "## Files",
         "",
@@ -716,7 +736,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         ["module", "own file changed", "what differs"],
         [[b["module"], "yes" if b["changed"] else "no", b["why"][:300]] for b in broken],
     )
-    md += ["", "## Changed files that compiled", ""]
+    md += [
+        "",
+        "## Changed files that compiled",
+        "",
+        f"{len(changed_clean)} with no error reported in them (correct code), "
+        f"{len(changed_bug)} to fix a reported error (listed under 'Errors on files that "
+        "compile' below: each is a true bug or explained).",
+        "",
+    ]
     md += [
         "Applied fixes on them, by diagnostic code: "
         + (", ".join(f"`{c}` {n}" for c, n in applied_codes.most_common()) or "none"),
