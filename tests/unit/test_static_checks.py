@@ -581,3 +581,19 @@ def test_never_raises_on_pathological_input() -> None:
     deep = "x = 1\ny = " + " + ".join(["x"] * 700) + "\n"
     assert isinstance(analyze_static(deep, ast.parse(deep)), list)
     assert analyze_static("def broken(:\n") == []
+
+
+def test_a_name_probed_with_except_name_error_is_not_undefined_elsewhere() -> None:
+    source = (
+        "def in_notebook():\n"
+        "    try:\n"
+        "        get_ipython\n"
+        "    except NameError:\n"
+        "        return False\n"
+        "    return get_ipython().kernel is not None\n"
+        "\n"
+        "def typo():\n"
+        "    return get_ipythn()\n"
+    )
+    problems = analyze_static(source)
+    assert [p.subject for p in problems if p.code == "undefined-name"] == ["get_ipythn"]

@@ -10,7 +10,10 @@ make is no undefined name (each one was a false report on the standard library):
 * ``gettext.install()`` puts ``_`` (and the ``names=`` it lists) into builtins;
 * ``builtins.name = ...``, ``setattr(builtins, 'name', ...)``, ``__builtins__['name'] = ...``;
 * ``sys.modules[__name__]`` (its ``__dict__``, ``setattr`` on it) and ``vars()`` at module
-  level reach the module's namespace like ``globals()``: any name may be made.
+  level reach the module's namespace like ``globals()``: any name may be made;
+* ``try: get_ipython`` ... ``except NameError:`` probes for a name the environment may provide
+  (IPython's ``get_ipython``, Python 2's ``unicode``): its other reads in the file are
+  deliberate too (rich).
 """
 
 from __future__ import annotations
@@ -71,6 +74,15 @@ def runtime_names(tree: ast.Module) -> RuntimeNames:
                 names.update(_builtin_target(target))
         elif isinstance(node, ast.Subscript) and _is_this_module(node):
             anything = True
+        elif isinstance(node, (ast.Try, ast.TryStar)) and any(
+            _catches_name_error(h) for h in node.handlers
+        ):
+            names.update(
+                n.id
+                for stmt in node.body
+                for n in ast.walk(stmt)
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+            )
     # At module level `vars()` is `globals()` (in a function it is `locals()`).
     anything |= any(
         isinstance(node, ast.Call)
@@ -83,6 +95,12 @@ def runtime_names(tree: ast.Module) -> RuntimeNames:
         # `install` is a common method name; only gettext's puts `_` into builtins.
         names.discard("_")
     return RuntimeNames(frozenset(names), tuple(sorted(prefixes)), anything)
+
+
+def _catches_name_error(handler: ast.ExceptHandler) -> bool:
+    kinds = handler.type
+    elts = kinds.elts if isinstance(kinds, ast.Tuple) else [kinds]
+    return any(isinstance(e, ast.Name) and e.id == "NameError" for e in elts)
 
 
 def _strings(node: ast.AST) -> list[str]:
