@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 
 import pytest
@@ -328,3 +329,22 @@ async def test_suppressions_and_re_exports_are_honoured(client: LanguageClient) 
 async def test_a_package_init_re_exports_its_imports(client: LanguageClient) -> None:
     published = await open_document(client, "file:///tmp/project/pkg/__init__.py", "import os\n")
     assert list(published.diagnostics) == []
+
+
+async def test_newer_python_syntax_is_one_warning_and_never_rewritten(
+    client: LanguageClient,
+) -> None:
+    text = "type Vector = list[float]\n\n\ndef first[T](xs: list[T]) -> T:\n    return xs[0]\n"
+    published = await open_document(client, URI, text)
+    if sys.version_info >= (3, 12):
+        assert list(published.diagnostics) == []  # this server can check it: it is correct
+        return
+    (diagnostic,) = published.diagnostics
+    assert diagnostic.code == "unsupported-syntax"
+    assert diagnostic.severity == types.DiagnosticSeverity.Warning
+    assert "3.12" in diagnostic.message and diagnostic.range.start.line == 0
+    result = await client.text_document_code_action_async(
+        code_action_params(URI, list(published.diagnostics))
+    )
+    assert not [a for a in result or [] if isinstance(a, types.CodeAction) and a.edit]
+    assert await fix_all_actions(client, URI) == []

@@ -93,3 +93,26 @@ def test_unverified_model_answers_are_not_applied(
     code, out, err = run_cli(["fix", "--json", "--write", str(path)], capsys)
     assert code == 1 and json.loads(out)["fixed_source"] is None
     assert path.read_text() == UNFIXABLE and "failed verification" in err
+
+
+def test_an_answer_that_guts_the_function_is_refused_even_with_unsafe_fixes(
+    fake: FakeOpenAI, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    original = (
+        "def f(xs):\n"
+        "    total = 0\n"
+        "    for x in xs:\n"
+        "        total += x * 2\n"
+        "    result = total - undefined_thing\n"
+        "    return result\n"
+    )
+    # Same line count as the original: the body replaced by `pass` and blank lines.
+    gutted = "def f(xs):\n    pass\n\n\n\n\n"
+    fake.default(COMPLETIONS, Reply.completion(gutted))
+    path = tmp_path / "u.py"
+    path.write_text(original)
+    code, out, err = run_cli(["fix", "--json", "--write", "--unsafe-fixes", str(path)], capsys)
+    result = json.loads(out)
+    assert code == 1 and path.read_text() == original
+    assert result["fixes"] == [] and result["fixed_source"] is None
+    assert "drop" in err or "statement" in err, err
