@@ -187,6 +187,8 @@ class ModelActions:
                 "model": True,
                 "problem": index,
                 "offset": offset,
+                # A model answer is never safe: never preferred, never in fix-all.
+                "applicability": "unsafe",
             },
         )
         if lazy:
