@@ -160,3 +160,16 @@ def utf8_col_to_char(line_text: str, byte_col: int) -> int:
     if line_text.isascii():
         return byte_col
     return len(line_text.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
+
+
+#: The rest of a string literal after its opening quote, escapes included (for scanners that
+#: must skip strings in text that may not tokenize): triple-quoted, then single-quoted (which
+#: stop at the line's end when the string is left open).
+STRING_REST_TRIPLE = {
+    "'''": re.compile(r"[^'\\]*(?:(?:\\[\s\S]|'(?!''))[^'\\]*)*'''"),
+    '"""': re.compile(r'[^"\\]*(?:(?:\\[\s\S]|"(?!""))[^"\\]*)*"""'),
+}
+STRING_REST_SINGLE = {
+    "'": re.compile(r"[^'\\\r\n]*(?:\\(?:\r\n|[\s\S])[^'\\\r\n]*)*'?"),
+    '"': re.compile(r'[^"\\\r\n]*(?:\\(?:\r\n|[\s\S])[^"\\\r\n]*)*"?'),
+}

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from debugllm.problems import SYNTAX_CODES, Code, Problem
-from debugllm.text import LineIndex
+from debugllm.text import STRING_REST_SINGLE, STRING_REST_TRIPLE, LineIndex
 
 #: What each flake8/ruff code means in DebugLLM's codes. pyflakes reports a module-level name
 #: read before its assignment as F821 (undefined name), which DebugLLM calls
@@ -55,15 +55,6 @@ _MAYBE = re.compile(r"noqa|debugllm", re.IGNORECASE)
 #: What the comment scan stops at: a comment, a string's opening quote, a backslash continuation.
 _SCAN_START = re.compile(r"[#'\"\\]")
 _SCAN = re.compile(r"(#)|('''|\"\"\")|(['\"])|(\\(?:\r\n|\r|\n))")
-#: The rest of a string literal after its opening quote (escapes included).
-_CLOSE_TRIPLE = {
-    "'''": re.compile(r"[^'\\]*(?:(?:\\[\s\S]|'(?!''))[^'\\]*)*'''"),
-    '"""': re.compile(r'[^"\\]*(?:(?:\\[\s\S]|"(?!""))[^"\\]*)*"""'),
-}
-_CLOSE_SINGLE = {
-    "'": re.compile(r"[^'\\\r\n]*(?:\\(?:\r\n|[\s\S])[^'\\\r\n]*)*'?"),
-    '"': re.compile(r'[^"\\\r\n]*(?:\\(?:\r\n|[\s\S])[^"\\\r\n]*)*"?'),
-}
 
 
 @dataclass(frozen=True)
@@ -174,7 +165,7 @@ def _comments(source: str, index: LineIndex) -> tuple[list[tuple[int, str]], lis
             pos = max(end, match.end())
         elif group in (2, 3):  # a string literal: skip it, noting the lines it spans
             quote = match.group()
-            closers = _CLOSE_TRIPLE if group == 2 else _CLOSE_SINGLE
+            closers = STRING_REST_TRIPLE if group == 2 else STRING_REST_SINGLE
             closer = closers[quote].match(source, match.end())
             pos = closer.end() if closer else size
             last = index.line_of(max(pos - 1, start)) + 1

@@ -17,7 +17,14 @@ import warnings
 from dataclasses import dataclass
 
 from debugllm.problems import Code, Problem, Severity
-from debugllm.text import LINE_BREAK, Edit, LineIndex, apply_edits
+from debugllm.text import (
+    LINE_BREAK,
+    STRING_REST_SINGLE,
+    STRING_REST_TRIPLE,
+    Edit,
+    LineIndex,
+    apply_edits,
+)
 
 DEEP_MESSAGE = "too deeply nested for Python's parser"
 #: Key in ``Problem.extra`` for CPython's offset when the Problem had to start before it.
@@ -199,14 +206,6 @@ def first_syntax_error(source: str, filename: str = "<file>") -> Problem | None:
 # --- light line scanner -------------------------------------------------------------------------
 
 _SCAN = re.compile(r"(\r\n|\r|\n)|(#)|('''|\"\"\")|(['\"])|([(\[{])|([)\]}])|(\\(?:\r\n|\r|\n))")
-_CLOSE_TRIPLE = {
-    "'''": re.compile(r"[^'\\]*(?:(?:\\[\s\S]|'(?!''))[^'\\]*)*'''"),
-    '"""': re.compile(r'[^"\\]*(?:(?:\\[\s\S]|"(?!""))[^"\\]*)*"""'),
-}
-_CLOSE_SINGLE = {
-    "'": re.compile(r"[^'\\\r\n]*(?:\\(?:\r\n|[\s\S])[^'\\\r\n]*)*'?"),
-    '"': re.compile(r'[^"\\\r\n]*(?:\\(?:\r\n|[\s\S])[^"\\\r\n]*)*"?'),
-}
 
 
 @dataclass
@@ -257,7 +256,9 @@ def scan_lines(
             pos = newline.start() if newline else len(source)
         elif group == 3 or group == 4:
             quote = match.group()
-            closer = (_CLOSE_TRIPLE if group == 3 else _CLOSE_SINGLE)[quote].match(source, pos)
+            closer = (STRING_REST_TRIPLE if group == 3 else STRING_REST_SINGLE)[quote].match(
+                source, pos
+            )
             end = closer.end() if closer else len(source)
             for _ in LINE_BREAK.finditer(source, pos, end):
                 line += 1
