@@ -595,17 +595,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         if site_changed
         else site_before
     )
-    for f in site_mods:
-        before, after = site_before[str(f.module)], site_after[str(f.module)]
+
+    def compare(f: File, before: dict[str, Any], after: dict[str, Any]) -> None:
+        """Record ``f``'s module as out of scope, broken, or (nothing) the same."""
         if not before["ok"]:
-            out_of_scope.append({"module": f.module, "group": "site", "error": before["error"]})
-            continue
+            out_of_scope.append({"module": f.module, "group": f.group, "error": before["error"]})
+            return
         why, gained = same_module(before, after)
         if why:
             broken.append(
-                {"module": f.module, "group": "site", "file": f.display, "changed": f.changed,
+                {"module": f.module, "group": f.group, "file": f.display, "changed": f.changed,
                  "why": why, "gained_only": gained, "fixes_error": _fixes_error(f)}
             )  # fmt: skip
+
+    for f in site_mods:
+        compare(f, site_before[str(f.module)], site_after[str(f.module)])
     changed_std = [f for f in files if f.group == "stdlib" and f.changed]
     std_mods = [f for f in changed_std if f.module and f.module not in IMPORT_SKIPPED]
     not_checked += [f.display for f in changed_std if f not in std_mods]
@@ -615,15 +619,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     std_jobs = [(str(f.module), f.path) for f in std_mods]
     std_after = probe_files(run / "stdlib", std_jobs, args.jobs, args.import_timeout)
     for f, before, after in zip(std_mods, std_before, std_after, strict=True):
-        if not before["ok"]:
-            out_of_scope.append({"module": f.module, "group": "stdlib", "error": before["error"]})
-            continue
-        why, gained = same_module(before, after)
-        if why:
-            broken.append(
-                {"module": f.module, "group": "stdlib", "file": f.display, "changed": True,
-                 "why": why, "gained_only": gained, "fixes_error": _fixes_error(f)}
-            )  # fmt: skip
+        compare(f, before, after)
     timings["imports_after_s"] = time.perf_counter() - mark
     log(f"import checks after: {len(broken)} broken")
 
