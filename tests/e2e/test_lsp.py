@@ -348,3 +348,16 @@ async def test_newer_python_syntax_is_one_warning_and_never_rewritten(
     )
     assert not [a for a in result or [] if isinstance(a, types.CodeAction) and a.edit]
     assert await fix_all_actions(client, URI) == []
+
+
+async def test_hover_says_when_the_fix_is_unsafe(client: LanguageClient) -> None:
+    text = "def f(values):\n    return lenght(values)\n"
+    await open_document(client, URI, text)
+    hover = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=URI),
+            position=types.Position(line=1, character=12),
+        )
+    )
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    assert "Proposed fix, unsafe (review it) (Rename 'lenght' to 'len')" in hover.contents.value

@@ -82,5 +82,6 @@ def hover_markdown(problem: Problem, line: int, fix: VerifiedFix | None, source:
     parts.append(fix.candidate.explanation)
     diff = fix_diff(source, fix.fixed_source)
     if diff:
-        parts.append(f"Proposed fix ({fix.candidate.title}):\n\n```diff\n{diff}\n```")
+        label = "Proposed fix" if fix.candidate.safe else "Proposed fix, unsafe (review it)"
+        parts.append(f"{label} ({fix.candidate.title}):\n\n```diff\n{diff}\n```")
     return "\n\n".join(parts)
