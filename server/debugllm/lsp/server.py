@@ -24,13 +24,13 @@ from debugllm.analysis.analyzer import Analysis, AnalysisOptions
 from debugllm.config import ProjectConfig, project_config
 from debugllm.lsp import convert
 from debugllm.lsp.model_actions import ModelActions
+from debugllm.lsp.protocol import DebugLLMProtocol, start_server
 from debugllm.pipeline import FixPipeline, FixPlan, ModelResult, VerifiedFix
 from debugllm.problems import Problem
 from debugllm.remote.stats import Stats
 from debugllm.settings import Settings, load_settings
 from debugllm.text import Encoding, LineIndex, minimal_edits
 from lsprotocol import types
-from pygls.cli import start_server
 from pygls.exceptions import JsonRpcContentModified, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 
@@ -57,7 +57,10 @@ class DocumentState:
 class DebugLLMServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__(
-            "debugllm", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Full
+            "debugllm",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Full,
+            protocol_cls=DebugLLMProtocol,
         )
         self.settings = Settings()
         #: The editor's ``debugllm`` section as sent; a project's ``pyproject.toml`` lies under it.
@@ -501,8 +504,8 @@ def main(argv: list[str] | None = None) -> None:
     logging.getLogger("pygls").setLevel(logging.WARNING)
     code = 0
     try:
-        start_server(server, argv)
-    except SystemExit as exc:  # pygls exits from inside the `exit` notification handler
+        code = start_server(server, argv)
+    except SystemExit as exc:  # argparse, and pygls's `exit` handler over --tcp/--ws
         code = exc.code if isinstance(exc.code, int) else 1
     # Leave now: a repair still running in a worker thread must not delay the editor's shutdown.
     with contextlib.suppress(ValueError, OSError):  # pygls may have closed stdout already
