@@ -60,7 +60,7 @@ def _request_id(data: dict[str, Any]) -> int | str | None:
 
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, (cattrs.ClassValidationError, cattrs.IterableValidationError)):
-        return "; ".join(cattrs.transform_error(exc, path="params"))
+        return "; ".join(cattrs.transform_error(exc))
     return str(exc) or type(exc).__name__
 
 
