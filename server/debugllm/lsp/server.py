@@ -24,6 +24,7 @@ from debugllm import __version__, logs
 from debugllm.analysis.analyzer import Analysis, AnalysisOptions
 from debugllm.config import ProjectConfig, project_config
 from debugllm.lsp import convert
+from debugllm.lsp.leaks import forget_finished_handlers
 from debugllm.lsp.model_actions import ModelActions
 from debugllm.pipeline import FixPipeline, FixPlan, ModelResult, VerifiedFix
 from debugllm.problems import Problem
@@ -62,6 +63,7 @@ class DebugLLMServer(LanguageServer):
         super().__init__(
             "debugllm", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Full
         )
+        forget_finished_handlers(self.protocol)  # pygls 2.1.1 keeps one per notification
         self.settings = Settings()
         #: The editor's ``debugllm`` section as sent; a project's ``pyproject.toml`` lies under it.
         self.raw_settings: dict[str, Any] = {}
@@ -556,10 +558,24 @@ async def on_hover(ls: DebugLLMServer, params: types.HoverParams) -> types.Hover
     )
 
 
+class _ContentModifiedIsNormal(logging.Filter):
+    """pygls logs every request that ends in an exception as an error with a traceback, also
+    ContentModified, the normal answer to a request about text the user has since changed."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, JsonRpcContentModified):
+            log.debug("request answered ContentModified: %s", exc)
+            return False
+        return True
+
+
 def main(argv: list[str] | None = None) -> None:
     logs.configure(logging.INFO)
     # pygls logs every JSON-RPC message at INFO: source text and edits would flood the log.
     logging.getLogger("pygls").setLevel(logging.WARNING)
+    # It reports handler exceptions (pygls 2.1.1: JsonRPCProtocol._send_handler_result).
+    logging.getLogger("pygls.protocol.json_rpc").addFilter(_ContentModifiedIsNormal())
     code = 0
     try:
         start_server(server, argv)
