@@ -230,8 +230,7 @@ class ModelActions:
             return action
         server = self._server
         result = await self._await_with_progress(state, index, offset)
-        current = server.states.get(state.uri)
-        if current is None or current.version != state.version:
+        if not server.is_current(state):  # changed, or closed and reopened with other text
             raise JsonRpcContentModified(
                 "The document changed while DebugLLM's model was answering; "
                 "request code actions again."

@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import os
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from debugllm import __version__, logs
 from debugllm.analysis.analyzer import Analysis, AnalysisOptions
 from debugllm.config import ProjectConfig, project_config
 from debugllm.lsp import convert
+from debugllm.lsp.leaks import forget_finished_handlers
 from debugllm.lsp.model_actions import ModelActions
 from debugllm.lsp.protocol import DebugLLMProtocol, start_server
 from debugllm.pipeline import FixPipeline, FixPlan, ModelResult, VerifiedFix
@@ -45,6 +47,8 @@ STATS_COMMAND = "debugllm.stats"
 class DocumentState:
     uri: str
     version: int
+    #: Which opening of ``uri`` this is: a close and reopen may reuse the version with other text.
+    generation: int
     analysis: Analysis
     index: LineIndex
     plan: asyncio.Task[FixPlan]
@@ -62,6 +66,7 @@ class DebugLLMServer(LanguageServer):
             text_document_sync_kind=types.TextDocumentSyncKind.Full,
             protocol_cls=DebugLLMProtocol,
         )
+        forget_finished_handlers(self.protocol)  # pygls 2.1.1 keeps one per notification
         self.settings = Settings()
         #: The editor's ``debugllm`` section as sent; a project's ``pyproject.toml`` lies under it.
         self.raw_settings: dict[str, Any] = {}
@@ -74,7 +79,10 @@ class DebugLLMServer(LanguageServer):
         self.pipeline = self._make_pipeline(self.settings)
         self.states: dict[str, DocumentState] = {}
         self._debounced: dict[str, asyncio.Task[None]] = {}
-        self._computing: dict[tuple[str, int], asyncio.Future[DocumentState]] = {}
+        #: The opening of each open URI (see ``opened``); keys the computations with the version.
+        self._generations: dict[str, int] = {}
+        self._next_generation = itertools.count(1)
+        self._computing: dict[tuple[str, int, int], asyncio.Future[DocumentState]] = {}
 
     # --- settings ---------------------------------------------------------------------------
 
@@ -186,26 +194,54 @@ class DebugLLMServer(LanguageServer):
         except Exception:
             log.exception("analysis of %s failed", uri)
 
+    def opened(self, uri: str) -> None:
+        """A didOpen: a new document, even at the version and URI of one just closed."""
+        self._generations[uri] = next(self._next_generation)
+
+    def is_current(self, state: DocumentState) -> bool:
+        """Whether ``state`` was computed from the document's text as it is now.
+
+        The version alone does not say so: a client may close and reopen a URI at the same
+        version with other text. Comparing the text is cheap (identical strings short-circuit,
+        different lengths too; else one memcmp) next to what a request does with the state.
+        """
+        document = self.workspace.text_documents.get(uri := state.uri)
+        return (
+            document is not None
+            and self._generations.get(uri) == state.generation
+            and (document.version or 0) == state.version
+            and document.source == state.analysis.source
+        )
+
     async def state_for(self, uri: str) -> DocumentState | None:
-        """The analysis of the document's current version, computed once per version."""
+        """The analysis of the document's current text, computed once per opening and version.
+
+        ``None`` when the document is not open, or was replaced while it was being analysed.
+        """
         if uri not in self.workspace.text_documents:
             return None
         document = self.workspace.get_text_document(uri)
         version = document.version or 0
+        generation = self._generations.get(uri, 0)
         state = self.states.get(uri)
-        if state is not None and state.version == version:
+        if state is not None and self.is_current(state):
             return state
-        key = (uri, version)
+        key = (uri, generation, version)
         pending = self._computing.get(key)
         if pending is None:
             pending = asyncio.ensure_future(
-                self._compute_state(uri, version, document.source, document.path)
+                self._compute_state(uri, generation, version, document.source, document.path)
             )
             self._computing[key] = pending
             pending.add_done_callback(lambda _: self._computing.pop(key, None))
-        return await asyncio.shield(pending)
+        state = await asyncio.shield(pending)
+        # The text may have been replaced meanwhile (a change, or a close and reopen): callers
+        # must never publish or offer fixes for text the editor no longer has.
+        return state if self.is_current(state) else None
 
-    async def _compute_state(self, uri: str, version: int, source: str, path: str) -> DocumentState:
+    async def _compute_state(
+        self, uri: str, generation: int, version: int, source: str, path: str
+    ) -> DocumentState:
         settings, pipeline = self.settings_for(path)
         analysis = await asyncio.to_thread(pipeline.analyze, source, path)
         budget = settings.repair.budget_ms / 1000
@@ -216,14 +252,18 @@ class DebugLLMServer(LanguageServer):
             # holding the GIL; the CLI still fixes it), or newer Python than the server's.
             log.info("%s cannot be checked here for fixes; diagnostics only", uri)
             plan = asyncio.ensure_future(_no_plan(analysis))
+        state = DocumentState(
+            uri, version, generation, analysis, LineIndex(source), plan, settings=settings
+        )
+        if not self.is_current(state):
+            # The document is gone or replaced: nobody may use this state, so keep nothing.
+            plan.cancel()
+            return state
         old = self.states.get(uri)
-        if old is not None and old.version != version:
+        if old is not None:
             old.plan.cancel()
             self.model_actions.cancel(old)
-        state = DocumentState(uri, version, analysis, LineIndex(source), plan, settings=settings)
-        current = self.workspace.text_documents.get(uri)
-        if current is not None and (current.version or 0) == version:
-            self.states[uri] = state
+        self.states[uri] = state
         return state
 
     async def _timed_plan(
@@ -248,6 +288,8 @@ class DebugLLMServer(LanguageServer):
         )
 
     def close(self, uri: str) -> None:
+        # A reopen must not find this opening's pending analysis (see ``state_for``).
+        self._generations.pop(uri, None)
         task = self._debounced.pop(uri, None)
         if task is not None:
             task.cancel()
@@ -258,6 +300,11 @@ class DebugLLMServer(LanguageServer):
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
         )
+
+    def check_current(self, state: DocumentState) -> None:
+        """Refuse to hand out edits for text the editor no longer has (see ``is_current``)."""
+        if not self.is_current(state):
+            raise JsonRpcContentModified("The document changed; request code actions again.")
 
     async def plan_of(self, state: DocumentState) -> FixPlan:
         """The version's fix plan; shielded so a cancelled request does not cancel shared work."""
@@ -366,6 +413,11 @@ async def _no_plan(analysis: Analysis) -> FixPlan:
 server = DebugLLMServer()
 
 
+def _is_index(value: object) -> TypeGuard[int]:
+    """A non-negative int as we put it in resolve data (a bool is an int to Python: not here)."""
+    return type(value) is int and value >= 0
+
+
 def _wants(only: Sequence[str] | None, kind: str) -> bool:
     """Whether a ``context.only`` filter admits actions of ``kind`` (kinds are hierarchical)."""
     if not only:
@@ -397,6 +449,7 @@ async def on_configuration(ls: DebugLLMServer, params: types.DidChangeConfigurat
 
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
 def on_open(ls: DebugLLMServer, params: types.DidOpenTextDocumentParams) -> None:
+    ls.opened(params.text_document.uri)
     ls.schedule(params.text_document.uri, delay=0.0)
 
 
@@ -425,6 +478,7 @@ async def on_code_action(
     if state is None:
         return None
     plan = await ls.plan_of(state)
+    ls.check_current(state)
     lazy = ls.supports_resolve()
     only = params.context.only
     actions: list[types.CodeAction] = []
@@ -444,9 +498,13 @@ async def on_code_action(
 @server.feature(types.CODE_ACTION_RESOLVE)
 async def on_code_action_resolve(ls: DebugLLMServer, action: types.CodeAction) -> types.CodeAction:
     data = action.data
-    if not isinstance(data, dict) or "uri" not in data or "version" not in data:
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("uri"), str)
+        or not _is_index(data.get("version"))
+    ):
         raise JsonRpcInvalidParams("this code action was not created by DebugLLM")
-    state = await ls.state_for(str(data["uri"]))
+    state = await ls.state_for(data["uri"])
     if state is None or state.version != data["version"]:
         # Never hand out an edit computed for text the user has since changed.
         raise JsonRpcContentModified(
@@ -455,14 +513,19 @@ async def on_code_action_resolve(ls: DebugLLMServer, action: types.CodeAction) -
     if data.get("model"):
         return await ls.model_actions.resolve(state, action, data)
     plan = await ls.plan_of(state)
+    ls.check_current(state)
     if data.get("fixAll"):
         action.edit = ls.fix_all_edit(state, plan)
         return action
-    try:
-        problem = state.analysis.problems[int(data["problem"])]
-        fix = plan.fixes[problem][int(data["rank"])]
-    except (KeyError, IndexError, TypeError, ValueError) as exc:
-        raise JsonRpcInvalidParams(f"unknown DebugLLM fix: {exc}") from exc
+    index, rank = data.get("problem"), data.get("rank")
+    # Strictly the ints we sent: Python would read -1 from the end, and int() accepts "0", 0.5
+    # and True, so forged data would resolve to some real fix.
+    if not (_is_index(index) and _is_index(rank)) or index >= len(state.analysis.problems):
+        raise JsonRpcInvalidParams(f"unknown DebugLLM fix: problem {index!r}, rank {rank!r}")
+    fixes = plan.fixes.get(state.analysis.problems[index], [])
+    if rank >= len(fixes):
+        raise JsonRpcInvalidParams(f"unknown DebugLLM fix: problem {index}, rank {rank}")
+    fix = fixes[rank]
     action.edit = ls.edit_for(state, fix.candidate.edits)
     return action
 
@@ -498,10 +561,24 @@ async def on_hover(ls: DebugLLMServer, params: types.HoverParams) -> types.Hover
     )
 
 
+class _ContentModifiedIsNormal(logging.Filter):
+    """pygls logs every request that ends in an exception as an error with a traceback, also
+    ContentModified, the normal answer to a request about text the user has since changed."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, JsonRpcContentModified):
+            log.debug("request answered ContentModified: %s", exc)
+            return False
+        return True
+
+
 def main(argv: list[str] | None = None) -> None:
     logs.configure(logging.INFO)
     # pygls logs every JSON-RPC message at INFO: source text and edits would flood the log.
     logging.getLogger("pygls").setLevel(logging.WARNING)
+    # It reports handler exceptions (pygls 2.1.1: JsonRPCProtocol._send_handler_result).
+    logging.getLogger("pygls.protocol.json_rpc").addFilter(_ContentModifiedIsNormal())
     code = 0
     try:
         code = start_server(server, argv)
