@@ -7,7 +7,6 @@ import asyncio
 import json
 import os
 import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -190,7 +189,6 @@ async def _resolve_model_fix(client: LanguageClient) -> types.CodeAction:
     return await client.code_action_resolve_async(action)
 
 
-@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc for the RSS")
 async def test_an_endless_answer_fails_that_request_quickly(
     model_client: LanguageClient, fake: FakeOpenAI
 ) -> None:
