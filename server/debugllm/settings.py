@@ -13,7 +13,16 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
 from debugllm.analysis.static import ALL_CHECKS
@@ -42,6 +51,17 @@ class RepairSettings(_Section):
     budget_ms: int = Field(default=1000, ge=10, le=60_000)
     #: Most fixes offered per diagnostic (the best one is preferred).
     max_fixes_per_diagnostic: int = Field(default=3, ge=1, le=10)
+
+
+#: What an API key may contain: printable ASCII, no whitespace. It travels in an HTTP header,
+#: which httpx encodes as ASCII: anything else fails every request (``initialize`` failed with
+#: a UnicodeEncodeError for ``sk-ключ``).
+_API_KEY = re.compile(r"[!-~]*")
+
+BAD_API_KEY = (
+    "debugllm.endpoint.apiKey (or DEBUGLLM_API_KEY): an API key must be printable ASCII "
+    "without spaces; model fixes are off, DebugLLM works offline"
+)
 
 
 class EndpointSettings(_Section):
@@ -80,6 +100,23 @@ class EndpointSettings(_Section):
     gpu_hour_price: float = Field(default=0.0, ge=0)
     #: Log the code of model answers (off: the user's code is never logged).
     log_code: bool = False
+    #: Why the model is off although a URL is set (a key it cannot send), else "".
+    _key_problem: str = PrivateAttr(default="")
+
+    @model_validator(mode="after")
+    def _usable_key(self) -> EndpointSettings:
+        # Not a field error: the key may come from the environment (a default), which pydantic
+        # would put back on every retry. The endpoint is switched off instead, and the message
+        # never contains the key itself.
+        if not _API_KEY.fullmatch(self.api_key.get_secret_value()):
+            self.api_key = SecretStr("")
+            self.url = ""
+            self._key_problem = BAD_API_KEY
+        return self
+
+    @property
+    def key_problem(self) -> str:
+        return self._key_problem
 
     @property
     def enabled(self) -> bool:
@@ -137,12 +174,16 @@ def load_settings(
     # Each pass drops the entries pydantic rejected; nesting is shallow, so a few passes suffice.
     for _ in range(8):
         try:
-            return Settings.model_validate(data), problems
+            settings = Settings.model_validate(data)
         except ValidationError as exc:
             for error in exc.errors():
                 location = [str(part) for part in error["loc"]]
                 problems.append(f"debugllm.{'.'.join(location)}: {error['msg']}")
                 _drop(data, location)
+        else:
+            if settings.endpoint.key_problem:
+                problems.append(settings.endpoint.key_problem)
+            return settings, problems
     return Settings(), problems
 
 

@@ -29,6 +29,8 @@ Scripting (``Reply`` fields, all optional):
 - ``sse``: a list of ``data:`` payloads (dicts or strings) sent as ``text/event-stream``, each
   followed by a blank line; add ``"[DONE]"`` yourself when you want the terminator.
 - ``drop``: close the connection without answering anything.
+- ``endless``: a chunk (bytes) sent again and again, without ``Content-Length``, until the
+  client closes the connection (or ``endless_for`` seconds pass): an endpoint that never ends.
 - Helpers: ``Reply.completion(text, finish_reason="stop", usage=...)`` builds a
   ``/v1/completions`` body; ``Reply.chat(text)`` a ``/v1/chat/completions`` body;
   ``Reply.empty_choices()`` a body with ``"choices": []``.
@@ -73,6 +75,8 @@ class Reply:
     truncate: int | None = None
     sse: list[Any] | None = None
     drop: bool = False
+    endless: bytes | None = None
+    endless_for: float = 30.0
 
     @staticmethod
     def completion(
@@ -287,6 +291,20 @@ def _make_handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
 
         def _send(self, reply: Reply) -> None:
+            if reply.endless is not None:
+                self.send_response(reply.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Connection", "close")
+                for name, value in reply.headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.close_connection = True
+                stop = time.monotonic() + reply.endless_for
+                with contextlib.suppress(OSError):
+                    self.wfile.write(b'{"choices": [{"text": "')
+                    while time.monotonic() < stop:
+                        self.wfile.write(reply.endless)
+                return
             if reply.sse is not None:
                 self.send_response(reply.status)
                 self.send_header("Content-Type", "text/event-stream")

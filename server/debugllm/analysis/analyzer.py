@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import ast
+import logging
 import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from debugllm.analysis.static import ALL_CHECKS, analyze_static
@@ -21,6 +25,13 @@ from debugllm.text import LineIndex
 #: Above this size (about 25,000 lines) only CPython's first syntax error is reported and the
 #: static checks are skipped: CPython alone needs seconds to parse a file of several MB.
 LARGE_SOURCE_CHARS = 1_000_000
+
+#: Deeper ASTs are not walked by the static checks: their visitors recurse (a few Python frames
+#: per level), so a 990-term ``a + b + ...`` chain, which CPython compiles, would exhaust the
+#: recursion limit. Real code nests a few dozen levels at most.
+MAX_CHECKED_DEPTH = 200
+
+log = logging.getLogger("debugllm.analysis")
 
 
 @dataclass(frozen=True)
@@ -57,15 +68,53 @@ class Analysis:
 PARSE_FAILURES = (SyntaxError, ValueError, RecursionError, MemoryError)
 
 
-def compiled_tree(source: str, filename: str = "<file>") -> ast.Module:
-    """The AST of ``source``; raises one of ``PARSE_FAILURES`` when it does not compile.
+class TreeTooDeep(RecursionError):
+    """``source`` compiles, but its Python AST is too deep to build or to walk here.
 
-    Compiling the tree as well finds the errors the parser leaves to the compiler ('return'
-    outside function, 'break' outside loop ...).
+    A ``RecursionError`` so that callers catching ``PARSE_FAILURES`` still fall back to the
+    syntax-only path (which finds no error in it: ``compile(source)`` accepts it).
     """
-    tree = ast.parse(source, filename)
-    compile(tree, filename, "exec", dont_inherit=True)
+
+
+@contextmanager
+def quiet_compile() -> Iterator[None]:
+    """Compiling user code emits CPython's SyntaxWarnings ('"is" with a literal', invalid
+    escape sequences): they would go to stderr outside our JSON log lines, and under
+    ``-W error`` they would turn valid code into errors."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def compiled_tree(source: str, filename: str = "<file>") -> ast.Module:
+    """The AST of ``source``; raises one of ``PARSE_FAILURES`` when it does not compile, and
+    ``TreeTooDeep`` when it compiles but its AST is too deep for the static checks.
+
+    The source text is compiled, not the parsed tree: compiling an AST converts it back with
+    the Python recursion limit, which a 1,500-term ``a + b + ...`` chain exceeds although
+    CPython compiles the text fine. Compiling finds the errors the parser leaves to the
+    compiler ('return' outside function, 'break' outside loop ...).
+    """
+    with quiet_compile():
+        compile(source, filename, "exec", dont_inherit=True)
+        try:
+            tree = ast.parse(source, filename)
+        except (RecursionError, MemoryError):
+            raise TreeTooDeep(filename) from None
+    if tree_depth(tree) > MAX_CHECKED_DEPTH:
+        raise TreeTooDeep(filename)
     return tree
+
+
+def tree_depth(tree: ast.AST) -> int:
+    """The deepest nesting of ``tree``, measured without recursion."""
+    deepest = 0
+    stack: list[tuple[ast.AST, int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 def analyze(
@@ -77,6 +126,10 @@ def analyze(
         return _analyze_large(source, filename, options.target_version)
     try:
         tree = compiled_tree(source, filename)
+    except TreeTooDeep:
+        # Valid code (CPython compiled it): never report it, only say why it is not checked.
+        log.info("static checks skipped for %s: its syntax tree is too deep to walk", filename)
+        return Analysis(source, (), None, filename, static_checked=False)
     except PARSE_FAILURES as exc:
         return _analyze_failure(source, exc, options, filename)
     # analyze_static leaves out the problems a suppression comment hides.

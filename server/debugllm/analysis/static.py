@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -1221,7 +1222,10 @@ def analyze_static(
     """
     try:
         if tree is None:
-            tree = ast.parse(source, filename)
+            # CPython's SyntaxWarnings for user code must not reach stderr (the JSON log).
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(source, filename)
         return without_suppressed(source, _Analysis(source, tree, checks, filename).run())
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 
 from debugllm.pipeline import VerifiedFix
@@ -73,15 +74,56 @@ def fix_diff(source: str, fixed: str, context: int = 1) -> str:
     return "\n".join(line for line in diff if not line.startswith(("---", "+++")))
 
 
+def hover_kind(capabilities: types.ClientCapabilities | None) -> types.MarkupKind:
+    """The first format of the client's ``hover.contentFormat`` that we can write.
+
+    Without a preference, markdown (what every client we know renders). A client asking for
+    plain text first (Emacs eglot without markdown-mode) would show raw ``**`` and fences.
+    """
+    text_document = capabilities.text_document if capabilities else None
+    hover = text_document.hover if text_document else None
+    for kind in (hover.content_format if hover else None) or []:
+        if kind in (types.MarkupKind.Markdown, types.MarkupKind.PlainText):
+            return types.MarkupKind(kind)
+    return types.MarkupKind.Markdown
+
+
+_INLINE_CODE = re.compile(r"`+([^`]*)`+")
+
+#: Between the hovers of several problems at one position.
+HOVER_SEPARATOR = {
+    types.MarkupKind.Markdown: "\n\n---\n\n",
+    types.MarkupKind.PlainText: "\n\n",
+}
+
+
 def hover_markdown(problem: Problem, line: int, fix: VerifiedFix | None, source: str) -> str:
     """``line`` is 1-based."""
-    parts = [f"**{problem.message}** (`{problem.code}`, line {line})"]
+    return hover_text(problem, line, fix, source, types.MarkupKind.Markdown)
+
+
+def hover_text(
+    problem: Problem, line: int, fix: VerifiedFix | None, source: str, kind: types.MarkupKind
+) -> str:
+    """The hover of one problem in ``kind``; ``line`` is 1-based. Plain text has no markdown
+    syntax at all: the diff is indented instead of fenced."""
+    markdown = kind == types.MarkupKind.Markdown
+    if markdown:
+        parts = [f"**{problem.message}** (`{problem.code}`, line {line})"]
+    else:
+        parts = [f"{problem.message} ({problem.code}, line {line})"]
     if fix is None:
         parts.append("DebugLLM has no verified fix for this problem yet.")
         return "\n\n".join(parts)
-    parts.append(fix.candidate.explanation)
+    explanation = fix.candidate.explanation
+    # Explanations quote code in markdown backticks; plain text quotes it the plain way.
+    parts.append(explanation if markdown else _INLINE_CODE.sub(r"'\1'", explanation))
     diff = fix_diff(source, fix.fixed_source)
     if diff:
         label = "Proposed fix" if fix.candidate.safe else "Proposed fix, unsafe (review it)"
-        parts.append(f"{label} ({fix.candidate.title}):\n\n```diff\n{diff}\n```")
+        if markdown:
+            parts.append(f"{label} ({fix.candidate.title}):\n\n```diff\n{diff}\n```")
+        else:
+            indented = "\n".join(f"    {row}" for row in diff.splitlines())
+            parts.append(f"{label} ({fix.candidate.title}):\n\n{indented}")
     return "\n\n".join(parts)

@@ -548,15 +548,15 @@ async def on_hover(ls: DebugLLMServer, params: types.HoverParams) -> types.Hover
         return None
     plan = await ls.plan_of(state)
     source = state.analysis.source
+    # The client's preferred format: plain text for a client that cannot render markdown.
+    kind = convert.hover_kind(ls.client_capabilities)
     sections = [
-        convert.hover_markdown(p, state.index.line_of(p.start) + 1, plan.best(p), source)
+        convert.hover_text(p, state.index.line_of(p.start) + 1, plan.best(p), source, kind)
         for p in hits
     ]
     first = hits[0]
     return types.Hover(
-        contents=types.MarkupContent(
-            kind=types.MarkupKind.Markdown, value="\n\n---\n\n".join(sections)
-        ),
+        contents=types.MarkupContent(kind=kind, value=convert.HOVER_SEPARATOR[kind].join(sections)),
         range=convert.to_range(state.index, first.start, first.end, ls.encoding),
     )
 

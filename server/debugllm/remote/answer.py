@@ -11,6 +11,7 @@ import ast
 import io
 import re
 import tokenize
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -49,7 +50,10 @@ def _statements(code: str) -> Counter[str] | None:
     the nested ``def`` statement itself counts for the enclosing one.
     """
     try:
-        tree = ast.parse(code)
+        # A model answer's SyntaxWarnings must not reach stderr (the JSON log) either.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(code)
     except (SyntaxError, ValueError):
         return None
     counts: Counter[str] = Counter({"": 0})

@@ -33,6 +33,27 @@ ErrorKind = Literal[
 ]
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 
+#: An answer of ``max_tokens`` tokens is rarely more than 4 bytes a token of text, and JSON
+#: escaping (``\uXXXX``) or an SSE framing can multiply that: 4 x 4 bytes a token, never less
+#: than the floor. Past it the endpoint is misbehaving (an endless stream took the server to
+#: 1.7 GB before the deadline): the read stops there.
+BYTES_PER_TOKEN = 16
+MIN_ANSWER_BYTES = 256 * 1024
+#: An answer's text, in characters: 8 a token is already more than any tokenizer's average.
+CHARS_PER_TOKEN = 8
+MIN_ANSWER_CHARS = 64 * 1024
+#: Enough of an error body for its message (only 200 characters of it are shown).
+ERROR_BODY_BYTES = 64 * 1024
+
+
+def answer_byte_cap(max_tokens: object) -> int:
+    tokens = max_tokens if isinstance(max_tokens, int) and max_tokens > 0 else 0
+    return max(MIN_ANSWER_BYTES, BYTES_PER_TOKEN * tokens)
+
+
+def answer_char_cap(max_tokens: int) -> int:
+    return max(MIN_ANSWER_CHARS, CHARS_PER_TOKEN * max(0, max_tokens))
+
 
 class ModelError(Exception):
     """A failed model call; ``str(exc)`` is a clear message without the key."""
@@ -115,6 +136,7 @@ class ModelClient:
         text = choice.get("text")
         if not isinstance(text, str):
             raise ModelError("bad-answer", "the model endpoint returned a choice without text")
+        self._check_text(text, max_tokens, "the model endpoint")
         return _completion(text, choice, payload, upstream, attempts)
 
     async def chat(self, model: str, messages: list[dict[str, str]], max_tokens: int) -> Completion:
@@ -125,7 +147,24 @@ class ModelClient:
         content = message.get("content") if isinstance(message, dict) else None
         if not isinstance(content, str):
             raise ModelError("bad-answer", "the explain model returned no message content")
+        self._check_text(content, max_tokens, "the explain model")
         return _completion(content, choice, payload, upstream, attempts)
+
+    def _check_text(self, text: str, max_tokens: int, who: str) -> None:
+        """Refuse an answer too long for ``max_tokens``, or one that contains the API key (an
+        echoing or compromised endpoint): it would be offered as a fix and written into the
+        user's file. The message never contains the key."""
+        cap = answer_char_cap(max_tokens)
+        if len(text) > cap:
+            raise ModelError(
+                "bad-answer",
+                f"{who}'s answer exceeded {cap} characters ({max_tokens} tokens asked)",
+            )
+        key = self.endpoint.api_key
+        if key and key in text:
+            raise ModelError(
+                "bad-answer", f"{who}'s answer contains the API key: it is not offered"
+            )
 
     async def _post(self, path: str, body: dict[str, Any]) -> tuple[dict[str, Any], float, int]:
         endpoint = self.endpoint
@@ -169,8 +208,24 @@ class ModelClient:
 
     async def _once(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         where = f"{self.endpoint.base_url}/{path}"
+        cap = answer_byte_cap(body.get("max_tokens"))
         try:
-            response = await self._http.post(path, json=body)
+            # Streamed, so that an endless or huge answer is cut at the cap, not buffered whole.
+            async with self._http.stream("POST", path, json=body) as response:
+                status = response.status_code
+                if status >= 400:
+                    content = await _read_capped(response, ERROR_BODY_BYTES, where, truncate=True)
+                elif 300 <= status < 400:
+                    # Never followed (httpx's default, kept): the Authorization header would go
+                    # to wherever the endpoint points, possibly another host or plain http.
+                    raise ModelError(
+                        "rejected",
+                        f"the model endpoint answered a redirect ({status}): redirect refused; "
+                        "set debugllm.endpoint.url to the address that serves the API",
+                        status,
+                    )
+                else:
+                    content = await _read_capped(response, cap, where)
         except httpx.TimeoutException:
             raise ModelError("timeout", f"the model endpoint {where} timed out") from None
         except httpx.HTTPError as exc:
@@ -178,9 +233,8 @@ class ModelClient:
                 "connection",
                 self.scrub(f"cannot reach the model endpoint {where}: {type(exc).__name__}"),
             ) from None
-        status = response.status_code
         if status >= 400:
-            detail = self.scrub(_error_detail(response))
+            detail = self.scrub(_error_detail(content))
             if status == 429:
                 retry_after = parse_retry_after(
                     response.headers.get("retry-after"), self.endpoint.retry_after_cap_s
@@ -206,12 +260,32 @@ class ModelClient:
                 "rejected", f"the model endpoint rejected the request ({status}){detail}", status
             )
         try:
-            payload = json.loads(response.content)
+            payload = json.loads(content)
         except ValueError:
             raise ModelError("bad-answer", "the model endpoint returned malformed JSON") from None
         if not isinstance(payload, dict):
             raise ModelError("bad-answer", "the model endpoint returned JSON that is not an object")
         return payload
+
+
+async def _read_capped(
+    response: httpx.Response, cap: int, where: str, truncate: bool = False
+) -> bytes:
+    """The body, read chunk by chunk; past ``cap`` bytes: the first ``cap`` if ``truncate``,
+    else a ``ModelError`` (leaving the block closes the connection, the rest is never read)."""
+    declared = response.headers.get("content-length", "")
+    if not truncate and declared.isdigit() and int(declared) > cap:
+        raise ModelError("bad-answer", f"the endpoint's answer exceeded {cap} bytes ({where})")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > cap:
+            if truncate:
+                break
+            raise ModelError("bad-answer", f"the endpoint's answer exceeded {cap} bytes ({where})")
+    return b"".join(chunks)[:cap]
 
 
 def _completion(
@@ -249,9 +323,9 @@ def _usage(payload: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _error_detail(response: httpx.Response) -> str:
+def _error_detail(content: bytes) -> str:
     try:
-        payload = response.json()
+        payload = json.loads(content)
     except ValueError:
         return ""
     error = payload.get("error") if isinstance(payload, dict) else None

@@ -11,12 +11,13 @@ class EndpointConfigError(ValueError):
     """A configuration the client refuses; ``str(exc)`` is a message for the user."""
 
 
-_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
-
-
 def is_loopback(host: str) -> bool:
-    host = host.strip("[]").lower()
-    if host in _LOOPBACK_NAMES or host.endswith(".localhost"):
+    """Only ``localhost``, 127.0.0.0/8 and ::1. A name *under* ``.localhost`` is not trusted:
+    RFC 6761 asks resolvers to map it to loopback, but not every resolver does (a DNS server
+    may answer ``evil.localhost`` with a remote address), and plain HTTP would then send the key
+    across the network. Other aliases (``localhost.localdomain``) depend on /etc/hosts."""
+    host = host.strip("[]").lower().rstrip(".")
+    if host == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback

@@ -11,6 +11,7 @@ import ast
 import builtins
 import re
 import sys
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -105,7 +106,10 @@ def repair_static(source: str, problem: Problem, tree: ast.Module | None = None)
         return []
     try:
         if tree is None:
-            tree = ast.parse(source)
+            # CPython's SyntaxWarnings for user code must not reach stderr (the JSON log).
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(source)
         return handler(_Context(source, tree, problem, Locator(source)))
     except (SyntaxError, ValueError, RecursionError):
         return []

@@ -7,6 +7,7 @@ import ast
 import re
 import textwrap
 import time
+import warnings
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -327,16 +328,19 @@ class Search:
             prefix = "class _:\n" if self._in_class(window.start) else "if 1:\n"
         first = p.first - window.start + 1 + bool(prefix)
         last = first + _new_line_count(p.text) - 1
-        try:
-            tree = ast.parse(prefix + text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            # Another error further on: judge the replaced lines on their own, when they are
-            # whole statements.
+        # CPython's SyntaxWarnings for user code must not reach stderr (the JSON log).
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             try:
-                tree = ast.parse(textwrap.dedent(p.text))
+                tree = ast.parse(prefix + text)
             except (SyntaxError, ValueError, RecursionError, MemoryError):
-                return 0.0
-            first, last = 1, _new_line_count(p.text)
+                # Another error further on: judge the replaced lines on their own, when they
+                # are whole statements.
+                try:
+                    tree = ast.parse(textwrap.dedent(p.text))
+                except (SyntaxError, ValueError, RecursionError, MemoryError):
+                    return 0.0
+                first, last = 1, _new_line_count(p.text)
         return oddity(tree, first, last, self.ctx.names)
 
     def _in_class(self, line: int) -> bool:
