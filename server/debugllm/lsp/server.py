@@ -427,10 +427,10 @@ def _wants(only: Sequence[str] | None, kind: str) -> bool:
 
 @server.feature(types.INITIALIZE)
 def on_initialize(ls: DebugLLMServer, params: types.InitializeParams) -> None:
-    if params.initialization_options is not None:
-        ls.apply_settings(params.initialization_options)
-    elif ls.settings.endpoint.enabled and ls.model_actions.source is None:
-        ls.model_actions.configure(ls.settings.endpoint)
+    # Settings may come from the environment alone (no initializationOptions): apply them the
+    # same way, so the fix pipeline gets the model and a bad key is reported.
+    options = params.initialization_options
+    ls.apply_settings(options if options is not None else {})
 
 
 @server.feature(types.INITIALIZED)
