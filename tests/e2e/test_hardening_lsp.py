@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
 import subprocess
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -273,3 +274,44 @@ async def test_hover_stays_markdown_for_a_markdown_client(client: LanguageClient
     assert hover is not None and isinstance(hover.contents, types.MarkupContent)
     assert hover.contents.kind == types.MarkupKind.Markdown
     assert "```diff" in hover.contents.value
+
+
+def _unused_loopback_url() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}/v1"
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(
+        server_command=SERVER,
+        server_env={
+            **os.environ,
+            "DEBUGLLM_ENDPOINT_URL": _unused_loopback_url(),
+            "DEBUGLLM_API_KEY": BAD_KEY,
+        },
+    )
+)
+async def env_only_bad_key_client(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
+    await start(lsp_client, options=None)  # no initializationOptions at all
+    yield lsp_client
+    await lsp_client.shutdown_session()
+
+
+async def test_a_bad_key_from_the_environment_alone_is_reported_once(
+    env_only_bad_key_client: LanguageClient,
+) -> None:
+    client = env_only_bad_key_client
+    published = await open_document(client, URI, MISSING_COLON)
+    texts = [m.message for m in client.messages] + [m.message for m in client.log_messages]
+    about_key = [t for t in texts if "apiKey" in t]
+    assert len(about_key) == 1 and all("ключ" not in t for t in texts)
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=URI),
+            range=published.diagnostics[0].range,
+            context=types.CodeActionContext(diagnostics=list(published.diagnostics)),
+        )
+    )
+    titles = [a.title for a in actions or [] if isinstance(a, types.CodeAction)]
+    assert titles and not any("with DebugLLM" in t for t in titles)
