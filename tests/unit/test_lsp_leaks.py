@@ -49,3 +49,40 @@ async def test_notifications_leave_no_future_behind() -> None:
     await asyncio.sleep(0.2)  # let every handler's future finish
     # pygls 2.1.1 without the workaround: one entry per notification (900).
     assert len(ls.protocol._request_futures) < 10
+
+
+class _Recorder(_Sink):
+    def __init__(self) -> None:
+        self.sent: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        self.sent.append(data)
+
+
+async def test_shutdown_with_handlers_in_flight_is_answered() -> None:
+    # pygls' shutdown cancels the futures of handlers in flight while iterating over
+    # _request_futures; a concurrent future runs its done callbacks inside cancel(), so the
+    # workaround must not remove entries right then (VS Code got "dictionary changed size
+    # during iteration" and the old server process lived on).
+    ls = DebugLLMServer()
+    sink = _Recorder()
+    ls.protocol.writer = sink
+    _send(ls, "initialize", {"processId": None, "rootUri": None, "capabilities": {}}, msg_id=1)
+    await asyncio.sleep(0.05)
+
+    async def slow() -> None:
+        await asyncio.sleep(5)
+
+    def in_flight() -> Any:
+        yield slow, (), None
+
+    for i in range(5):
+        ls.protocol._execute_handler(f"pending-{i}", in_flight, ls.protocol._check_handler_result)
+    await asyncio.sleep(0.05)
+    sink.sent.clear()
+    _send(ls, "shutdown", None, msg_id=2)  # type: ignore[arg-type]
+    await asyncio.sleep(0.2)
+    answer = b"".join(sink.sent)
+    assert b'"id": 2' in answer.replace(b'"id":2', b'"id": 2'), answer
+    assert b"error" not in answer, answer
+    assert not [k for k in ls.protocol._request_futures if str(k).startswith("pending-")]

@@ -16,12 +16,16 @@ and #608 (``_result_types`` for unanswered requests). Upstream fix: pop the entr
 ``_check_handler_result`` and in ``_run_generator`` (or add a done callback that pops it).
 
 The workaround here adds that done callback: once a handler's future is done, its entry is removed
-(if it is still the same future). Requests are unaffected: theirs is already popped before the
+(if it is still the same future), on the event loop's next turn: pygls' ``lsp_shutdown`` cancels
+pending futures while iterating over the dict, and a concurrent future calls back inside
+``cancel()``. Requests are unaffected: theirs is already popped before the
 answer is sent, and a ``$/cancelRequest`` for a finished request had nothing to cancel anyway.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -33,16 +37,23 @@ def forget_finished_handlers(protocol: JsonRPCProtocol) -> None:
     execute: Callable[..., Any] = protocol._execute_handler
     futures: dict[Any, Any] = protocol._request_futures
 
+    def pop(msg_id: Any, done: Any) -> None:
+        # The identity check spares a newer future under the same id.
+        if futures.get(msg_id) is done:
+            futures.pop(msg_id, None)
+
     def execute_and_forget(msg_id: Any, handler: Any, callback: Any, *args: Any, **kw: Any) -> Any:
         result = execute(msg_id, handler, callback, *args, **kw)
         future = futures.get(msg_id)
         if future is not None:
+            loop = asyncio.get_running_loop()  # handlers are dispatched on the loop's thread
 
             def forget(done: Any) -> None:
-                # A thread pool future calls back in its worker thread: one dict lookup and pop,
-                # each atomic under the GIL; the identity check spares a newer future of the id.
-                if futures.get(msg_id) is done:
-                    futures.pop(msg_id, None)
+                # Later, on the loop's thread: a concurrent future runs its done callbacks
+                # inside cancel(), which pygls' shutdown calls while iterating over the dict
+                # (and a thread pool future calls back in its worker thread).
+                with contextlib.suppress(RuntimeError):  # the loop has closed: exiting
+                    loop.call_soon_threadsafe(pop, msg_id, done)
 
             future.add_done_callback(forget)
         return result
