@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import sys
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -61,6 +62,24 @@ async def unsafe_client(lsp_client: LanguageClient) -> AsyncIterator[LanguageCli
     await start(lsp_client, options={"debugllm": {"unsafeFixes": True}})
     yield lsp_client
     await lsp_client.shutdown_session()
+
+
+def free_loopback_port() -> int:
+    """A TCP port nothing listens on now (for a server's environment, fixed before it starts)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def hover_at(
+    client: LanguageClient, uri: str, line: int, character: int
+) -> types.Hover | None:
+    return await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=line, character=character),
+        )
+    )
 
 
 async def wait_until(predicate: Callable[[], bool], timeout: float = 15.0) -> None:

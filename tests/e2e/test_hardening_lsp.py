@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -16,7 +15,15 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from tests.e2e.conftest import SERVER, open_document, start, vscode_capabilities, wait_until
+from tests.e2e.conftest import (
+    SERVER,
+    free_loopback_port,
+    hover_at,
+    open_document,
+    start,
+    vscode_capabilities,
+    wait_until,
+)
 from tests.fakes.openai_server import COMPLETIONS, FakeOpenAI, Reply
 
 URI = "file:///tmp/project/hardening.py"
@@ -250,12 +257,7 @@ async def test_hover_answers_plain_text_to_a_client_that_prefers_it(
     plaintext_client: LanguageClient,
 ) -> None:
     await open_document(plaintext_client, URI, MISSING_COLON)
-    hover = await plaintext_client.text_document_hover_async(
-        types.HoverParams(
-            text_document=types.TextDocumentIdentifier(uri=URI),
-            position=types.Position(line=2, character=15),
-        )
-    )
+    hover = await hover_at(plaintext_client, URI, 2, 15)
     assert hover is not None and isinstance(hover.contents, types.MarkupContent)
     assert hover.contents.kind == types.MarkupKind.PlainText
     text = hover.contents.value
@@ -265,21 +267,10 @@ async def test_hover_answers_plain_text_to_a_client_that_prefers_it(
 
 async def test_hover_stays_markdown_for_a_markdown_client(client: LanguageClient) -> None:
     await open_document(client, URI, MISSING_COLON)
-    hover = await client.text_document_hover_async(
-        types.HoverParams(
-            text_document=types.TextDocumentIdentifier(uri=URI),
-            position=types.Position(line=2, character=15),
-        )
-    )
+    hover = await hover_at(client, URI, 2, 15)
     assert hover is not None and isinstance(hover.contents, types.MarkupContent)
     assert hover.contents.kind == types.MarkupKind.Markdown
     assert "```diff" in hover.contents.value
-
-
-def _unused_loopback_url() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{probe.getsockname()[1]}/v1"
 
 
 @pytest_lsp.fixture(
@@ -287,7 +278,7 @@ def _unused_loopback_url() -> str:
         server_command=SERVER,
         server_env={
             **os.environ,
-            "DEBUGLLM_ENDPOINT_URL": _unused_loopback_url(),
+            "DEBUGLLM_ENDPOINT_URL": f"http://127.0.0.1:{free_loopback_port()}/v1",
             "DEBUGLLM_API_KEY": BAD_KEY,
         },
     )

@@ -11,7 +11,13 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 
-from tests.e2e.conftest import apply_text_edits, change_document, open_document, wait_until
+from tests.e2e.conftest import (
+    apply_text_edits,
+    change_document,
+    hover_at,
+    open_document,
+    wait_until,
+)
 
 MISSING_COLON = "def total(xs):\n    s = 0\n    for x in xs\n        s += x\n    return s\n"
 FIXED_COLON = MISSING_COLON.replace("in xs\n", "in xs:\n")
@@ -95,12 +101,7 @@ async def test_resolve_refuses_a_fix_for_a_document_that_changed(client: Languag
 
 async def test_hover_explains_the_error_and_shows_the_diff(client: LanguageClient) -> None:
     await open_document(client, URI, MISSING_COLON)
-    hover = await client.text_document_hover_async(
-        types.HoverParams(
-            text_document=types.TextDocumentIdentifier(uri=URI),
-            position=types.Position(line=2, character=len("    for x in xs")),
-        )
-    )
+    hover = await hover_at(client, URI, 2, len("    for x in xs"))
     assert hover is not None
     assert isinstance(hover.contents, types.MarkupContent)
     text = hover.contents.value
@@ -111,12 +112,7 @@ async def test_hover_explains_the_error_and_shows_the_diff(client: LanguageClien
 
 async def test_hover_elsewhere_is_empty(client: LanguageClient) -> None:
     await open_document(client, URI, MISSING_COLON)
-    hover = await client.text_document_hover_async(
-        types.HoverParams(
-            text_document=types.TextDocumentIdentifier(uri=URI),
-            position=types.Position(line=0, character=1),
-        )
-    )
+    hover = await hover_at(client, URI, 0, 1)
     assert hover is None
 
 
@@ -353,11 +349,6 @@ async def test_newer_python_syntax_is_one_warning_and_never_rewritten(
 async def test_hover_says_when_the_fix_is_unsafe(client: LanguageClient) -> None:
     text = "def f(values):\n    return lenght(values)\n"
     await open_document(client, URI, text)
-    hover = await client.text_document_hover_async(
-        types.HoverParams(
-            text_document=types.TextDocumentIdentifier(uri=URI),
-            position=types.Position(line=1, character=12),
-        )
-    )
+    hover = await hover_at(client, URI, 1, 12)
     assert hover is not None and isinstance(hover.contents, types.MarkupContent)
     assert "Proposed fix, unsafe (review it) (Rename 'lenght' to 'len')" in hover.contents.value

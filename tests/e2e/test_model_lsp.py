@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -18,6 +17,7 @@ from tests.e2e.conftest import (
     SERVER,
     apply_text_edits,
     change_document,
+    free_loopback_port,
     open_document,
     start,
     wait_until,
@@ -368,14 +368,8 @@ async def test_no_endpoint_means_no_model_action_and_no_network(
     assert fake.requests == []
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 #: The endpoint of a server configured by its environment alone (set before the server starts).
-ENV_PORT = _free_port()
+ENV_PORT = free_loopback_port()
 
 
 @pytest_lsp.fixture(
