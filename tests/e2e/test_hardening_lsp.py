@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -24,6 +23,7 @@ from tests.e2e.conftest import (
     vscode_capabilities,
     wait_until,
 )
+from tests.e2e.rawrpc import RawServer
 from tests.fakes.openai_server import COMPLETIONS, FakeOpenAI, Reply
 
 URI = "file:///tmp/project/hardening.py"
@@ -58,43 +58,31 @@ async def test_deep_valid_code_gets_no_diagnostic(client: LanguageClient, text: 
     assert published.diagnostics == []
 
 
-def _frame(message: dict[str, Any]) -> bytes:
-    body = json.dumps(message).encode()
-    return b"Content-Length: %d\r\n\r\n" % len(body) + body
-
-
 def test_syntax_warnings_stay_out_of_stderr() -> None:
     """Raw JSON-RPC over stdio: every stderr line of the server is a JSON log line."""
     text = 'x = 1\nif x is 1:\n    print("\\d")\nimport os\n'
-    messages = [
-        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}},
-        {"jsonrpc": "2.0", "method": "initialized", "params": {}},
-        {
-            "jsonrpc": "2.0",
-            "method": "textDocument/didOpen",
-            "params": {
-                "textDocument": {"uri": URI, "languageId": "python", "version": 1, "text": text}
-            },
-        },
-        {
-            "jsonrpc": "2.0",
-            "id": 2,
-            "method": "textDocument/hover",
-            "params": {"textDocument": {"uri": URI}, "position": {"line": 1, "character": 4}},
-        },
-        {"jsonrpc": "2.0", "id": 3, "method": "shutdown"},
-        {"jsonrpc": "2.0", "method": "exit"},
-    ]
-    done = subprocess.run(
-        SERVER,
-        input=b"".join(_frame(m) for m in messages),
-        capture_output=True,
-        timeout=60,
-    )
-    assert b"is-literal" in done.stdout  # the file was analysed
-    for line in done.stderr.decode().splitlines():
+    server = RawServer()
+    try:
+        server.initialize()
+        server.notify("initialized", {})
+        item = {"uri": URI, "languageId": "python", "version": 1, "text": text}
+        server.notify("textDocument/didOpen", {"textDocument": item})
+        # Each answer is awaited: a shutdown sent at once would cancel the analysis in flight.
+        hover = server.call(
+            "textDocument/hover",
+            {"textDocument": {"uri": URI}, "position": {"line": 1, "character": 4}},
+            timeout=30,
+        )
+        assert "is-literal" in json.dumps(hover)  # the file was analysed
+        assert "result" in server.call("shutdown")
+        server.notify("exit")
+        assert server.wait(10) == 0
+        log = server.log()
+    finally:
+        server.close()
+    for line in log.splitlines():
         assert line.startswith("{"), f"not a JSON log line: {line!r}"
-    assert b"SyntaxWarning" not in done.stderr
+    assert "SyntaxWarning" not in log
 
 
 # --- item 5 ----------------------------------------------------------------------------------
