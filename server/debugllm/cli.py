@@ -19,7 +19,6 @@ from typing import Any, TextIO
 from lsprotocol.converters import get_converter
 
 from debugllm import __version__
-from debugllm.analysis.analyzer import AnalysisOptions
 from debugllm.config import project_config
 from debugllm.lsp import convert
 from debugllm.pipeline import FixPipeline, FixPlan, FixRequest, VerifiedFix
@@ -255,7 +254,7 @@ class Pipelines:
             self.overrides["unsafeFixes"] = True
         if args.target_version:
             self.overrides["targetVersion"] = args.target_version
-        self._by_options: dict[tuple[AnalysisOptions, bool], FixPipeline] = {}
+        self._by_settings: dict[str, FixPipeline] = {}
         self._reported: set[str] = set()
 
     def for_path(self, path: str) -> FixPipeline:
@@ -265,15 +264,10 @@ class Pipelines:
             if problem not in self._reported:  # once per run, not once per file
                 self._reported.add(problem)
                 self.err.write(f"debugllm: {problem}\n")
-        options = AnalysisOptions(
-            checks=settings.diagnostics.enabled_checks(), target_version=settings.target
-        )
-        key = (options, settings.unsafe_fixes)
-        if key not in self._by_options:
-            self._by_options[key] = FixPipeline(
-                options=options, model=self.model, unsafe_fixes=settings.unsafe_fixes
-            )
-        return self._by_options[key]
+        key = settings.model_dump_json()  # equal settings share one pipeline
+        if key not in self._by_settings:
+            self._by_settings[key] = FixPipeline.for_settings(settings, self.model)
+        return self._by_settings[key]
 
 
 def _target_version(value: str) -> str:

@@ -28,6 +28,7 @@ from debugllm.verifier import Verifier, map_offset_back
 
 if TYPE_CHECKING:
     from debugllm.remote.source import ModelSource
+    from debugllm.settings import Settings
 
 log = logging.getLogger("debugllm.pipeline")
 
@@ -134,6 +135,14 @@ class FixPipeline:
         self.max_rounds = max_rounds
         #: Whether the chain ("fix all", ``--write``) applies unsafe fixes too (the user opted in).
         self.unsafe_fixes = unsafe_fixes
+
+    @classmethod
+    def for_settings(cls, settings: Settings, model: ModelSource | None) -> FixPipeline:
+        """The pipeline a file's effective settings ask for (the CLI's and the server's)."""
+        options = AnalysisOptions(
+            checks=settings.diagnostics.enabled_checks(), target_version=settings.target
+        )
+        return cls(options=options, model=model, unsafe_fixes=settings.unsafe_fixes)
 
     def analyze(self, source: str, filename: str = "<file>") -> Analysis:
         return analyze(source, self.options, filename)

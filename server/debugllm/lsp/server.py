@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
 from debugllm import __version__, logs
-from debugllm.analysis.analyzer import Analysis, AnalysisOptions
+from debugllm.analysis.analyzer import Analysis
 from debugllm.config import ProjectConfig, project_config
 from debugllm.lsp import convert
 from debugllm.lsp.leaks import forget_finished_handlers
@@ -87,12 +87,7 @@ class DebugLLMServer(LanguageServer):
     # --- settings ---------------------------------------------------------------------------
 
     def _make_pipeline(self, settings: Settings) -> FixPipeline:
-        options = AnalysisOptions(
-            checks=settings.diagnostics.enabled_checks(), target_version=settings.target
-        )
-        return FixPipeline(
-            options=options, model=self.model_actions.source, unsafe_fixes=settings.unsafe_fixes
-        )
+        return FixPipeline.for_settings(settings, self.model_actions.source)
 
     def apply_settings(self, raw: Any) -> None:
         if isinstance(raw, dict) and isinstance(raw.get(SECTION), dict):
