@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -17,7 +16,6 @@ from tests.e2e.conftest import (
     SERVER,
     apply_text_edits,
     change_document,
-    free_loopback_port,
     open_document,
     start,
     wait_until,
@@ -366,38 +364,3 @@ async def test_no_endpoint_means_no_model_action_and_no_network(
     await open_document(client, URI, CLEAN, version=1)
     assert model_actions(await actions_at(client, at(1, 12))) == []
     assert fake.requests == []
-
-
-#: The endpoint of a server configured by its environment alone (set before the server starts).
-ENV_PORT = free_loopback_port()
-
-
-@pytest_lsp.fixture(
-    config=ClientServerConfig(
-        server_command=SERVER,
-        server_env={
-            **os.environ,
-            "DEBUGLLM_ENDPOINT_URL": f"http://127.0.0.1:{ENV_PORT}/v1",
-            "DEBUGLLM_API_KEY": KEY,
-        },
-    )
-)
-async def env_only_client(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
-    """No initializationOptions, and `null` for the section from workspace/configuration."""
-    await start(lsp_client, options=None)
-    yield lsp_client
-    await lsp_client.shutdown_session()
-
-
-async def test_a_model_configured_by_the_environment_alone_is_asked(
-    env_only_client: LanguageClient,
-) -> None:
-    with FakeOpenAI(port=ENV_PORT) as fake:
-        fake.responder(COMPLETIONS, fix_minus)
-        await open_document(env_only_client, URI, BUGGY, version=1)
-        (action,) = model_actions(await actions_at(env_only_client, at(1, 12)))
-        resolved = await env_only_client.code_action_resolve_async(action)
-        assert resolved.edit is not None
-        assert apply_text_edits(BUGGY, resolved.edit, version=1) == BUGGY.replace("a - b", "a + b")
-        (request,) = fake.requests_to(COMPLETIONS)
-        assert request.headers["authorization"] == f"Bearer {KEY}"
