@@ -7,7 +7,7 @@
     debugllm-serve check --url URL            live smoke test of a running endpoint
     debugllm-serve bench --url URL -n N -c C  load test with real bug-fix prompts
     debugllm-serve eval --url URL --dataset humanevalfix|quixbugs|debugbench
-    debugllm-serve recipe systemd|nginx|modal|helm|kserve [--out DIR]
+    debugllm-serve recipe systemd|nginx|modal|helm|kserve|compose|compose-nginx [--out DIR]
 
 Serving settings come from flags or ``DEBUGLLM_SERVE_*`` variables (flags win). Client
 commands read the API key from ``DEBUGLLM_API_KEY``.
@@ -112,7 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     recipe = sub.add_parser("recipe", help="render a deployment recipe")
     _add_settings(recipe)
-    recipe.add_argument("name", choices=("systemd", "nginx", "modal", "helm", "kserve", "all"))
+    recipe.add_argument(
+        "name",
+        choices=("systemd", "nginx", "modal", "helm", "kserve", "compose", "compose-nginx", "all"),
+    )
     recipe.add_argument("--out", type=Path, help="write files here instead of stdout")
     recipe.add_argument("--replicas", type=int, default=2)
     recipe.add_argument("--gpu", default="A10G", help="Modal GPU type (see SIZING.md)")

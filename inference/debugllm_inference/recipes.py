@@ -1,12 +1,15 @@
 """Deployment recipes rendered from ``ServeSettings`` (one source of truth with ``print``).
 
-- ``systemd``: a unit running exactly ``debugllm-serve print``'s command, key in an env file.
+- ``systemd``: a unit running exactly ``debugllm-serve print``'s command, key in an env file;
+  the executable by its absolute path (systemd searches only its own fixed ``PATH``).
 - ``nginx``: the reverse proxy in front of it (TLS, rate limit per API key, only the inference
   routes of ``/v1`` reachable; ``/health``, ``/metrics``, ``/tokenize`` closed to the outside).
 - ``modal``: a Modal app (``@app.function`` + ``@modal.concurrent`` + ``@modal.web_server``
   running ``vllm serve`` once per container; weights on volumes).
 - ``helm``: values for the vLLM production-stack chart (replicas, LoRA, prefix-aware routing).
 - ``kserve``: a KServe ``LLMInferenceService`` with the adapter under ``spec.model.lora``.
+- ``compose`` + ``compose-nginx``: Docker Compose, the ``vllm/vllm-openai`` image with ``print``'s
+  arguments and the nginx recipe in front as a second service (the only one with a port).
 
 Containers and pods must listen on all interfaces (their platform's proxy connects from
 outside the container), so those recipes use the settings with ``host=0.0.0.0``; every other
@@ -15,8 +18,11 @@ argument is ``serve_args`` unchanged.
 
 from __future__ import annotations
 
+import os
 import shlex
-from dataclasses import dataclass
+import shutil
+import sys
+from dataclasses import dataclass, field
 from importlib import resources
 from string import Template
 from typing import Any
@@ -26,13 +32,15 @@ import yaml
 from debugllm_inference.command import API_KEY_ENV, serve_args, vllm_argv
 from debugllm_inference.settings import ServeSettings
 
-RECIPES = ("systemd", "nginx", "modal", "helm", "kserve")
+RECIPES = ("systemd", "nginx", "modal", "helm", "kserve", "compose", "compose-nginx")
 FILENAMES = {
     "systemd": "debugllm-vllm.service",
     "nginx": "nginx-debugllm.conf",
     "modal": "modal_app.py",
     "helm": "production-stack-values.yaml",
     "kserve": "llminferenceservice.yaml",
+    "compose": "compose.yaml",
+    "compose-nginx": "nginx-compose.conf",
 }
 #: vLLM release the container recipes pin (the image tag and the Modal pip install).
 VLLM_VERSION = "0.11.0"
@@ -59,6 +67,10 @@ class RecipeOptions:
     scaledown_window: int = 300
     secret_name: str = "debugllm-api-key"
     namespace: str = "debugllm"
+    #: Where ``vllm`` is installed when ``vllm_bin`` is a bare name: this tool's environment.
+    venv: str = field(default_factory=lambda: sys.prefix)
+    #: Compose: the file beside ``compose.yaml`` holding ``VLLM_API_KEY=...``.
+    compose_env_file: str = "serve.env"
 
 
 def container_settings(settings: ServeSettings) -> ServeSettings:
@@ -70,9 +82,23 @@ def _template(name: str) -> Template:
     return Template(text)
 
 
-def systemd_exec_start(settings: ServeSettings) -> str:
+def vllm_executable(settings: ServeSettings, venv: str) -> str:
+    """The absolute path of ``vllm_bin``: as given when absolute, else in ``venv`` (where
+    ``pip install vllm`` put it), else on ``PATH``; the venv's path when it is nowhere yet."""
+    name = settings.vllm_bin
+    if os.path.isabs(name):
+        return name
+    in_venv = os.path.join(venv, "bin", name)
+    if os.access(in_venv, os.X_OK):
+        return in_venv
+    found = shutil.which(name)
+    return os.path.abspath(found) if found else in_venv
+
+
+def systemd_exec_start(settings: ServeSettings, venv: str) -> str:
     """``ExecStart=``: systemd expands ``%`` specifiers and ``$`` variables, so escape them."""
-    return shlex.join(vllm_argv(settings)).replace("%", "%%").replace("$", "$$")
+    argv = [vllm_executable(settings, venv), *vllm_argv(settings)[1:]]
+    return shlex.join(argv).replace("%", "%%").replace("$", "$$")
 
 
 def render_systemd(settings: ServeSettings, options: RecipeOptions) -> str:
@@ -82,12 +108,16 @@ def render_systemd(settings: ServeSettings, options: RecipeOptions) -> str:
         user=options.user,
         env_file=options.env_file,
         hf_home=options.hf_home,
-        exec_start=systemd_exec_start(settings),
+        exec_start=systemd_exec_start(settings, options.venv),
     )
 
 
-def render_nginx(settings: ServeSettings, options: RecipeOptions) -> str:
-    upstream = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+def render_nginx(
+    settings: ServeSettings, options: RecipeOptions, upstream: str | None = None
+) -> str:
+    """The proxy; ``upstream`` is vLLM's address from nginx (default: where vLLM listens)."""
+    if upstream is None:
+        upstream = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
     return _template("nginx-debugllm.conf").substitute(
         upstream_host=upstream,
         upstream_port=settings.port,
@@ -116,6 +146,75 @@ def render_modal(settings: ServeSettings, options: RecipeOptions) -> str:
         max_inputs=options.max_inputs,
         startup_timeout=900,
     )
+
+
+#: The Compose service names; nginx reaches vLLM by its service name.
+VLLM_SERVICE = "vllm"
+NGINX_SERVICE = "nginx"
+NGINX_IMAGE = "nginx:1.27"
+#: Where the image keeps the Hugging Face cache (its HF_HOME); the weights volume goes there.
+CONTAINER_HF_HOME = "/root/.cache/huggingface"
+
+
+def compose_project(settings: ServeSettings, options: RecipeOptions) -> dict[str, Any]:
+    """Docker Compose: vLLM (GPU, key from an env file, health-checked, weights on a volume)
+    behind the nginx recipe; only nginx publishes ports, vLLM is reachable on the project's
+    network alone."""
+    container = container_settings(settings)
+    port = container.port
+    probe = f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{port}/health')"
+    vllm: dict[str, Any] = {
+        "image": f"vllm/vllm-openai:v{VLLM_VERSION}",
+        "entrypoint": ["vllm", "serve"],
+        # Compose would substitute `$VAR` in an argument: `$$` keeps a literal `$`.
+        "command": [arg.replace("$", "$$") for arg in serve_args(container)],
+        # VLLM_API_KEY=...: the key lives only in this file (mode 0600), never in compose.yaml.
+        "env_file": [options.compose_env_file],
+        "environment": {"HF_HOME": CONTAINER_HF_HOME},
+        "volumes": [f"huggingface:{CONTAINER_HF_HOME}"],
+        "ipc": "host",  # PyTorch shares tensors between vLLM's processes through /dev/shm
+        "expose": [str(port)],
+        "deploy": {
+            "resources": {
+                "reservations": {
+                    "devices": [{"driver": "nvidia", "count": 1, "capabilities": ["gpu"]}]
+                }
+            }
+        },
+        "healthcheck": {
+            # The image has Python but not necessarily curl.
+            "test": ["CMD", "python3", "-c", probe],
+            "interval": "30s",
+            "timeout": "5s",
+            "retries": 3,
+            "start_period": "900s",  # loading the weights and capturing CUDA graphs
+        },
+        "restart": "unless-stopped",
+    }
+    nginx: dict[str, Any] = {
+        "image": NGINX_IMAGE,
+        "ports": [
+            f"{options.http_port}:{options.http_port}",
+            f"{options.https_port}:{options.https_port}",
+        ],
+        "volumes": [
+            f"./{FILENAMES['compose-nginx']}:/etc/nginx/conf.d/default.conf:ro",
+            # The certificate and key at the same paths inside (Docker follows the symlinks
+            # of /etc/letsencrypt/live on the host).
+            f"{options.tls_cert}:{options.tls_cert}:ro",
+            f"{options.tls_key}:{options.tls_key}:ro",
+        ],
+        "depends_on": {VLLM_SERVICE: {"condition": "service_healthy"}},
+        "restart": "unless-stopped",
+    }
+    return {
+        "services": {VLLM_SERVICE: vllm, NGINX_SERVICE: nginx},
+        "volumes": {"huggingface": {}},
+    }
+
+
+def render_compose_nginx(settings: ServeSettings, options: RecipeOptions) -> str:
+    return render_nginx(container_settings(settings), options, upstream=VLLM_SERVICE)
 
 
 def _split_structured(args: list[str]) -> tuple[str, dict[str, str], list[str]]:
@@ -279,4 +378,13 @@ def render(name: str, settings: ServeSettings, options: RecipeOptions | None = N
             kserve_resource(settings, options),
             "KServe LLMInferenceService: kubectl apply -f llminferenceservice.yaml",
         )
+    if name == "compose":
+        return _yaml(
+            compose_project(settings, options),
+            f"Docker Compose: put {FILENAMES['compose-nginx']} (debugllm-serve recipe "
+            f"compose-nginx) and {options.compose_env_file} (VLLM_API_KEY=..., mode 0600) "
+            "beside this file, then: docker compose up -d",
+        )
+    if name == "compose-nginx":
+        return render_compose_nginx(settings, options)
     raise ValueError(f"unknown recipe {name!r}: choose from {', '.join(RECIPES)}")

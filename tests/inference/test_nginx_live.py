@@ -7,10 +7,12 @@ Skipped where nginx or openssl is not installed.
 
 from __future__ import annotations
 
+import http.client
 import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import time
 from collections.abc import Iterator
@@ -21,7 +23,7 @@ import pytest
 from debugllm_inference.recipes import RecipeOptions, render
 from debugllm_inference.settings import ServeSettings
 
-from tests.fakes.openai_server import COMPLETIONS, HEALTH, FakeOpenAI
+from tests.fakes.openai_server import COMPLETIONS, HEALTH, MODELS, FakeOpenAI
 
 # Under CI (.ci/install-system.sh installs nginx) a missing nginx fails the test, not skips it.
 pytestmark = pytest.mark.skipif(
@@ -98,6 +100,20 @@ def proxied(tmp_path: Path) -> Iterator[tuple[str, FakeOpenAI]]:
                 process.wait()
 
 
+def raw_get(url: str, path: str, key: str) -> int:
+    """GET ``path`` byte for byte: httpx would remove its dot segments before sending."""
+    port = int(url.rsplit(":", 1)[1])
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    connection = http.client.HTTPSConnection("127.0.0.1", port, timeout=10, context=context)
+    try:
+        connection.request("GET", path, headers={"Authorization": f"Bearer {key}"})
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
 def test_only_inference_routes_pass_and_limits_are_per_key(
     proxied: tuple[str, FakeOpenAI],
 ) -> None:
@@ -108,11 +124,25 @@ def test_only_inference_routes_pass_and_limits_are_per_key(
             assert client.get(path).status_code == 404, path
         assert fake.requests_to(HEALTH) == []
         assert client.get("/v1/models").status_code == 200
+        # nginx matches the normalised path; vLLM must get that path, not the client's (its
+        # `^/metrics(.*)$` route would answer `/metrics/../v1/models` with the metrics).
+        for n, path in enumerate(
+            ("/metrics/../v1/models", "/v1/x/../models", "/metrics/%2e%2e/v1/models")
+        ):
+            assert raw_get(url, path, f"probe-{n}") == 200, path  # a bucket each
+        assert raw_get(url, "/v1/models/../../metrics", "probe-3") == 404
+        assert {r.path for r in fake.requests} == {MODELS}
         key_a = {"Authorization": "Bearer key-a"}
         statuses = [
             client.post("/v1/completions", json=body, headers=key_a).status_code for _ in range(8)
         ]
         assert statuses[0] == 200 and 429 in statuses
+        # The same token spelt with other blanks or case is the same bucket.
+        for spelling in ("Bearer  key-a", "bearer key-a", "Bearer\tkey-a"):
+            response = client.post(
+                "/v1/completions", json=body, headers={"Authorization": spelling}
+            )
+            assert response.status_code == 429, spelling
         # Another key has its own bucket.
         key_b = {"Authorization": "Bearer key-b"}
         assert client.post("/v1/completions", json=body, headers=key_b).status_code == 200

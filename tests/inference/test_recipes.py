@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import ast
 import configparser
+import os
 import re
 import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from debugllm_inference.recipes import (
     RecipeOptions,
     container_settings,
     render,
+    vllm_executable,
 )
 from debugllm_inference.settings import ServeSettings
 
@@ -53,8 +56,10 @@ def test_systemd_execstart_is_prints_command(settings: ServeSettings) -> None:
     parser.optionxform = str  # type: ignore[assignment,method-assign]
     parser.read_string(unit)
     service = parser["Service"]
-    exec_start = service["ExecStart"].replace("$$", "$").replace("%%", "%")
-    assert shlex.split(exec_start) == vllm_argv(settings)
+    exec_start = shlex.split(service["ExecStart"].replace("$$", "$").replace("%%", "%"))
+    # systemd searches only its own fixed PATH: the executable by its absolute path.
+    assert os.path.isabs(exec_start[0]) and os.path.basename(exec_start[0]) == "vllm"
+    assert exec_start[1:] == vllm_argv(settings)[1:]
     assert service["EnvironmentFile"] and "API_KEY" not in service["ExecStart"]
     assert parser["Install"]["WantedBy"] == "multi-user.target"
 
@@ -69,6 +74,10 @@ def test_nginx_closes_everything_but_the_inference_routes() -> None:
         "host",
         "request_uri",
         "proxy_add_x_forwarded_for",
+        "token",
+        "uri",
+        "is_args",
+        "args",
     }
     assert "ssl_certificate " in conf and "listen 443 ssl" in conf
     assert "limit_req_zone $debugllm_key" in conf and "rate=3r/s" in conf
@@ -172,12 +181,110 @@ def test_recipe_all_writes_every_file(tmp_path: Path, capsys: pytest.CaptureFixt
     assert yaml.safe_load(capsys.readouterr().out)["servingEngineSpec"]
 
 
-@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze")
-def test_systemd_analyze_accepts_the_unit(tmp_path: Path) -> None:
-    settings = ServeSettings(vllm_bin="/bin/echo")
+def _fake_venv(root: Path) -> Path:
+    """A virtual environment with a ``vllm`` executable in it (the real one needs CUDA)."""
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(root)], check=True, timeout=120
+    )
+    vllm = root / "bin" / "vllm"
+    vllm.write_text("#!/bin/sh\nexit 0\n")
+    vllm.chmod(0o755)
+    return vllm
+
+
+def test_the_vllm_executable_is_found_in_the_venv_or_as_given(tmp_path: Path) -> None:
+    vllm = _fake_venv(tmp_path / "venv")
+    assert vllm_executable(ServeSettings(), str(tmp_path / "venv")) == str(vllm)
+    assert vllm_executable(ServeSettings(vllm_bin="/opt/v/bin/vllm"), "/x") == "/opt/v/bin/vllm"
+    # Not installed yet: where it will be, still absolute.
+    assert vllm_executable(ServeSettings(vllm_bin="no-such-vllm"), "/srv/venv") == (
+        "/srv/venv/bin/no-such-vllm"
+    )
+
+
+# Under CI (.ci/install-system.sh installs systemd and docker-compose) missing tools fail.
+needs_systemd = pytest.mark.skipif(
+    shutil.which("systemd-analyze") is None and not os.environ.get("CI"),
+    reason="no systemd-analyze (apt-get install systemd)",
+)
+needs_compose = pytest.mark.skipif(
+    shutil.which("docker-compose") is None and not os.environ.get("CI"),
+    reason="no docker-compose (apt-get install docker-compose)",
+)
+
+
+@needs_systemd
+@pytest.mark.parametrize("settings", SETTINGS)
+def test_systemd_analyze_accepts_a_unit_pointing_into_a_venv(
+    tmp_path: Path, settings: ServeSettings
+) -> None:
+    vllm = _fake_venv(tmp_path / "venv")
     unit = tmp_path / FILENAMES["systemd"]
-    unit.write_text(render("systemd", settings, RecipeOptions(user="root")))
+    options = RecipeOptions(user="root", venv=str(tmp_path / "venv"))
+    unit.write_text(render("systemd", settings, options))
+    assert f"ExecStart={vllm} serve " in unit.read_text()
     result = subprocess.run(
         ["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
+    # A bare `vllm` (the unit before) is refused when systemd's PATH has none.
+    bare = unit.read_text().replace(f"ExecStart={vllm} ", "ExecStart=vllm-not-on-path ")
+    unit.write_text(bare)
+    result = subprocess.run(
+        ["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0
+
+
+def _compose_config(folder: Path) -> dict[str, Any]:
+    """``docker-compose config``: the file validated and resolved as Compose would run it."""
+    result = subprocess.run(
+        ["docker-compose", "--project-directory", str(folder), "-f", "compose.yaml", "config"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    config: dict[str, Any] = yaml.safe_load(result.stdout)
+    return config
+
+
+@needs_compose
+@pytest.mark.parametrize("settings", SETTINGS)
+def test_compose_runs_prints_args_behind_nginx(tmp_path: Path, settings: ServeSettings) -> None:
+    key = "sk-compose-secret-31f"
+    assert main(["recipe", "all", "--out", str(tmp_path), *_flags(settings)]) == 0
+    (tmp_path / "serve.env").write_text(f"VLLM_API_KEY={key}\n")
+    text = (tmp_path / FILENAMES["compose"]).read_text()
+    assert key not in text
+    services = _compose_config(tmp_path)["services"]
+    assert set(services) == {"vllm", "nginx"}
+    vllm, nginx = services["vllm"], services["nginx"]
+    assert vllm["image"].startswith("vllm/vllm-openai:")
+    assert vllm["entrypoint"] == ["vllm", "serve"]
+    # Exactly print's arguments; only the host differs, so nginx can reach vLLM.
+    assert vllm["command"] == serve_args(container_settings(settings))
+    printed = _options(serve_args(settings))
+    printed["--host"] = "0.0.0.0"
+    assert _options(vllm["command"]) == printed
+    assert vllm["environment"]["VLLM_API_KEY"] == key  # from the env file alone
+    (device,) = vllm["deploy"]["resources"]["reservations"]["devices"]
+    assert device["capabilities"] == ["gpu"] and device["count"] == 1
+    probe = " ".join(vllm["healthcheck"]["test"])
+    assert f"127.0.0.1:{settings.port}/health" in probe
+    assert any(v.endswith(":/root/.cache/huggingface:rw") for v in vllm["volumes"])
+    assert "ports" not in vllm and nginx["ports"]
+    assert nginx["depends_on"]["vllm"]["condition"] == "service_healthy"
+    conf = (tmp_path / FILENAMES["compose-nginx"]).read_text()
+    assert f"server vllm:{settings.port};" in conf
+    assert any(v.startswith(f"{tmp_path}/{FILENAMES['compose-nginx']}:") for v in nginx["volumes"])
+
+
+def _flags(settings: ServeSettings) -> list[str]:
+    flags = ["--port", str(settings.port), "--max-model-len", str(settings.max_model_len)]
+    if settings.extra_args:
+        flags.append("--extra-args=" + shlex.join(settings.extra_args))
+    if settings.merged_model:
+        flags += ["--merged-model", settings.merged_model]
+    return flags
