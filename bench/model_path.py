@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "server"))
 
-from debugllm.pipeline import FixPipeline, FixRequest  # noqa: E402
-from debugllm.problems import Code, Problem  # noqa: E402
+from debugllm.analysis.analyzer import Analysis  # noqa: E402
+from debugllm.pipeline import FixPipeline, FixPlan, ModelResult  # noqa: E402
 from debugllm.remote.endpoint import Endpoint  # noqa: E402
 from debugllm.remote.source import ModelSource  # noqa: E402
 from debugllm.remote.stats import percentile  # noqa: E402
@@ -62,10 +62,17 @@ def fixer(delay: float):  # type: ignore[no-untyped-def]
     return respond
 
 
-def request(pipeline: FixPipeline, text: str) -> FixRequest:
-    analysis = pipeline.analyze(text)
-    offset = text.index("v * factor")
-    return FixRequest(analysis, Problem(Code.FOREIGN, "fix", offset, offset), time.monotonic() + 30)
+def request(pipeline: FixPipeline, text: str) -> tuple[Analysis, int]:
+    """An analysed document and the position of a "Fix this function" request in it."""
+    return pipeline.analyze(text), text.index("v * factor")
+
+
+async def ask(pipeline: FixPipeline, req: tuple[Analysis, int]) -> ModelResult:
+    """What the server does for the request: the pipeline's model policy, then the model."""
+    analysis, offset = req
+    target = pipeline.model_target(FixPlan(analysis), [], offset)
+    assert target is not None
+    return await pipeline.model_fix(analysis, target)
 
 
 def summary(values: list[float]) -> dict[str, float]:
@@ -86,14 +93,14 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         source = ModelSource(endpoint, cache_size=10_000)
         pipeline = FixPipeline(model=source)
         requests = [request(pipeline, document(i)) for i in range(args.requests)]
-        await pipeline.model_fix(request(pipeline, document(-1)))  # warm-up: connection, imports
+        await ask(pipeline, request(pipeline, document(-1)))  # warm-up: connection, imports
 
         overhead: list[float] = []
         model_part: list[float] = []
         for req in requests:
             before = source.stats.upstream_s
             started = time.perf_counter()
-            result = await pipeline.model_fix(req)
+            result = await ask(pipeline, req)
             elapsed = time.perf_counter() - started
             assert result.fix is not None, result.message
             upstream = source.stats.upstream_s - before
@@ -105,14 +112,16 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         hits: list[float] = []
         for req in requests[: min(200, len(requests))]:
             started = time.perf_counter()
-            result = await pipeline.model_fix(req)
+            result = await ask(pipeline, req)
             hits.append((time.perf_counter() - started) * 1000)
             assert result.cache_hit and result.fix is not None
         results["cache_hit_with_verification"] = summary(hits)
         raw_hits: list[float] = []
-        for req in requests[: min(200, len(requests))]:
+        for analysis, offset in requests[: min(200, len(requests))]:
             started = time.perf_counter()
-            outcome = await source.fix(req)
+            target = pipeline.model_target(FixPlan(analysis), [], offset)  # the region, as before
+            assert target is not None
+            outcome = await source.fix(analysis, target)
             raw_hits.append((time.perf_counter() - started) * 1000)
             assert outcome.cache_hit
         results["cache_hit_answer_only"] = summary(raw_hits)
@@ -121,9 +130,9 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         burst = [request(pipeline, document(10_000 + i)) for i in range(args.concurrency)]
         calls_before = len(fake.requests_to(COMPLETIONS))
 
-        async def timed(req: FixRequest) -> tuple[float, bool]:
+        async def timed(req: tuple[Analysis, int]) -> tuple[float, bool]:
             started = time.perf_counter()
-            result = await pipeline.model_fix(req)
+            result = await ask(pipeline, req)
             return (time.perf_counter() - started) * 1000, result.fix is not None
 
         started = time.perf_counter()

@@ -7,6 +7,7 @@ from typing import Literal
 
 from debugllm.applicability import Applicability, applicability_of
 from debugllm.problems import Problem
+from debugllm.region import Region
 from debugllm.text import Edit, apply_edits
 
 FixOrigin = Literal["embedded", "model"]
@@ -34,6 +35,8 @@ class Candidate:
     changes_behaviour: bool = False
     guess: bool = False
     details: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    #: A model fix: the region of the original text the model rewrote (its edits lie inside).
+    region: Region | None = None
 
     @property
     def applicability(self) -> Applicability:

@@ -21,7 +21,7 @@ from lsprotocol.converters import get_converter
 from debugllm import __version__
 from debugllm.config import project_config
 from debugllm.lsp import convert
-from debugllm.pipeline import FixPipeline, FixPlan, FixRequest, VerifiedFix
+from debugllm.pipeline import FixPipeline, FixPlan, VerifiedFix
 from debugllm.problems import Problem, Severity
 from debugllm.remote.source import ModelSource, build_model_source
 from debugllm.settings import load_settings
@@ -67,35 +67,6 @@ async def fix_source(pipeline: FixPipeline, path: str, source: str, budget_s: fl
     analysis = pipeline.analyze(source, path)
     plan = await pipeline.plan(analysis, budget_s)
     return FileResult(path, plan, (time.perf_counter() - started) * 1000)
-
-
-async def model_pass(pipeline: FixPipeline, result: FileResult, err: TextIO) -> None:
-    """Ask the model (one request per file) for the first error the engine could not fix.
-
-    Its fix is verified like any other, and it is unsafe (an untrusted answer): it becomes the
-    file's result only with ``--unsafe-fixes`` and when the embedded engine changed nothing,
-    otherwise it is reported (``applied: false``) for review.
-    """
-    plan = result.plan
-    if pipeline.model is None or not any(p.severity == Severity.ERROR for p in plan.remaining):
-        return
-    analysis = plan.analysis
-    index = LineIndex(analysis.source)
-    for problem in analysis.problems:
-        if problem.severity != Severity.ERROR or plan.fixes.get(problem):
-            continue
-        deadline = time.monotonic() + pipeline.model.endpoint.total_timeout_s
-        model = await pipeline.model_fix(FixRequest(analysis, problem, deadline))
-        if model.fix is None:
-            line = index.line_of(problem.start) + 1
-            err.write(f"debugllm: {result.path}:{line}: {model.message}\n")
-            return
-        plan.fixes[problem] = [model.fix]
-        if pipeline.unsafe_fixes and not plan.applied:
-            plan.applied.append(model.fix)
-            plan.fixed_source = model.fix.fixed_source
-            plan.remaining = pipeline.analyze(model.fix.fixed_source, analysis.filename).problems
-        return
 
 
 def _fix_json(fix: VerifiedFix, index: LineIndex, applied: bool) -> dict[str, Any]:
@@ -309,7 +280,11 @@ async def _run(
             continue
         pipeline = pipelines.for_path(path)
         result = await fix_source(pipeline, path, file.text, args.budget_ms / 1000)
-        await model_pass(pipeline, result, err)
+        asked = await pipeline.fix_with_model(result.plan)  # the engine's leftovers, if any
+        if asked is not None and asked[1].fix is None:
+            target, model = asked
+            line = LineIndex(file.text).line_of(target.problem.start) + 1
+            err.write(f"debugllm: {path}:{line}: {model.message}\n")
         result.file = file
         any_remaining = any_remaining or result.remaining_errors > 0
         if args.json:

@@ -1,8 +1,11 @@
 """The fix pipeline: diagnostic -> fix request -> candidates from each source -> verifier -> fixes.
 
 Sources propose, the verifier disposes: a fix reaches the editor or the CLI only after
-``Verifier.verify`` accepted it. The embedded engine is one source; the remote model (a later
-component) is another behind the same ``FixSource`` protocol, so adding it touches no caller.
+``Verifier.verify`` accepted it. The sources of ``plan`` (the embedded engine) are fast and
+offline. The remote model is not one of them: it is slow, costs money and is never trusted, so
+the pipeline asks it on demand, by one policy the CLI and the server share: "ask the model for
+what the engine left unfixed, or for this function" (``model_targets``, ``model_target``), each
+request a ``ModelTarget`` with its typed ``Region``; its answer goes through the same verifier.
 
 Several syntax errors in one file are fixed as a chain: CPython only reports the first, so the
 fix for error *k* is searched in the text where errors 1..k-1 are already fixed, mapped back to
@@ -20,14 +23,15 @@ from typing import TYPE_CHECKING, Protocol
 
 from debugllm.analysis.analyzer import Analysis, AnalysisOptions, analyze
 from debugllm.candidates import Candidate
-from debugllm.problems import Problem, Severity
+from debugllm.problems import Code, Problem, Severity
+from debugllm.region import Region, find_region
 from debugllm.repair.semantic import repair_static
 from debugllm.repair.syntax import repair_syntax
 from debugllm.text import Edit, LineIndex, apply_edits
 from debugllm.verifier import Verifier, map_offset_back
 
 if TYPE_CHECKING:
-    from debugllm.remote.source import ModelSource
+    from debugllm.remote.stats import Stats
     from debugllm.settings import Settings
 
 log = logging.getLogger("debugllm.pipeline")
@@ -43,7 +47,7 @@ class FixRequest:
 
 
 class FixSource(Protocol):
-    """Anything that proposes candidate fixes: the embedded engine, a remote model."""
+    """What proposes candidate fixes for ``plan`` (the embedded engine)."""
 
     name: str
 
@@ -66,6 +70,37 @@ class EmbeddedSource:
         except Exception:  # a fault in one repair heuristic costs that fix, not the request
             log.exception("the repair engine failed on %r", problem.subject)
             return []
+
+
+@dataclass(frozen=True)
+class ModelTarget:
+    """One request to the model: ``problem`` (an error the engine left unfixed, or a stand-in at
+    the cursor for "fix this function") and the region of the text sent for it."""
+
+    problem: Problem
+    region: Region
+
+
+@dataclass(frozen=True)
+class ModelOutcome:
+    """The model's answer to one ``ModelTarget``, before verification."""
+
+    candidates: tuple[Candidate, ...] = ()
+    #: Why no candidate came back ("" when one did): a message for the user.
+    message: str = ""
+    cache_hit: bool = False
+    error: str = ""
+
+
+class RemoteModel(Protocol):
+    """What the pipeline needs of the remote model (``remote.source.ModelSource``)."""
+
+    stats: Stats
+    small_file_chars: int
+
+    def available(self) -> bool: ...
+
+    async def fix(self, analysis: Analysis, target: ModelTarget) -> ModelOutcome: ...
 
 
 @dataclass(frozen=True)
@@ -123,7 +158,7 @@ class FixPipeline:
         sources: Sequence[FixSource] | None = None,
         options: AnalysisOptions | None = None,
         max_rounds: int = 50,
-        model: ModelSource | None = None,
+        model: RemoteModel | None = None,
         unsafe_fixes: bool = False,
     ) -> None:
         self.options = options or AnalysisOptions()
@@ -137,7 +172,7 @@ class FixPipeline:
         self.unsafe_fixes = unsafe_fixes
 
     @classmethod
-    def for_settings(cls, settings: Settings, model: ModelSource | None) -> FixPipeline:
+    def for_settings(cls, settings: Settings, model: RemoteModel | None) -> FixPipeline:
         """The pipeline a file's effective settings ask for (the CLI's and the server's)."""
         options = AnalysisOptions(
             checks=settings.diagnostics.enabled_checks(), target_version=settings.target
@@ -175,17 +210,59 @@ class FixPipeline:
             return ranked[0]
         return None
 
-    async def model_fix(self, request: FixRequest) -> ModelResult:
-        """The model's candidate for ``request``, through the same verifier as embedded fixes.
+    # --- the model policy ----------------------------------------------------------------------
+
+    def model_ready(self, analysis: Analysis) -> bool:
+        """Whether the model may be asked about ``analysis`` now: configured, its breaker
+        closed, and the file small enough to verify an answer (see ``static_checked``)."""
+        return self.model is not None and self.model.available() and analysis.static_checked
+
+    def _target(self, analysis: Analysis, problem: Problem) -> ModelTarget | None:
+        assert self.model is not None
+        region = find_region(
+            analysis.source, problem.start, analysis.tree, self.model.small_file_chars
+        )
+        return ModelTarget(problem, region) if region is not None else None
+
+    def model_targets(self, plan: FixPlan) -> list[ModelTarget]:
+        """What the model should be asked about in a file: each error the engine left unfixed
+        that lies in a region the model can rewrite (the CLI asks for the first, the server
+        prefetches them all)."""
+        analysis = plan.analysis
+        if not self.model_ready(analysis):
+            return []
+        targets = []
+        for problem in analysis.problems:
+            if problem.severity == Severity.ERROR and not plan.fixes.get(problem):
+                target = self._target(analysis, problem)
+                if target is not None:
+                    targets.append(target)
+        return targets
+
+    def model_target(
+        self, plan: FixPlan, problems: Sequence[Problem], offset: int
+    ) -> ModelTarget | None:
+        """The one model request at a position (the editor's "Fix this function"): the first
+        of ``problems`` (those under the cursor) the engine left unfixed, else the function
+        around ``offset``; ``None`` when the model cannot help there."""
+        analysis = plan.analysis
+        if not self.model_ready(analysis):
+            return None
+        unfixed = next((p for p in problems if not plan.fixes.get(p)), None)
+        problem = unfixed or Problem(Code.FOREIGN, "fix this function", offset, offset)
+        return self._target(analysis, problem)
+
+    async def model_fix(self, analysis: Analysis, target: ModelTarget) -> ModelResult:
+        """The model's candidate for ``target``, through the same verifier as embedded fixes.
 
         An answer identical to the input, or one that fails verification, is never returned.
         """
         if self.model is None:
             return ModelResult(None, "no model endpoint is configured (debugllm.endpoint.url)")
-        outcome = await self.model.fix(request)
+        outcome = await self.model.fix(analysis, target)
         reasons: list[str] = []
         for candidate in outcome.candidates:
-            verdict = await asyncio.to_thread(self.verifier.verify, request.analysis, candidate)
+            verdict = await asyncio.to_thread(self.verifier.verify, analysis, candidate)
             if verdict.accepted:
                 fix = VerifiedFix(candidate, verdict.fixed_source)
                 return ModelResult(fix, cache_hit=outcome.cache_hit)
@@ -203,6 +280,25 @@ class FixPipeline:
         return ModelResult(
             None, outcome.message or "the model proposed no fix", outcome.cache_hit, outcome.error
         )
+
+    async def fix_with_model(self, plan: FixPlan) -> tuple[ModelTarget, ModelResult] | None:
+        """The CLI's model pass: one request per file, for the first error the engine left
+        unfixed. A verified fix joins ``plan.fixes``; being unsafe (an untrusted answer) it is
+        applied only with unsafe fixes allowed and when the engine applied nothing."""
+        targets = self.model_targets(plan)
+        if not targets:
+            return None
+        target = targets[0]
+        result = await self.model_fix(plan.analysis, target)
+        fix = result.fix
+        if fix is not None:
+            plan.fixes[target.problem] = [fix]
+            if self.unsafe_fixes and not plan.applied:
+                plan.applied.append(fix)
+                plan.fixed_source = fix.fixed_source
+                filename = plan.analysis.filename
+                plan.remaining = self.analyze(fix.fixed_source, filename).problems
+        return target, result
 
     async def plan(self, analysis: Analysis, budget_s: float = 1.0) -> FixPlan:
         """Verified fixes for every problem, and the whole file with all of them applied."""

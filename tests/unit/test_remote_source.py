@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Iterator
 
 import pytest
-from debugllm.pipeline import FixPipeline, FixRequest
+from debugllm.analysis.analyzer import Analysis
+from debugllm.pipeline import FixPipeline, FixPlan, ModelTarget
 from debugllm.problems import Code, Problem
 from debugllm.prompt import build_prompt
+from debugllm.region import find_region
 from debugllm.remote.answer import AnswerError, clean_answer, map_answer
 from debugllm.remote.breaker import CircuitBreaker
 from debugllm.remote.endpoint import Endpoint
-from debugllm.remote.source import ModelSource, build_model_source, find_region
+from debugllm.remote.source import ModelSource, build_model_source
 from debugllm.settings import load_settings
 from debugllm.text import apply_edits
 
@@ -44,11 +45,13 @@ def pipeline_for(fake: FakeOpenAI, **kwargs: object) -> FixPipeline:
     return FixPipeline(model=source_for(fake, **kwargs))
 
 
-def request_at(pipeline: FixPipeline, text: str, needle: str) -> FixRequest:
+def request_at(pipeline: FixPipeline, text: str, needle: str) -> tuple[Analysis, ModelTarget]:
+    """The pipeline's model target at ``needle`` ("fix this function" there)."""
     analysis = pipeline.analyze(text)
     offset = text.index(needle)
-    problem = Problem(Code.FOREIGN, "fix this function", offset, offset)
-    return FixRequest(analysis, problem, time.monotonic() + 10)
+    region = find_region(text, offset, analysis.tree)
+    assert region is not None
+    return analysis, ModelTarget(Problem(Code.FOREIGN, "fix this function", offset, offset), region)
 
 
 def test_region_is_the_enclosing_top_level_function() -> None:
@@ -92,7 +95,7 @@ async def test_a_verified_model_fix_is_minimal_and_confined_to_the_region(
 ) -> None:
     fake.script(COMPLETIONS, Reply.completion(FIXED_ADD))
     pipeline = pipeline_for(fake)
-    result = await pipeline.model_fix(request_at(pipeline, FILE, "a - b"))
+    result = await pipeline.model_fix(*request_at(pipeline, FILE, "a - b"))
     assert result.fix is not None, result.message
     candidate = result.fix.candidate
     assert candidate.origin == "model" and not result.fix.preferred
@@ -108,8 +111,8 @@ async def test_a_verified_model_fix_is_minimal_and_confined_to_the_region(
 async def test_a_second_identical_request_is_a_cache_hit(fake: FakeOpenAI) -> None:
     fake.default(COMPLETIONS, Reply.completion(FIXED_ADD))
     pipeline = pipeline_for(fake)
-    first = await pipeline.model_fix(request_at(pipeline, FILE, "a - b"))
-    second = await pipeline.model_fix(request_at(pipeline, FILE, "return a"))
+    first = await pipeline.model_fix(*request_at(pipeline, FILE, "a - b"))
+    second = await pipeline.model_fix(*request_at(pipeline, FILE, "return a"))
     assert first.fix and second.fix and second.cache_hit and not first.cache_hit
     assert len(fake.requests) == 1
 
@@ -131,7 +134,7 @@ async def test_bad_answers_are_never_offered_and_say_why(
 ) -> None:
     fake.default(COMPLETIONS, reply)
     pipeline = pipeline_for(fake)
-    result = await pipeline.model_fix(request_at(pipeline, FILE, "a - b"))
+    result = await pipeline.model_fix(*request_at(pipeline, FILE, "a - b"))
     assert result.fix is None
     assert words in result.message
     assert KEY not in result.message
@@ -140,25 +143,28 @@ async def test_bad_answers_are_never_offered_and_say_why(
 async def test_too_large_a_region_sends_nothing(fake: FakeOpenAI) -> None:
     pipeline = pipeline_for(fake, max_region_chars=200)
     big = "def big():\n" + "".join(f"    v{i} = {i}\n" for i in range(100)) + PADDING
-    result = await pipeline.model_fix(request_at(pipeline, big, "v5"))
+    result = await pipeline.model_fix(*request_at(pipeline, big, "v5"))
     assert result.fix is None and "too large" in result.message and "no request" in result.message
     assert fake.requests == []
 
 
 async def test_outside_any_function_sends_nothing(fake: FakeOpenAI) -> None:
     pipeline = pipeline_for(fake)
-    result = await pipeline.model_fix(request_at(pipeline, FILE, "CONSTANT_7"))
-    assert result.fix is None and "inside one" in result.message and fake.requests == []
+    analysis = pipeline.analyze(FILE)
+    plan = FixPlan(analysis)
+    assert pipeline.model_target(plan, [], FILE.index("CONSTANT_7")) is None
+    assert pipeline.model_target(plan, [], FILE.index("a - b")) is not None
+    assert fake.requests == []
 
 
 async def test_breaker_opens_and_embedded_fixes_keep_working(fake: FakeOpenAI) -> None:
     fake.default(COMPLETIONS, Reply(status=503))
     pipeline = pipeline_for(fake, breaker=CircuitBreaker(2, 60))
     for _ in range(2):
-        result = await pipeline.model_fix(request_at(pipeline, FILE, "a - b"))
+        result = await pipeline.model_fix(*request_at(pipeline, FILE, "a - b"))
         assert result.fix is None and "unavailable (503)" in result.message
     calls = len(fake.requests)
-    result = await pipeline.model_fix(request_at(pipeline, FILE, "a - b"))
+    result = await pipeline.model_fix(*request_at(pipeline, FILE, "a - b"))
     assert "paused" in result.message and len(fake.requests) == calls
     assert pipeline.model is not None and not pipeline.model.available()
     broken = "def total(xs):\n    for x in xs\n        pass\n"
@@ -169,17 +175,17 @@ async def test_breaker_opens_and_embedded_fixes_keep_working(fake: FakeOpenAI) -
 async def test_the_endpoint_vanishing_mid_session(fake: FakeOpenAI) -> None:
     fake.default(COMPLETIONS, Reply.completion(FIXED_ADD))
     pipeline = pipeline_for(fake)
-    assert (await pipeline.model_fix(request_at(pipeline, FILE, "a - b"))).fix is not None
+    assert (await pipeline.model_fix(*request_at(pipeline, FILE, "a - b"))).fix is not None
     fake.stop()
     other = FILE.replace("a - b", "a - b - 0")
-    result = await pipeline.model_fix(request_at(pipeline, other, "a - b"))
+    result = await pipeline.model_fix(*request_at(pipeline, other, "a - b"))
     assert result.fix is None and "cannot reach" in result.message
 
 
 async def test_cancellation_closes_the_upstream_request(fake: FakeOpenAI) -> None:
     fake.default(COMPLETIONS, Reply.completion(FIXED_ADD, delay=2.0))
     pipeline = pipeline_for(fake)
-    task = asyncio.ensure_future(pipeline.model_fix(request_at(pipeline, FILE, "a - b")))
+    task = asyncio.ensure_future(pipeline.model_fix(*request_at(pipeline, FILE, "a - b")))
     await asyncio.to_thread(fake.wait_for_requests, 1)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -191,7 +197,7 @@ async def test_the_key_is_never_logged(fake: FakeOpenAI, caplog: pytest.LogCaptu
     caplog.set_level(logging.DEBUG)
     fake.script(COMPLETIONS, Reply(status=500), Reply.completion(FIXED_ADD))
     pipeline = pipeline_for(fake)
-    await pipeline.model_fix(request_at(pipeline, FILE, "a - b"))
+    await pipeline.model_fix(*request_at(pipeline, FILE, "a - b"))
     assert caplog.records
     assert all(KEY not in record.getMessage() for record in caplog.records)
     assert all("return a" not in record.getMessage() for record in caplog.records)  # no code
@@ -223,7 +229,7 @@ async def test_answers_from_the_prompt(fake: FakeOpenAI) -> None:
     fake.responder(COMPLETIONS, respond)
     pipeline = pipeline_for(fake)
     text = "def sub(a, b):\n    return a - b\n"
-    result = await pipeline.model_fix(request_at(pipeline, text, "a - b"))
+    result = await pipeline.model_fix(*request_at(pipeline, text, "a - b"))
     assert result.fix is not None
     assert apply_edits(text, result.fix.candidate.edits) == text.replace("a - b", "a + b")
 
@@ -237,7 +243,7 @@ async def test_explain_model_is_asked_once_about_the_diff_and_falls_back(
     fake.script(CHAT, Reply.chat("It subtracted b.\nNow it adds b, as the name says."))
     endpoint = Endpoint(base_url=fake.url, api_key=KEY, explain_model="phi3", retries=0)
     pipeline = FixPipeline(model=ModelSource(endpoint))
-    result = await pipeline.model_fix(request_at(pipeline, FILE, "a - b"))
+    result = await pipeline.model_fix(*request_at(pipeline, FILE, "a - b"))
     assert result.fix is not None and pipeline.model is not None
     text = await pipeline.model.explain(result.fix.candidate, FILE)
     assert text == "It subtracted b. Now it adds b, as the name says."

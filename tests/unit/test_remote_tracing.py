@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import gzip
-import time
 
 import pytest
-from debugllm.pipeline import FixPipeline, FixRequest
-from debugllm.problems import Code, Problem
+from debugllm.pipeline import FixPipeline, FixPlan
 from debugllm.remote.endpoint import Endpoint
 from debugllm.remote.source import ModelSource
 from debugllm.remote.tracing import Tracer
@@ -38,8 +36,9 @@ async def test_a_fix_request_is_traced_without_the_key(monkeypatch: pytest.Monke
         text = "def add(a, b):\n    return a - b\n"
         analysis = pipeline.analyze(text)
         offset = text.index("a - b")
-        problem = Problem(Code.FOREIGN, "fix", offset, offset)
-        result = await pipeline.model_fix(FixRequest(analysis, problem, time.monotonic() + 10))
+        target = pipeline.model_target(FixPlan(analysis), [], offset)
+        assert target is not None
+        result = await pipeline.model_fix(analysis, target)
         assert result.fix is not None
         await source.aclose()  # flushes the exporter
         capture.wait_for_requests(1, path=OTEL)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from debugllm.analysis.syntax import DEEP_MESSAGE, find_syntax_errors, first_syntax_error
+from debugllm.analysis.syntax import DEEP_MESSAGE, first_syntax_error
+from debugllm.analysis.syntax_errors import find_syntax_errors
 from debugllm.problems import Code, Problem, Severity
 
 

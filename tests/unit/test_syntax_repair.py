@@ -7,7 +7,8 @@ import re
 import time
 
 import pytest
-from debugllm.analysis.syntax import find_syntax_errors, first_syntax_error
+from debugllm.analysis.syntax import first_syntax_error
+from debugllm.analysis.syntax_errors import find_syntax_errors
 from debugllm.candidates import Candidate
 from debugllm.problems import Problem
 from debugllm.repair.syntax import repair_syntax

@@ -12,12 +12,8 @@ from dataclasses import dataclass, field
 
 from debugllm.analysis.static import ALL_CHECKS, analyze_static
 from debugllm.analysis.suppressions import without_suppressed
-from debugllm.analysis.syntax import (
-    compile_fault,
-    fault_to_problem,
-    find_syntax_errors,
-    problem_from_exception,
-)
+from debugllm.analysis.syntax import compile_fault, fault_to_problem, problem_from_exception
+from debugllm.analysis.syntax_errors import find_syntax_errors
 from debugllm.analysis.versions import Construct, construct_problem, too_new, unsupported
 from debugllm.problems import Problem
 from debugllm.text import LineIndex

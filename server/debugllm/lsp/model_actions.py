@@ -1,32 +1,32 @@
 """The remote-model path of the language server: "Fix this function with DebugLLM".
 
 ``ModelActions`` owns the model source (``remote.source.ModelSource``) and its reported state,
-and turns it into LSP: one code action per request position, resolved with cancellable
-work-done progress (or awaited a bounded time for clients without resolve), prefetching for
-errors the embedded engine left unfixed, ``debugllm/status`` notifications and the circuit
-breaker's messages. The server owns one instance and calls it from its handlers; the answers
-themselves live per document version in ``DocumentState.model`` so listing and resolve share them.
+and turns the pipeline's model policy (``FixPipeline.model_target/model_targets``) into LSP: one
+code action per request position, resolved with cancellable work-done progress (or awaited a
+bounded time for clients without resolve), prefetching for errors the embedded engine left
+unfixed, ``debugllm/status`` notifications and the circuit breaker's messages. It knows nothing
+of the server: it is handed a ``Notifier`` (what it tells the client) and, per request, a
+``DocumentState`` with the version's pipeline and settings. The answers live per document version
+in ``DocumentState.model`` so listing, resolve and prefetch share them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import logging
-import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from debugllm.lsp import convert
-from debugllm.pipeline import FixPlan, FixRequest, ModelResult, VerifiedFix
-from debugllm.problems import Code, Problem, Severity
+from debugllm.lsp.documents import DocumentState
+from debugllm.pipeline import FixPlan, ModelResult, ModelTarget, VerifiedFix
 from debugllm.remote.source import ModelSource, build_model_source
+from debugllm.remote.stats import Stats
 from debugllm.settings import EndpointSettings
+from debugllm.text import Encoding
 from lsprotocol import types
 from pygls.exceptions import JsonRpcContentModified, JsonRpcInvalidParams
-
-if TYPE_CHECKING:  # the server imports this module; these are only annotations here
-    from debugllm.lsp.server import DebugLLMServer, DocumentState
 
 log = logging.getLogger("debugllm.lsp")
 
@@ -34,15 +34,31 @@ MODEL_ACTION_TITLE = "Fix this function with DebugLLM"
 STATUS_NOTIFICATION = "debugllm/status"
 
 
-class ModelActions:
-    """The model-action state a ``DebugLLMServer`` owns, and what its handlers call."""
+class Notifier(Protocol):
+    """What the model actions tell the client (the server implements it)."""
 
-    def __init__(self, server: DebugLLMServer) -> None:
-        self._server = server
+    def notify_status(self, status: dict[str, str]) -> None: ...
+
+    def log(self, message: str, level: types.MessageType = types.MessageType.Info) -> None: ...
+
+    def show(self, message: str, level: types.MessageType = types.MessageType.Info) -> None: ...
+
+    async def begin_progress(self, title: str, message: str, on_cancel: Callable[[], None]) -> str:
+        """Cancellable work-done progress; its token, or "" when the client has none."""
+        ...
+
+    def end_progress(self, token: str) -> None: ...
+
+
+class ModelActions:
+    """The model-action state the server owns, and what its handlers call."""
+
+    def __init__(self, notifier: Notifier, stats: Stats) -> None:
+        self._notifier = notifier
+        self._stats = stats
         #: ``None`` when no endpoint is configured (or it was refused): no network at all.
         self.source: ModelSource | None = None
         self.status: dict[str, str] = {"state": "offline", "message": ""}
-        self._progress_ids = itertools.count(1)
         # Explanations still being written; referenced so they are not garbage-collected.
         self._background: set[asyncio.Task[None]] = set()
 
@@ -54,7 +70,7 @@ class ModelActions:
         if old is not None:
             task = asyncio.ensure_future(old.aclose())
             task.add_done_callback(lambda t: t.cancelled() or t.exception())
-        self.source, refusal = build_model_source(endpoint, self._on_breaker, self._server.stats)
+        self.source, refusal = build_model_source(endpoint, self._on_breaker, self._stats)
         if refusal:
             self._report_status("refused", refusal, types.MessageType.Warning, show=True)
         elif self.source is None:
@@ -77,12 +93,12 @@ class ModelActions:
     ) -> None:
         """The model path's state: a ``debugllm/status`` notification and a log message."""
         self.status = {"state": state, "message": message}
-        server = self._server
+        notifier = self._notifier
         try:
-            server.protocol.notify(STATUS_NOTIFICATION, dict(self.status))
-            server.window_log_message(types.LogMessageParams(type=level, message=message))
+            notifier.notify_status(dict(self.status))
+            notifier.log(message, level)
             if show:
-                server.window_show_message(types.ShowMessageParams(type=level, message=message))
+                notifier.show(message, level)
         except Exception:  # no client connected yet (tests, start-up)
             log.debug("status not sent: %s", state)
 
@@ -101,82 +117,65 @@ class ModelActions:
         for task in state.model.values():
             task.cancel()
 
-    def _task(self, state: DocumentState, index: int, offset: int) -> asyncio.Task[ModelResult]:
-        """The model request for this version and position (one per position, shared)."""
-        key = offset if index < 0 else -1 - index
-        task = state.model.get(key)
+    def _task(self, state: DocumentState, target: ModelTarget) -> asyncio.Task[ModelResult]:
+        """The model request for this version and target (one per target, shared)."""
+        task = state.model.get(target)
         if (
             task is not None
             and not task.cancelled()
             and (not task.done() or task.exception() is not None or not task.result().transient)
         ):
             return task
-        if 0 <= index < len(state.analysis.problems):
-            problem = state.analysis.problems[index]
-        else:
-            problem = Problem(Code.FOREIGN, "fix this function", offset, offset)
-        server = self._server
-        deadline = time.monotonic() + server.settings.endpoint.timeout_ms / 1000
-        request = FixRequest(state.analysis, problem, deadline)
-        task = asyncio.ensure_future(server.pipeline.model_fix(request))
+        task = asyncio.ensure_future(state.pipeline.model_fix(state.analysis, target))
         task.add_done_callback(_log_model_result)
-        state.model[key] = task
+        state.model[target] = task
         return task
 
     async def prefetch(self, state: DocumentState) -> None:
         """``debugllm.prefetch: errors``: ask the model early for errors left unfixed."""
-        if self._server.settings.prefetch != "errors" or self.source is None:
+        if state.settings.prefetch != "errors" or self.source is None:
             return
-        plan = await self._server.plan_of(state)
-        analysis = state.analysis
-        for index, problem in enumerate(analysis.problems):
-            if (
-                problem.severity == Severity.ERROR
-                and not plan.fixes.get(problem)
-                and self.source.available()
-                and self.source.region_for(analysis.source, problem.start, analysis.tree)
-            ):
-                self._task(state, index, problem.start)
+        plan = await state.fix_plan()
+        for target in state.pipeline.model_targets(plan):
+            self._task(state, target)
 
     # --- code actions ------------------------------------------------------------------------
 
     def _target(
-        self, state: DocumentState, plan: FixPlan, params: types.CodeActionParams
-    ) -> tuple[int, int] | None:
-        """``(problem index or -1, offset)`` of the one model action here, or ``None``."""
-        model = self.source
-        if model is None or not model.available() or not state.analysis.static_checked:
+        self,
+        state: DocumentState,
+        plan: FixPlan,
+        params: types.CodeActionParams,
+        encoding: Encoding,
+    ) -> tuple[ModelTarget, types.Diagnostic | None] | None:
+        """The one model target here (and the client's diagnostic for it), or ``None``."""
+        if self.source is None:
             return None
-        server = self._server
-        start, _ = convert.to_offsets(state.index, params.range, server.encoding)
-        target = (-1, start)
-        # A diagnostic the embedded engine could not fix: the model action targets it.
-        for problem, _ in server.problems_for(state, params.context.diagnostics, params.range):
-            if not plan.fixes.get(problem):
-                target = (state.analysis.problems.index(problem), problem.start)
-                break
-        analysis = state.analysis
-        if model.region_for(analysis.source, target[1], analysis.tree) is None:
-            return None
-        return target
-
-    async def action(
-        self, state: DocumentState, plan: FixPlan, params: types.CodeActionParams, lazy: bool
-    ) -> types.CodeAction | None:
-        """At most one model action per request position; listing never waits when lazy."""
-        target = self._target(state, plan, params)
+        found = state.problems_for(params.context.diagnostics, params.range, encoding)
+        start, _ = convert.to_offsets(state.index, params.range, encoding)
+        target = state.pipeline.model_target(plan, [p for p, _ in found], start)
         if target is None:
             return None
-        server = self._server
-        index, offset = target
-        diagnostic = None
-        if index >= 0:
-            problem = state.analysis.problems[index]
-            found = server.problems_for(state, params.context.diagnostics, params.range)
-            diagnostic = next(
-                (d for p, d in found if p is problem and d is not None),
-                convert.to_diagnostic(state.index, problem, server.encoding),
-            )
+        diagnostic = next((d for p, d in found if p is target.problem and d is not None), None)
+        return target, diagnostic
+
+    async def action(
+        self,
+        state: DocumentState,
+        plan: FixPlan,
+        params: types.CodeActionParams,
+        lazy: bool,
+        encoding: Encoding,
+    ) -> types.CodeAction | None:
+        """At most one model action per request position; listing never waits when lazy."""
+        found = self._target(state, plan, params, encoding)
+        if found is None:
+            return None
+        target, diagnostic = found
+        problem = target.problem
+        problem_id = state.problem_id(problem)
+        if problem_id >= 0 and diagnostic is None:
+            diagnostic = state.diagnostic(problem, encoding)
         action = types.CodeAction(
             title=f"DebugLLM: {MODEL_ACTION_TITLE}",
             kind=types.CodeActionKind.QuickFix,
@@ -185,8 +184,8 @@ class ModelActions:
                 "uri": state.uri,
                 "version": state.version,
                 "model": True,
-                "problem": index,
-                "offset": offset,
+                "problem": problem_id,
+                "offset": problem.start,
                 # A model answer is never safe: never preferred, never in fix-all.
                 "applicability": "unsafe",
             },
@@ -196,45 +195,45 @@ class ModelActions:
         # An eager client: ask only when the user invoked the menu, wait a bounded time.
         if params.context.trigger_kind == types.CodeActionTriggerKind.Automatic:
             return None
-        task = self._task(state, index, offset)
-        timeout = server.settings.endpoint.eager_wait_ms / 1000
+        task = self._task(state, target)
+        timeout = state.settings.endpoint.eager_wait_ms / 1000
         done, _ = await asyncio.wait({task}, timeout=timeout)
         if not done or task.cancelled():
-            server.window_log_message(
-                types.LogMessageParams(
-                    type=types.MessageType.Info,
-                    message="DebugLLM: the model has not answered yet; no model fix offered "
-                    "(ask again in a moment)",
-                )
+            self._notifier.log(
+                "DebugLLM: the model has not answered yet; no model fix offered "
+                "(ask again in a moment)"
             )
             return None
         result = task.result()
         if result.fix is None:
-            server.window_log_message(
-                types.LogMessageParams(type=types.MessageType.Info, message=result.message)
-            )
+            self._notifier.log(result.message)
             return None
-        action.edit = server.edit_for(state, result.fix.candidate.edits)
+        action.edit = state.edit_for(result.fix.candidate.edits, encoding)
         return action
 
     async def resolve(
-        self, state: DocumentState, action: types.CodeAction, data: dict[str, Any]
+        self,
+        state: DocumentState,
+        action: types.CodeAction,
+        data: dict[str, Any],
+        encoding: Encoding,
     ) -> types.CodeAction:
-        """``codeAction/resolve`` of a model action: wait for the model, then edit or explain."""
-        try:
-            index, offset = int(data["problem"]), int(data["offset"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise JsonRpcInvalidParams(f"unknown DebugLLM model fix: {exc}") from exc
+        """``codeAction/resolve`` of a model action: wait for the model, then edit or explain.
+
+        The caller checks the document is still the version the edit is for."""
+        index, offset = data.get("problem"), data.get("offset")
+        if type(index) is not int or type(offset) is not int or offset < 0:
+            raise JsonRpcInvalidParams(f"unknown DebugLLM model fix: {index!r} at {offset!r}")
         if self.source is None:
             self._tell("DebugLLM: no model endpoint is configured (debugllm.endpoint.url)")
             return action
-        server = self._server
-        result = await self._await_with_progress(state, index, offset)
-        if not server.is_current(state):  # changed, or closed and reopened with other text
-            raise JsonRpcContentModified(
-                "The document changed while DebugLLM's model was answering; "
-                "request code actions again."
-            )
+        plan = await state.fix_plan()
+        problem = state.problem(index)
+        target = state.pipeline.model_target(plan, [problem] if problem else [], offset)
+        if target is None:
+            self._tell("DebugLLM: the model cannot fix this code now; request code actions again")
+            return action
+        result = await self._await_with_progress(state, target)
         if result.fix is None:
             self._tell(
                 result.message
@@ -242,7 +241,7 @@ class ModelActions:
                 else f"DebugLLM: {result.message}"
             )
             return action
-        action.edit = server.edit_for(state, result.fix.candidate.edits)
+        action.edit = state.edit_for(result.fix.candidate.edits, encoding)
         if self.source is not None and self.source.endpoint.explain_model:
             # Off the critical path: the edit goes back now, the explanation follows.
             task = asyncio.ensure_future(
@@ -257,18 +256,24 @@ class ModelActions:
         self._tell(f"DebugLLM: {text}")
 
     def _tell(self, message: str, level: types.MessageType = types.MessageType.Info) -> None:
-        self._server.window_show_message(types.ShowMessageParams(type=level, message=message))
+        self._notifier.show(message, level)
 
     # --- work-done progress and cancellation -------------------------------------------------
 
-    async def _await_with_progress(
-        self, state: DocumentState, index: int, offset: int
-    ) -> ModelResult:
+    async def _await_with_progress(self, state: DocumentState, target: ModelTarget) -> ModelResult:
         """Wait for the model with work-done progress; cancellable by the client."""
-        task = self._task(state, index, offset)
-        token = f"debugllm-model-{next(self._progress_ids)}"
+        task = self._task(state, target)
         stopped: list[bool] = []
-        progress = await self._begin_progress(token, task, stopped)
+
+        def stop() -> None:
+            stopped.append(True)
+            task.cancel()
+
+        token = ""
+        if not task.done():
+            token = await self._notifier.begin_progress(
+                "DebugLLM", "asking the model for a fix", stop
+            )
         try:
             return await task
         except asyncio.CancelledError:
@@ -284,35 +289,8 @@ class ModelActions:
                 ) from None
             raise
         finally:
-            if progress:
-                self._server.work_done_progress.end(token, types.WorkDoneProgressEnd())
-
-    async def _begin_progress(
-        self, token: str, task: asyncio.Task[ModelResult], stopped: list[bool]
-    ) -> bool:
-        server = self._server
-        window = server.client_capabilities.window
-        if task.done() or not (window and window.work_done_progress):
-            return False
-        try:
-            await asyncio.wait_for(server.work_done_progress.create_async(token), 2.0)
-        except Exception:
-            return False
-        server.work_done_progress.begin(
-            token,
-            types.WorkDoneProgressBegin(
-                title="DebugLLM", message="asking the model for a fix", cancellable=True
-            ),
-        )
-        cancelled = server.work_done_progress.tokens.get(token)
-        if cancelled is not None:
-
-            def stop(_: object) -> None:
-                stopped.append(True)
-                task.cancel()
-
-            cancelled.add_done_callback(stop)
-        return True
+            if token:
+                self._notifier.end_progress(token)
 
 
 def _log_model_result(task: asyncio.Task[ModelResult]) -> None:

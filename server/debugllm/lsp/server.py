@@ -1,10 +1,14 @@
 """The DebugLLM language server (pygls 2.x).
 
-Feature handlers stay thin: documents are analysed by ``debugllm.analysis``, fixes planned by
-``debugllm.pipeline``, and the results converted by ``debugllm.lsp.convert``. Per document and
-version the server keeps one ``Analysis`` and one background ``FixPlan`` task, so listing code
-actions and hovering read what is already computed instead of repairing again. The remote
-model's actions ("Fix this function with DebugLLM") live in ``debugllm.lsp.model_actions``.
+``DebugLLMServer`` holds the session (settings, open documents, their analyses); every LSP
+feature is registered at the end of this module, in one place, with thin handlers. Documents are
+analysed by ``debugllm.analysis``, fixes planned by ``debugllm.pipeline``; per document and
+version the server keeps one ``lsp.documents.DocumentState`` (an ``Analysis`` and a background
+``FixPlan`` task), so listing code actions and hovering read what is already computed. The
+embedded engine's code actions are ``lsp.code_actions``, the remote model's ("Fix this function
+with DebugLLM") ``lsp.model_actions``, which the server hands only a notifier (itself) and, per
+request, the document state with its pipeline and settings. Imports run one way: server ->
+model_actions, code_actions -> documents.
 """
 
 from __future__ import annotations
@@ -16,46 +20,30 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, TypeGuard
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from debugllm import __version__, logs
 from debugllm.analysis.analyzer import Analysis
 from debugllm.config import ProjectConfig, project_config
-from debugllm.lsp import convert
+from debugllm.lsp import code_actions, convert
+from debugllm.lsp.code_actions import FIX_ALL_KIND, is_index, wants
+from debugllm.lsp.documents import DocumentState
 from debugllm.lsp.leaks import forget_finished_handlers
-from debugllm.lsp.model_actions import ModelActions
+from debugllm.lsp.model_actions import STATUS_NOTIFICATION, ModelActions
 from debugllm.lsp.protocol import DebugLLMProtocol, start_server
-from debugllm.pipeline import FixPipeline, FixPlan, ModelResult, VerifiedFix
-from debugllm.problems import Problem
+from debugllm.pipeline import FixPipeline, FixPlan
 from debugllm.remote.stats import Stats
 from debugllm.settings import Settings, load_settings
-from debugllm.text import Encoding, LineIndex, minimal_edits
+from debugllm.text import Encoding, LineIndex
 from lsprotocol import types
 from pygls.exceptions import JsonRpcContentModified, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 
 log = logging.getLogger("debugllm.lsp")
 
-FIX_ALL_KIND = "source.fixAll.debugllm"
 SECTION = "debugllm"
 STATS_COMMAND = "debugllm.stats"
-
-
-@dataclass
-class DocumentState:
-    uri: str
-    version: int
-    #: Which opening of ``uri`` this is: a close and reopen may reuse the version with other text.
-    generation: int
-    analysis: Analysis
-    index: LineIndex
-    plan: asyncio.Task[FixPlan]
-    #: Model answers for this version, by request offset (shared by listing and resolve).
-    model: dict[int, asyncio.Task[ModelResult]] = field(default_factory=dict)
-    #: The settings this version was analysed with (the editor's over its project's).
-    settings: Settings = field(default_factory=Settings)
 
 
 class DebugLLMServer(LanguageServer):
@@ -75,7 +63,8 @@ class DebugLLMServer(LanguageServer):
         self._projects: dict[tuple[str | None, int], tuple[Settings, FixPipeline]] = {}
         self._reported: set[str] = set()
         self.stats = Stats()
-        self.model_actions = ModelActions(self)
+        self.model_actions = ModelActions(self, self.stats)
+        self._progress_ids = itertools.count(1)
         self.pipeline = self._make_pipeline(self.settings)
         self.states: dict[str, DocumentState] = {}
         self._debounced: dict[str, asyncio.Task[None]] = {}
@@ -155,6 +144,37 @@ class DebugLLMServer(LanguageServer):
             return
         if result and result[0] is not None:
             self.apply_settings(result[0])
+
+    # --- what the model actions tell the client (lsp.model_actions.Notifier) ------------------
+
+    def notify_status(self, status: dict[str, str]) -> None:
+        self.protocol.notify(STATUS_NOTIFICATION, status)
+
+    def log(self, message: str, level: types.MessageType = types.MessageType.Info) -> None:
+        self.window_log_message(types.LogMessageParams(type=level, message=message))
+
+    def show(self, message: str, level: types.MessageType = types.MessageType.Info) -> None:
+        self.window_show_message(types.ShowMessageParams(type=level, message=message))
+
+    async def begin_progress(self, title: str, message: str, on_cancel: Callable[[], None]) -> str:
+        window = self.client_capabilities.window
+        if not (window and window.work_done_progress):
+            return ""
+        token = f"debugllm-model-{next(self._progress_ids)}"
+        try:
+            await asyncio.wait_for(self.work_done_progress.create_async(token), 2.0)
+        except Exception:
+            return ""
+        self.work_done_progress.begin(
+            token, types.WorkDoneProgressBegin(title=title, message=message, cancellable=True)
+        )
+        cancelled = self.work_done_progress.tokens.get(token)
+        if cancelled is not None:
+            cancelled.add_done_callback(lambda _: on_cancel())
+        return token
+
+    def end_progress(self, token: str) -> None:
+        self.work_done_progress.end(token, types.WorkDoneProgressEnd())
 
     # --- documents ---------------------------------------------------------------------------
 
@@ -248,7 +268,14 @@ class DebugLLMServer(LanguageServer):
             log.info("%s cannot be checked here for fixes; diagnostics only", uri)
             plan = asyncio.ensure_future(_no_plan(analysis))
         state = DocumentState(
-            uri, version, generation, analysis, LineIndex(source), plan, settings=settings
+            uri,
+            version,
+            generation,
+            analysis,
+            LineIndex(source),
+            plan,
+            settings=settings,
+            pipeline=pipeline,
         )
         if not self.is_current(state):
             # The document is gone or replaced: nobody may use this state, so keep nothing.
@@ -272,10 +299,7 @@ class DebugLLMServer(LanguageServer):
     def publish(self, state: DocumentState) -> None:
         diagnostics: list[types.Diagnostic] = []
         if state.settings.diagnostics.enable:
-            diagnostics = [
-                convert.to_diagnostic(state.index, p, self.encoding)
-                for p in state.analysis.problems
-            ]
+            diagnostics = state.diagnostics(self.encoding)
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(
                 uri=state.uri, version=state.version, diagnostics=diagnostics
@@ -301,104 +325,11 @@ class DebugLLMServer(LanguageServer):
         if not self.is_current(state):
             raise JsonRpcContentModified("The document changed; request code actions again.")
 
-    async def plan_of(self, state: DocumentState) -> FixPlan:
-        """The version's fix plan; shielded so a cancelled request does not cancel shared work."""
-        try:
-            return await asyncio.shield(state.plan)
-        except asyncio.CancelledError:
-            if state.plan.cancelled():
-                raise JsonRpcContentModified("The document changed; request again.") from None
-            raise
-
-    # --- code actions ------------------------------------------------------------------------
-
     def supports_resolve(self) -> bool:
         text_document = self.client_capabilities.text_document
         code_action = text_document.code_action if text_document else None
         support = code_action.resolve_support if code_action else None
         return bool(support and "edit" in support.properties)
-
-    def problems_for(
-        self, state: DocumentState, diagnostics: Sequence[types.Diagnostic], rng: types.Range
-    ) -> list[tuple[Problem, types.Diagnostic | None]]:
-        """Our problems behind the client's diagnostics (ours or another tool's), else in rng."""
-        found: list[tuple[Problem, types.Diagnostic | None]] = []
-        for diagnostic in diagnostics:
-            problem = self.match(state, diagnostic)
-            if problem is not None and all(problem is not p for p, _ in found):
-                found.append((problem, diagnostic))
-        if not diagnostics:
-            start, end = convert.to_offsets(state.index, rng, self.encoding)
-            for problem in state.analysis.problems:
-                if problem.start <= end and start <= max(problem.end, problem.start + 1):
-                    found.append((problem, None))
-        return found
-
-    def match(self, state: DocumentState, diagnostic: types.Diagnostic) -> Problem | None:
-        start, end = convert.to_offsets(state.index, diagnostic.range, self.encoding)
-        problems = state.analysis.problems
-        if diagnostic.source == convert.SOURCE:
-            for problem in problems:
-                if problem.code == diagnostic.code and problem.start == start:
-                    return problem
-            return None
-        # Another tool's diagnostic: ours on the same line, the closest one first.
-        line = state.index.line_of(start)
-        same_line = [p for p in problems if state.index.line_of(p.start) == line]
-        if not same_line:
-            return None
-        return min(same_line, key=lambda p: (abs(p.start - start) + abs(p.end - end), p.start))
-
-    def fix_action(
-        self,
-        state: DocumentState,
-        problem: Problem,
-        diagnostic: types.Diagnostic | None,
-        fix: VerifiedFix,
-        rank: int,
-        lazy: bool,
-    ) -> types.CodeAction:
-        diagnostic = diagnostic or convert.to_diagnostic(state.index, problem, self.encoding)
-        candidate = fix.candidate
-        # The title says when a fix needs review: editors show nothing else of its applicability
-        # (the syntax engine's guesses already end in "(a guess)").
-        review = ""
-        if not candidate.safe and not candidate.title.endswith("(a guess)"):
-            review = " (unsafe: review)"
-        action = types.CodeAction(
-            title=f"DebugLLM: {candidate.title}{review}",
-            kind=types.CodeActionKind.QuickFix,
-            diagnostics=[diagnostic],
-            is_preferred=fix.preferred or None,
-            data={
-                "uri": state.uri,
-                "version": state.version,
-                "problem": state.analysis.problems.index(problem),
-                "rank": rank,
-                "applicability": candidate.applicability,
-            },
-        )
-        if not lazy:
-            action.edit = self.edit_for(state, fix.candidate.edits)
-        return action
-
-    def fix_all_action(self, state: DocumentState, plan: FixPlan, lazy: bool) -> types.CodeAction:
-        count = len(plan.applied)
-        action = types.CodeAction(
-            title=f"DebugLLM: fix all ({count} verified fix{'es' if count != 1 else ''})",
-            kind=FIX_ALL_KIND,
-            data={"uri": state.uri, "version": state.version, "fixAll": True},
-        )
-        if not lazy:
-            action.edit = self.fix_all_edit(state, plan)
-        return action
-
-    def edit_for(self, state: DocumentState, edits: Sequence[Any]) -> types.WorkspaceEdit:
-        return convert.workspace_edit(state.uri, state.version, state.index, edits, self.encoding)
-
-    def fix_all_edit(self, state: DocumentState, plan: FixPlan) -> types.WorkspaceEdit:
-        fixed = plan.fixed_source or state.analysis.source
-        return self.edit_for(state, minimal_edits(state.analysis.source, fixed))
 
 
 async def _no_plan(analysis: Analysis) -> FixPlan:
@@ -407,17 +338,7 @@ async def _no_plan(analysis: Analysis) -> FixPlan:
 
 server = DebugLLMServer()
 
-
-def _is_index(value: object) -> TypeGuard[int]:
-    """A non-negative int as we put it in resolve data (a bool is an int to Python: not here)."""
-    return type(value) is int and value >= 0
-
-
-def _wants(only: Sequence[str] | None, kind: str) -> bool:
-    """Whether a ``context.only`` filter admits actions of ``kind`` (kinds are hierarchical)."""
-    if not only:
-        return True
-    return any(kind == o or kind.startswith(o + ".") for o in only)
+# --- features: every LSP feature the server offers is registered here ------------------------
 
 
 @server.feature(types.INITIALIZE)
@@ -472,21 +393,26 @@ async def on_code_action(
     state = await ls.state_for(params.text_document.uri)
     if state is None:
         return None
-    plan = await ls.plan_of(state)
+    plan = await state.fix_plan()
     ls.check_current(state)
     lazy = ls.supports_resolve()
     only = params.context.only
+    encoding = ls.encoding
     actions: list[types.CodeAction] = []
-    if _wants(only, types.CodeActionKind.QuickFix):
+    if wants(only, types.CodeActionKind.QuickFix):
         limit = state.settings.repair.max_fixes_per_diagnostic
-        for problem, diagnostic in ls.problems_for(state, params.context.diagnostics, params.range):
+        found = state.problems_for(params.context.diagnostics, params.range, encoding)
+        for problem, diagnostic in found:
             for rank, fix in enumerate(plan.fixes.get(problem, [])[:limit]):
-                actions.append(ls.fix_action(state, problem, diagnostic, fix, rank, lazy))
-        model = await ls.model_actions.action(state, plan, params, lazy)
+                action = code_actions.fix_action(
+                    state, problem, diagnostic, fix, rank, lazy, encoding
+                )
+                actions.append(action)
+        model = await ls.model_actions.action(state, plan, params, lazy, encoding)
         if model is not None:
             actions.append(model)
-    if plan.applied and _wants(only, FIX_ALL_KIND):
-        actions.append(ls.fix_all_action(state, plan, lazy))
+    if plan.applied and wants(only, FIX_ALL_KIND):
+        actions.append(code_actions.fix_all_action(state, plan, lazy, encoding))
     return actions
 
 
@@ -496,7 +422,7 @@ async def on_code_action_resolve(ls: DebugLLMServer, action: types.CodeAction) -
     if (
         not isinstance(data, dict)
         or not isinstance(data.get("uri"), str)
-        or not _is_index(data.get("version"))
+        or not is_index(data.get("version"))
     ):
         raise JsonRpcInvalidParams("this code action was not created by DebugLLM")
     state = await ls.state_for(data["uri"])
@@ -506,22 +432,16 @@ async def on_code_action_resolve(ls: DebugLLMServer, action: types.CodeAction) -
             "The document changed since this fix was computed; request code actions again."
         )
     if data.get("model"):
-        return await ls.model_actions.resolve(state, action, data)
-    plan = await ls.plan_of(state)
+        resolved = await ls.model_actions.resolve(state, action, data, ls.encoding)
+        if not ls.is_current(state):  # changed, or closed and reopened with other text
+            raise JsonRpcContentModified(
+                "The document changed while DebugLLM's model was answering; "
+                "request code actions again."
+            )
+        return resolved
+    plan = await state.fix_plan()
     ls.check_current(state)
-    if data.get("fixAll"):
-        action.edit = ls.fix_all_edit(state, plan)
-        return action
-    index, rank = data.get("problem"), data.get("rank")
-    # Strictly the ints we sent: Python would read -1 from the end, and int() accepts "0", 0.5
-    # and True, so forged data would resolve to some real fix.
-    if not (_is_index(index) and _is_index(rank)) or index >= len(state.analysis.problems):
-        raise JsonRpcInvalidParams(f"unknown DebugLLM fix: problem {index!r}, rank {rank!r}")
-    fixes = plan.fixes.get(state.analysis.problems[index], [])
-    if rank >= len(fixes):
-        raise JsonRpcInvalidParams(f"unknown DebugLLM fix: problem {index}, rank {rank}")
-    fix = fixes[rank]
-    action.edit = ls.edit_for(state, fix.candidate.edits)
+    action.edit = code_actions.resolve_fix(state, plan, data, ls.encoding)
     return action
 
 
@@ -541,7 +461,7 @@ async def on_hover(ls: DebugLLMServer, params: types.HoverParams) -> types.Hover
     hits = [p for p in state.analysis.problems if p.start <= offset <= max(p.end, p.start + 1)]
     if not hits:
         return None
-    plan = await ls.plan_of(state)
+    plan = await state.fix_plan()
     source = state.analysis.source
     # The client's preferred format: plain text for a client that cannot render markdown.
     kind = convert.hover_kind(ls.client_capabilities)

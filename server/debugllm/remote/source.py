@@ -1,26 +1,25 @@
-"""``ModelSource``: the remote model as a ``FixSource``.
+"""``ModelSource``: the remote model, asked by the pipeline's model policy for one ``ModelTarget``.
 
-Region sent: the enclosing top-level function or class of the request position, or the whole
-file when it is small; above ``max_region_chars`` nothing is sent and the message says why. The
-answer is cleaned and mapped back as minimal edits inside that region; the pipeline then runs the
-same verifier as for embedded fixes. Failures never raise out of ``fix``: they become a message.
+The region sent is the target's (``debugllm.region``); above ``max_region_chars`` nothing is sent
+and the message says why. The answer is cleaned and mapped back as minimal edits inside that
+region; the pipeline then runs the same verifier as for embedded fixes. Failures never raise out
+of ``fix``: they become a message.
 """
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import itertools
 import json
 import logging
-import re
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from debugllm.candidates import Candidate
+from debugllm.pipeline import ModelOutcome, ModelTarget
 from debugllm.prompt import STOP_SEQUENCES, build_prompt, max_tokens_for
+from debugllm.region import SMALL_FILE_CHARS
 from debugllm.remote.answer import AnswerError, map_answer
 from debugllm.remote.breaker import CircuitBreaker
 from debugllm.remote.cache import AnswerCache, cache_key
@@ -32,86 +31,15 @@ from debugllm.remote.tracing import Tracer
 from debugllm.text import apply_edits
 
 if TYPE_CHECKING:
-    from debugllm.pipeline import FixRequest
+    from debugllm.analysis.analyzer import Analysis
     from debugllm.settings import EndpointSettings
 
 log = logging.getLogger("debugllm.remote")
 _ids = itertools.count(1)
-_TOP_LEVEL = re.compile(r"(?:async[ \t]+def|def|class)[ \t]|@")
-
-
-@dataclass(frozen=True)
-class Region:
-    start: int
-    end: int
-    where: str
-    first_line: int  # 1-based
-
-
-@dataclass(frozen=True)
-class ModelOutcome:
-    candidates: tuple[Candidate, ...] = ()
-    #: Why no candidate came back ("" when one did): a message for the user.
-    message: str = ""
-    cache_hit: bool = False
-    error: str = ""
-
-
-def _line_starts(source: str) -> list[int]:
-    starts = [0]
-    for line in source.splitlines(keepends=True):
-        starts.append(starts[-1] + len(line))
-    return starts
-
-
-def find_region(
-    source: str, offset: int, tree: ast.Module | None, small_file_chars: int = 1500
-) -> Region | None:
-    """The region to send for a request at ``offset``, or ``None`` (not inside a function)."""
-    if len(source) <= small_file_chars:
-        return Region(0, len(source), "the file", 1)
-    starts = _line_starts(source)
-    if tree is not None:
-        for node in tree.body:
-            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                continue
-            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-            last = node.end_lineno or node.lineno
-            start, end = starts[first - 1], starts[min(last, len(starts) - 1)]
-            if start <= offset < end or (offset == end and last == len(starts) - 1):
-                kind = "class" if isinstance(node, ast.ClassDef) else "function"
-                return Region(start, end, f"{kind} `{node.name}`", first)
-        return None
-    # The file does not parse: find the block textually (top-level def/class and what follows).
-    lines = source.splitlines(keepends=True)
-    line = max(0, next((i for i, s in enumerate(starts) if s > offset), len(starts)) - 1)
-    line = min(line, len(lines) - 1)
-    block: int | None = None
-    for i in range(line, -1, -1):
-        text = lines[i]
-        if _TOP_LEVEL.match(text):
-            block = i
-            while block > 0 and lines[block - 1].startswith("@"):
-                block -= 1
-            break
-        if text.strip() and not text[0].isspace() and not text.startswith("#") and i != line:
-            return None
-    if block is None:
-        return None
-    last = block + 1
-    while last < len(lines):
-        text = lines[last]
-        if text.strip() and not text[0].isspace() and not text.startswith(("#", ")", "]", "}")):
-            break
-        last += 1
-    name = re.search(r"(?:def|class)[ \t]+(\w+)", "".join(lines[block : block + 3]))
-    kind = "class" if lines[block].lstrip("@").startswith("class") else "function"
-    where = f"{kind} `{name.group(1)}`" if name else "this block"
-    return Region(starts[block], starts[last], where, block + 1)
 
 
 class ModelSource:
-    """Proposes the model's rewrite of the region around the request as one candidate."""
+    """Asks for the model's rewrite of a target's region; one candidate, or why there is none."""
 
     name = "model"
 
@@ -122,7 +50,7 @@ class ModelSource:
         cache_size: int = 256,
         cache_ttl_s: float = 600.0,
         max_region_chars: int = 6000,
-        small_file_chars: int = 1500,
+        small_file_chars: int = SMALL_FILE_CHARS,
         breaker: CircuitBreaker | None = None,
         stats: Stats | None = None,
         tracer: Tracer | None = None,
@@ -151,13 +79,12 @@ class ModelSource:
         """Two plain sentences from ``explainModel`` about a model fix (cached); else the
         explanation composed from the diff. Never on the critical path of applying the fix."""
         model = self.endpoint.explain_model
-        details = dict(candidate.details)
-        if not model or "region_start" not in details:
+        region = candidate.region
+        if not model or region is None:
             return candidate.explanation
-        start, end = int(details["region_start"]), int(details["region_end"])
-        original = source[start:end]
-        fixed = apply_edits(source, candidate.edits)[start : end + _delta(candidate)]
-        messages = chat_messages(details.get("where", "this code"), unified_diff(original, fixed))
+        original = source[region.start : region.end]
+        fixed = apply_edits(source, candidate.edits)[region.start : region.end + _delta(candidate)]
+        messages = chat_messages(region.where, unified_diff(original, fixed))
         key = cache_key(model, json.dumps(messages), kind="explain")
         try:
             answer, _ = await self.explanations.get_or_fetch(
@@ -169,13 +96,7 @@ class ModelSource:
         text = " ".join(answer.text.split())
         return text or candidate.explanation
 
-    def region_for(self, source: str, offset: int, tree: ast.Module | None) -> Region | None:
-        return find_region(source, offset, tree, self.small_file_chars)
-
-    async def propose(self, request: FixRequest) -> Sequence[Candidate]:
-        return (await self.fix(request)).candidates
-
-    async def fix(self, request: FixRequest) -> ModelOutcome:
+    async def fix(self, analysis: Analysis, target: ModelTarget) -> ModelOutcome:
         request_id = f"m{next(_ids)}"
         started = time.perf_counter()
         upstream = 0.0
@@ -183,18 +104,8 @@ class ModelSource:
         trace = self.tracer.trace("debugllm.model-fix", request_id)
         try:
             with trace.span("prompt"):
-                analysis = request.analysis
                 source = analysis.source
-                region = find_region(
-                    source, request.problem.start, analysis.tree, self.small_file_chars
-                )
-                if region is None:
-                    outcome = ModelOutcome(
-                        message="DebugLLM's model fixes a function or class: place the cursor "
-                        "inside one",
-                        error="no-region",
-                    )
-                    return outcome
+                region = target.region
                 code = source[region.start : region.end]
                 if len(code) > self.max_region_chars:
                     outcome = ModelOutcome(
@@ -252,19 +163,14 @@ class ModelSource:
                     return outcome
             explanation = compose_explanation(region.where, code, answer.code, region.first_line)
             candidate = Candidate(
-                target=request.problem,
+                target=target.problem,
                 kind="model-fix",
                 title=f"Fix {region.where} with DebugLLM (model)",
                 explanation=explanation,
                 edits=answer.edits,
                 origin="model",
                 cost=10.0,
-                details=(
-                    ("where", region.where),
-                    ("region_start", str(region.start)),
-                    ("region_end", str(region.end)),
-                    ("first_line", str(region.first_line)),
-                ),
+                region=region,
             )
             outcome = ModelOutcome((candidate,), cache_hit=hit)
             return outcome
