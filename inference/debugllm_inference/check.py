@@ -28,10 +28,11 @@ from debugllm.analysis.analyzer import analyze
 from debugllm.candidates import Candidate
 from debugllm.problems import Code, Problem
 from debugllm.remote.answer import clean_answer
+from debugllm.remote.client import ModelClient
 from debugllm.text import minimal_edits
 from debugllm.verifier import Verifier
 
-from debugllm_inference.client import Completion, complete, make_client
+from debugllm_inference.client import Attempt, complete, make_client, model_client
 from debugllm_inference.sandbox import run_python
 
 
@@ -129,15 +130,18 @@ async def run_check(
     base_url: str | None = None,
 ) -> CheckReport:
     report = CheckReport()
-    async with (
-        make_client(url, api_key, timeout_s, connections=4) as client,
-        make_client(base_url or url, api_key, timeout_s, connections=4) as base_client,
-    ):
-        if not await _check_health(client, report, emit):
-            return report
-        await _check_models(client, adapter, None if base_url else base, report, emit)
-        await _check_fix(client, adapter, report, emit, max_ttft_ms, max_latency_ms)
-        await _check_adapter_active(client, base_client, adapter, base, report, emit)
+    model = model_client(url, api_key, timeout_s, connections=4)
+    base_model = model_client(base_url or url, api_key, timeout_s, connections=4)
+    try:
+        async with make_client(url, api_key, timeout_s, connections=4) as client:
+            if not await _check_health(client, report, emit):
+                return report
+            await _check_models(client, adapter, None if base_url else base, report, emit)
+        await _check_fix(model, adapter, report, emit, max_ttft_ms, max_latency_ms)
+        await _check_adapter_active(model, base_model, adapter, base, report, emit)
+    finally:
+        await model.aclose()
+        await base_model.aclose()
     return report
 
 
@@ -203,7 +207,7 @@ async def _check_models(
 
 
 async def _check_fix(
-    client: httpx.AsyncClient,
+    client: ModelClient,
     adapter: str,
     report: CheckReport,
     emit: Callable[[str], None],
@@ -250,8 +254,8 @@ async def _check_fix(
 
 
 async def _check_adapter_active(
-    client: httpx.AsyncClient,
-    base_client: httpx.AsyncClient,
+    client: ModelClient,
+    base_client: ModelClient,
     adapter: str,
     base: str,
     report: CheckReport,
@@ -259,8 +263,8 @@ async def _check_adapter_active(
 ) -> None:
     same = 0
     for case in CHECK_CASES:
-        tuned: Completion
-        plain: Completion
+        tuned: Attempt
+        plain: Attempt
         tuned, plain = await asyncio.gather(
             complete(client, case.buggy, adapter), complete(base_client, case.buggy, base)
         )

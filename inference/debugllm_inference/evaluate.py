@@ -35,7 +35,7 @@ from debugllm.remote.client import ModelClient, ModelError
 from debugllm.remote.endpoint import Endpoint, validate_url
 
 from debugllm_inference.check import verify_fix
-from debugllm_inference.client import api_root, auth_headers
+from debugllm_inference.client import api_key_from, api_root
 from debugllm_inference.loadtest import Progress, default_bench_dir
 from debugllm_inference.sandbox import RunResult, run_python
 
@@ -255,7 +255,7 @@ async def judge_task(task: Task, fixed: str, limits: Limits) -> dict[str, Any]:
 
 def editor_endpoint(options: EvalOptions, api_key: str | None = None) -> Endpoint:
     """The editor's endpoint settings, with eval's timeout and concurrency."""
-    key = auth_headers(api_key).get("Authorization", "").removeprefix("Bearer ")
+    key = api_key_from(api_key)
     return Endpoint(
         base_url=validate_url(api_root(options.url) + "/v1", allow_insecure=True),
         model=options.model,

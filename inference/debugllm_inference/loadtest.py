@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from debugllm_inference.client import Completion, complete, make_client
+from debugllm_inference.client import Attempt, complete, model_client
 
 #: Where the benchmark data lives relative to a checkout (``<repo>/../shared/bench``).
 _REPO = Path(__file__).resolve().parents[2]
@@ -131,7 +131,7 @@ class Progress:
 
 
 def summarize(
-    results: Sequence[Completion], duration_s: float, options: BenchOptions
+    results: Sequence[Attempt], duration_s: float, options: BenchOptions
 ) -> dict[str, Any]:
     ok = [r for r in results if r.ok]
     errors = Counter(r.error for r in results if r.error is not None)
@@ -183,16 +183,17 @@ def summarize(
 
 
 async def run_bench(
-    options: BenchOptions, on_result: Callable[[Completion], None] | None = None
-) -> tuple[list[Completion], float]:
+    options: BenchOptions, on_result: Callable[[Attempt], None] | None = None
+) -> tuple[list[Attempt], float]:
     codes = options.codes if options.codes is not None else load_prompts(options.prompts)
     rng = random.Random(options.seed)
     chosen = [rng.choice(codes) for _ in range(options.requests)]
     semaphore = asyncio.Semaphore(max(1, options.concurrency))
-    results: list[Completion] = []
-    async with make_client(
+    results: list[Attempt] = []
+    client = model_client(
         options.url, timeout_s=options.timeout_s, connections=max(1, options.concurrency)
-    ) as client:
+    )
+    try:
 
         async def one(code: str) -> None:
             async with semaphore:
@@ -209,6 +210,8 @@ async def run_bench(
                 await asyncio.sleep(rng.expovariate(options.rate))
         await asyncio.gather(*tasks)
         duration = time.perf_counter() - started
+    finally:
+        await client.aclose()
     return results, duration
 
 

@@ -7,8 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
+from debugllm.remote.client import Completion
 from debugllm_inference.cli import main
-from debugllm_inference.client import Completion
+from debugllm_inference.client import Attempt
 from debugllm_inference.loadtest import (
     BenchOptions,
     load_prompts,
@@ -106,8 +107,9 @@ def test_summary_arithmetic() -> None:
     assert percentile([], 50) is None
     assert percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.5
     assert percentile(list(map(float, range(101))), 99) == 99.0
-    results = [Completion("x", latency_s=0.1 * (i + 1), completion_tokens=10) for i in range(10)]
-    results.append(Completion(error="http_503"))
+    answer = Completion("x", "stop", completion_tokens=10)
+    results = [Attempt(answer, latency_s=0.1 * (i + 1)) for i in range(10)]
+    results.append(Attempt(error="http_503"))
     summary = summarize(results, 2.0, BenchOptions(url="x", gpu_hour_price=3.6))
     assert summary["requests"] == 11 and summary["errors"] == 1
     assert summary["p50_ms"] == 550.0 and summary["output_tokens_per_s"] == 50.0

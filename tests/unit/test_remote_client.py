@@ -242,3 +242,26 @@ async def test_cache_cancels_upstream_only_when_every_waiter_left() -> None:
     two.cancel()
     await asyncio.wait_for(cancelled.wait(), 1)
     assert cache.get("k") is None
+
+
+async def test_a_streamed_answer_is_joined_with_its_time_to_first_token(fake: FakeOpenAI) -> None:
+    events = [
+        {"choices": [{"text": "def f():\n", "finish_reason": None}]},
+        {"choices": [{"text": "    return 1\n", "finish_reason": "stop"}]},
+        {"choices": [], "usage": {"prompt_tokens": 31, "completion_tokens": 7}},
+        "[DONE]",
+    ]
+    fake.script(COMPLETIONS, Reply(sse=events))
+    client = client_for(fake)
+    result = await client.complete("p", 64, STOP_SEQUENCES, model="phi3", stream=True)
+    assert result.text == "def f():\n    return 1\n" and result.finish_reason == "stop"
+    assert (result.prompt_tokens, result.completion_tokens) == (31, 7)
+    assert result.ttft_s is not None and 0 < result.ttft_s <= result.upstream_s
+    body = fake.requests[0].json
+    assert body["stream"] is True and body["model"] == "phi3"
+    # A stream cut before [DONE] is a dropped connection, not an answer.
+    fake.script(COMPLETIONS, *[Reply(sse=events[:2])] * 3)
+    with pytest.raises(ModelError) as failed:
+        await client.complete("p", 64, STOP_SEQUENCES, stream=True)
+    assert failed.value.kind == "connection" and failed.value.cause == "protocol"
+    await client.aclose()

@@ -4,7 +4,9 @@ One long-lived ``httpx.AsyncClient`` (connection reuse; connect/read timeouts), 
 for connection errors, timeouts, 429 (``Retry-After`` honoured, capped) and 500/502/503/504 with
 exponential backoff and jitter, all under a total deadline; other 4xx are never retried. A
 semaphore bounds the requests in flight. The key is sent only as ``Authorization: Bearer`` and is
-scrubbed from every message this module produces.
+scrubbed from every message this module produces. ``complete(stream=True)`` reads the answer as
+server-sent events and records the time to the first token. The one client of the project: the
+editor, the CLI and the GPU host's ``check``, ``bench`` and ``eval`` all use it.
 """
 
 from __future__ import annotations
@@ -59,12 +61,19 @@ class ModelError(Exception):
     """A failed model call; ``str(exc)`` is a clear message without the key."""
 
     def __init__(
-        self, kind: ErrorKind, message: str, status: int | None = None, retry_after: float = 0.0
+        self,
+        kind: ErrorKind,
+        message: str,
+        status: int | None = None,
+        retry_after: float = 0.0,
+        cause: str = "",
     ) -> None:
         super().__init__(message)
         self.kind = kind
         self.status = status
         self.retry_after = retry_after
+        #: For a ``connection`` error: ``connect`` (never connected) or ``protocol`` (dropped).
+        self.cause = cause
 
     @property
     def retryable(self) -> bool:
@@ -80,6 +89,8 @@ class Completion:
     #: Seconds spent waiting on the network/upstream (all attempts and backoff).
     upstream_s: float = 0.0
     attempts: int = 1
+    #: Streamed answers: seconds from sending the (last) request to the first token.
+    ttft_s: float | None = None
 
 
 def parse_retry_after(value: str | None, cap: float) -> float:
@@ -123,14 +134,27 @@ class ModelClient:
         key = self.endpoint.api_key
         return text.replace(key, "***") if key else text
 
-    async def complete(self, prompt: str, max_tokens: int, stop: tuple[str, ...]) -> Completion:
-        body = {
-            "model": self.endpoint.model,
+    async def complete(
+        self,
+        prompt: str,
+        max_tokens: int,
+        stop: tuple[str, ...],
+        *,
+        model: str | None = None,
+        stream: bool = False,
+    ) -> Completion:
+        """``/completions`` at temperature 0 for ``model`` (default: the endpoint's); streamed
+        as server-sent events when ``stream``, for the time to the first token."""
+        body: dict[str, Any] = {
+            "model": model or self.endpoint.model,
             "prompt": prompt,
             "temperature": 0,
             "max_tokens": max_tokens,
             "stop": list(stop),
         }
+        if stream:
+            body["stream"] = True
+            body["stream_options"] = {"include_usage": True}
         payload, upstream, attempts = await self._post("completions", body)
         choice = _first_choice(payload, "the model endpoint")
         text = choice.get("text")
@@ -209,6 +233,7 @@ class ModelClient:
     async def _once(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         where = f"{self.endpoint.base_url}/{path}"
         cap = answer_byte_cap(body.get("max_tokens"))
+        started = time.perf_counter()
         try:
             # Streamed, so that an endless or huge answer is cut at the cap, not buffered whole.
             async with self._http.stream("POST", path, json=body) as response:
@@ -224,6 +249,8 @@ class ModelClient:
                         "set debugllm.endpoint.url to the address that serves the API",
                         status,
                     )
+                elif body.get("stream"):
+                    return await _read_events(response, cap, where, started)
                 else:
                     content = await _read_capped(response, cap, where)
         except httpx.TimeoutException:
@@ -232,6 +259,7 @@ class ModelClient:
             raise ModelError(
                 "connection",
                 self.scrub(f"cannot reach the model endpoint {where}: {type(exc).__name__}"),
+                cause="connect" if isinstance(exc, httpx.ConnectError) else "protocol",
             ) from None
         if status >= 400:
             detail = self.scrub(_error_detail(content))
@@ -268,6 +296,58 @@ class ModelClient:
         return payload
 
 
+async def _read_events(
+    response: httpx.Response, cap: int, where: str, started: float
+) -> dict[str, Any]:
+    """A streamed answer (server-sent events) joined into the shape of a plain one, with
+    ``_ttft_s``; at most ``cap`` bytes of events are read."""
+    pieces: list[str] = []
+    ttft: float | None = None
+    finish: object = None
+    usage: dict[str, Any] = {}
+    size = chunks = 0
+    async for line in response.aiter_lines():
+        size += len(line) + 1
+        if size > cap:
+            raise ModelError("bad-answer", f"the endpoint's answer exceeded {cap} bytes ({where})")
+        if not line.startswith("data:"):
+            continue
+        data = line[len("data:") :].strip()
+        if data == "[DONE]":
+            break
+        try:
+            event = json.loads(data)
+        except ValueError:
+            raise ModelError("bad-answer", "the model endpoint sent a malformed event") from None
+        if not isinstance(event, dict):
+            continue
+        if isinstance(event.get("usage"), dict):
+            usage = event["usage"]
+        choices = event.get("choices")
+        if isinstance(choices, list) and choices and isinstance(choices[0], dict):
+            text = choices[0].get("text") or ""
+            if text and ttft is None:
+                ttft = time.perf_counter() - started
+            pieces.append(str(text))
+            chunks += 1
+            finish = choices[0].get("finish_reason") or finish
+    else:
+        raise ModelError(
+            "connection",
+            f"the model endpoint's stream ended without [DONE] ({where})",
+            cause="protocol",
+        )
+    if not chunks:
+        raise ModelError("bad-answer", "the model endpoint returned no choices")
+    if not usage.get("completion_tokens"):
+        usage = {**usage, "completion_tokens": chunks}  # one token per event, as vLLM sends
+    return {
+        "choices": [{"text": "".join(pieces), "finish_reason": finish}],
+        "usage": usage,
+        "_ttft_s": ttft,
+    }
+
+
 async def _read_capped(
     response: httpx.Response, cap: int, where: str, truncate: bool = False
 ) -> bytes:
@@ -291,12 +371,14 @@ async def _read_capped(
 def _completion(
     text: str, choice: dict[str, Any], payload: dict[str, Any], upstream: float, attempts: int
 ) -> Completion:
+    ttft = payload.get("_ttft_s")
     return Completion(
         text=text,
         finish_reason=str(choice.get("finish_reason") or ""),
         **_usage(payload),
         upstream_s=upstream,
         attempts=attempts,
+        ttft_s=ttft if isinstance(ttft, float) else None,
     )
 
 
