@@ -37,6 +37,7 @@ from debugllm.remote.stats import Stats
 from debugllm.settings import Settings, load_settings
 from debugllm.text import Encoding, LineIndex
 from lsprotocol import types
+from pygls import uris
 from pygls.exceptions import JsonRpcContentModified, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 
@@ -58,9 +59,12 @@ class DebugLLMServer(LanguageServer):
         self.settings = Settings()
         #: The editor's ``debugllm`` section as sent; a project's ``pyproject.toml`` lies under it.
         self.raw_settings: dict[str, Any] = {}
-        #: Settings and pipeline per project file (``None``: no project file), for this session's
-        #: editor settings; emptied when they change.
-        self._projects: dict[tuple[str | None, int], tuple[Settings, FixPipeline]] = {}
+        #: The section per workspace folder (``workspace/configuration`` with its ``scopeUri``),
+        #: by the folder's path; a folder the client answered ``null`` for is absent.
+        self.folder_settings: dict[str, dict[str, Any]] = {}
+        #: Settings and pipeline per workspace folder and project file (``None``: none), for this
+        #: session's editor settings; emptied when they change.
+        self._projects: dict[tuple[str | None, str | None, int], tuple[Settings, FixPipeline]] = {}
         self._reported: set[str] = set()
         self.stats = Stats()
         self.model_actions = ModelActions(self, self.stats)
@@ -95,27 +99,49 @@ class DebugLLMServer(LanguageServer):
             self.model_actions.configure(settings.endpoint)
         if changed or endpoint_changed:
             self.pipeline = self._make_pipeline(settings)
-            self._projects.clear()
-            self.states.clear()
-            for uri in list(self.workspace.text_documents):
-                self.schedule(uri, delay=0.0)
+            self.reanalyse()
+
+    def reanalyse(self) -> None:
+        """Settings changed: forget every computed state and analyse the open documents again."""
+        self._projects.clear()
+        self.states.clear()
+        for uri in list(self.workspace.text_documents):
+            self.schedule(uri, delay=0.0)
+
+    def apply_folder_settings(self, by_folder: dict[str, dict[str, Any]]) -> None:
+        """The section per workspace folder (the model endpoint stays the session's)."""
+        if by_folder != self.folder_settings:
+            self.folder_settings = by_folder
+            self.reanalyse()
+
+    def folder_of(self, path: str) -> str | None:
+        """The innermost workspace folder with its own settings that holds ``path``."""
+        inside = [
+            folder
+            for folder in self.folder_settings
+            if path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+        ]
+        return max(inside, key=len) if inside else None
 
     def settings_for(self, path: str) -> tuple[Settings, FixPipeline]:
         """The settings and pipeline for a file: its project's ``pyproject.toml`` under the
-        editor's settings, which win."""
+        editor's settings for its workspace folder (else the session's), which win."""
+        folder = self.folder_of(path) if path else None
         project = project_config(path) if path else ProjectConfig()
-        if project.path is None:
+        if project.path is None and folder is None:
             return self.settings, self.pipeline
-        key = (project.path, id(project))  # the config object lives while the file is unchanged
+        # The config object lives while the file is unchanged.
+        key = (folder, project.path, id(project))
         known = self._projects.get(key)
         if known is not None:
             return known
-        settings, problems = load_settings(self.raw_settings, project.settings)
+        raw = self.folder_settings[folder] if folder is not None else self.raw_settings
+        settings, problems = load_settings(raw, project.settings)
         new = [p for p in (*project.problems, *problems) if p not in self._reported]
         self._reported.update(new)
-        self.warn_settings(f"ignored in {project.path}", new)
+        self.warn_settings(f"ignored in {project.path or folder}", new)
         entry = (settings, self._make_pipeline(settings))
-        self._projects = {k: v for k, v in self._projects.items() if k[0] != project.path}
+        self._projects = {k: v for k, v in self._projects.items() if k[:2] != key[:2]}
         self._projects[key] = entry
         return entry
 
@@ -132,18 +158,32 @@ class DebugLLMServer(LanguageServer):
             )
 
     async def pull_configuration(self) -> None:
+        """Ask for the section once for the session and once per workspace folder (its
+        ``scopeUri``), as the Python tool extensions do: folders may differ."""
         capabilities = self.client_capabilities.workspace
         if not (capabilities and capabilities.configuration):
             return
+        folders = list(self.workspace.folders.values())
+        items = [types.ConfigurationItem(section=SECTION)] + [
+            types.ConfigurationItem(scope_uri=f.uri, section=SECTION) for f in folders
+        ]
         try:
-            result = await self.workspace_configuration_async(
-                types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION)])
-            )
+            result = await self.workspace_configuration_async(types.ConfigurationParams(items))
         except Exception:  # a client that fails the request keeps the settings we have
             log.exception("workspace/configuration failed")
             return
-        if result and result[0] is not None:
-            self.apply_settings(result[0])
+        answers = list(result or [])
+        if answers and answers[0] is not None:
+            self.apply_settings(answers[0])
+        by_folder: dict[str, dict[str, Any]] = {}
+        for folder, raw in zip(folders, answers[1:], strict=False):
+            if isinstance(raw, dict) and isinstance(raw.get(SECTION), dict):
+                raw = raw[SECTION]
+            # The same as the session's: nothing of the folder's own (a client that ignores
+            # scopeUri answers every item alike).
+            if isinstance(raw, dict) and raw != self.raw_settings:
+                by_folder[uris.to_fs_path(folder.uri) or folder.uri] = dict(raw)
+        self.apply_folder_settings(by_folder)
 
     # --- what the model actions tell the client (lsp.model_actions.Notifier) ------------------
 
@@ -361,6 +401,11 @@ async def on_configuration(ls: DebugLLMServer, params: types.DidChangeConfigurat
         ls.apply_settings(settings[SECTION])
     else:
         await ls.pull_configuration()
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+async def on_folders(ls: DebugLLMServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
+    await ls.pull_configuration()  # pygls has updated ls.workspace.folders already
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
