@@ -383,6 +383,16 @@ def generate_source(lines: int, syntax_error: bool = False) -> str:
     return source
 
 
+def repeated_module_source(lines: int, module_lines: int = 300) -> str:
+    """One ~300-line module repeated to about ``lines`` lines, the colon of its last ``def``
+    dropped: the shape that once made the repair's whole-file diff quadratic (12 s)."""
+    module = generate_source(module_lines).replace("from __future__ import annotations\n", "")
+    out = (module * max(1, round(lines / module.count("\n")))).splitlines(keepends=True)
+    last = max(i for i, line in enumerate(out) if line.startswith("def "))
+    out[last] = out[last].rstrip()[:-1] + "\n"
+    return "".join(out)
+
+
 def codeaction_source(lines: int = 300) -> str:
     """A ~300-line file with three syntax errors: two missing colons and ``=`` for ``==``."""
     source = generate_source(lines).splitlines(keepends=True)
@@ -639,6 +649,7 @@ async def run(args: argparse.Namespace) -> Json:
     variants = {
         "clean": generate_source(args.lines),
         "syntax-error": generate_source(args.lines, syntax_error=True),
+        "repeated-module": repeated_module_source(args.lines),
     }
     report: Json = {
         "lines": variants["clean"].count("\n"),

@@ -31,7 +31,7 @@ from debugllm.pipeline import FixPipeline, FixPlan, ModelResult, VerifiedFix
 from debugllm.problems import Problem
 from debugllm.remote.stats import Stats
 from debugllm.settings import Settings, load_settings
-from debugllm.text import Encoding, LineIndex, minimal_edits
+from debugllm.text import Encoding, LineIndex, combined_edits
 from lsprotocol import types
 from pygls.exceptions import JsonRpcContentModified, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
@@ -398,7 +398,8 @@ class DebugLLMServer(LanguageServer):
 
     def fix_all_edit(self, state: DocumentState, plan: FixPlan) -> types.WorkspaceEdit:
         fixed = plan.fixed_source or state.analysis.source
-        return self.edit_for(state, minimal_edits(state.analysis.source, fixed))
+        applied = [fix.candidate.edits for fix in plan.applied]
+        return self.edit_for(state, combined_edits(state.analysis.source, applied, fixed))
 
 
 async def _no_plan(analysis: Analysis) -> FixPlan:
