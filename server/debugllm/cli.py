@@ -14,21 +14,19 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TextIO
-
-from lsprotocol.converters import get_converter
+from typing import TYPE_CHECKING, Any, TextIO
 
 from debugllm import __version__
 from debugllm.config import project_config
-from debugllm.lsp import convert
+from debugllm.lspjson import diagnostic_json, text_edits_json
 from debugllm.pipeline import FixPipeline, FixPlan, FixRequest, VerifiedFix
 from debugllm.problems import Problem, Severity
-from debugllm.remote.source import ModelSource, build_model_source
-from debugllm.settings import load_settings
 from debugllm.sourcefile import SourceError, SourceFile, read_source, read_stream, write_source
 from debugllm.text import LineIndex
+from debugllm.textdiff import fix_diff
 
-_converter = get_converter()
+if TYPE_CHECKING:
+    from debugllm.remote.source import ModelSource
 
 
 @dataclass
@@ -114,7 +112,7 @@ def _fix_json(fix: VerifiedFix, index: LineIndex, applied: bool) -> dict[str, An
             "code": candidate.target.code,
             "line": index.line_of(candidate.target.start) + 1,
         },
-        "edits": _converter.unstructure(convert.to_text_edits(index, candidate.edits, "utf-16")),
+        "edits": text_edits_json(index, candidate.edits, "utf-16"),
     }
 
 
@@ -130,10 +128,7 @@ def result_json(result: FileResult) -> dict[str, Any]:
     fixes.extend(_fix_json(fix, index, applied=False) for fix in plan.pending)
     return {
         "path": result.path,
-        "diagnostics": [
-            _converter.unstructure(convert.to_diagnostic(index, p, "utf-16"))
-            for p in plan.analysis.problems
-        ],
+        "diagnostics": [diagnostic_json(index, p, "utf-16") for p in plan.analysis.problems],
         "fixes": fixes,
         "fixed_source": plan.fixed_source,
         "remaining_errors": result.remaining_errors,
@@ -182,7 +177,7 @@ def _print_problem(
         why = "a guess" if fix.candidate.guess else "may change behaviour"
         note = f" (unsafe, {why}: review before applying)"
     out.write(f"    {fix.candidate.explanation}\n    fix{note}: {fix.candidate.title}\n")
-    for diff_line in convert.fix_diff(result.source, fix.fixed_source).splitlines():
+    for diff_line in fix_diff(result.source, fix.fixed_source).splitlines():
         out.write(f"      {diff_line}\n")
 
 
@@ -259,6 +254,14 @@ class Pipelines:
 
     def for_path(self, path: str) -> FixPipeline:
         project = project_config(os.getcwd() if path == "-" else path)
+        if not self.overrides and not project.settings and not project.problems:
+            # Nothing to validate: the default settings' pipeline, without loading pydantic
+            # (a third of a run on a small file). tests/unit/test_cli.py keeps the two equal.
+            if "" not in self._by_settings:
+                self._by_settings[""] = FixPipeline(model=self.model)
+            return self._by_settings[""]
+        from debugllm.settings import load_settings
+
         settings, problems = load_settings(self.overrides, project.settings)
         for problem in (*project.problems, *problems):
             if problem not in self._reported:  # once per run, not once per file
@@ -271,6 +274,8 @@ class Pipelines:
 
 
 def _target_version(value: str) -> str:
+    from debugllm.settings import load_settings
+
     settings, problems = load_settings({"targetVersion": value})
     if problems:
         raise argparse.ArgumentTypeError(problems[0].split(": ", 1)[-1])
@@ -280,6 +285,10 @@ def _target_version(value: str) -> str:
 async def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> int:
     model = None
     if not args.offline:
+        # The HTTP stack (httpx, tenacity, langfuse) loads only when a model may be asked.
+        from debugllm.remote.source import build_model_source
+        from debugllm.settings import load_settings
+
         settings, problems = load_settings({})
         for problem in problems:
             err.write(f"debugllm: {problem}\n")

@@ -21,8 +21,6 @@ from typing import TYPE_CHECKING, Protocol
 from debugllm.analysis.analyzer import Analysis, AnalysisOptions, analyze
 from debugllm.candidates import Candidate
 from debugllm.problems import Problem, Severity
-from debugllm.repair.semantic import repair_static
-from debugllm.repair.syntax import repair_syntax
 from debugllm.text import Edit, LineIndex, apply_edits
 from debugllm.verifier import Verifier, map_offset_back
 
@@ -58,10 +56,16 @@ class EmbeddedSource:
     async def propose(self, request: FixRequest) -> Sequence[Candidate]:
         problem = request.problem
         source = request.analysis.source
+        # Each repair engine loads with its first problem (a clean file never needs them; the
+        # syntax engine alone is a third of a small run's start).
         # Repairs are CPU work: a worker thread keeps the server's event loop answering.
         try:
             if problem.is_syntax:
+                from debugllm.repair.syntax import repair_syntax
+
                 return await asyncio.to_thread(repair_syntax, source, problem, request.deadline)
+            from debugllm.repair.semantic import repair_static
+
             return await asyncio.to_thread(repair_static, source, problem, request.analysis.tree)
         except Exception:  # a fault in one repair heuristic costs that fix, not the request
             log.exception("the repair engine failed on %r", problem.subject)

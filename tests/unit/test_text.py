@@ -1,7 +1,6 @@
 import asyncio
 
 from debugllm.analysis.analyzer import AnalysisOptions
-from debugllm.lsp.convert import fix_diff
 from debugllm.pipeline import FixPipeline
 from debugllm.text import (
     Edit,
@@ -12,6 +11,7 @@ from debugllm.text import (
     minimal_edits,
     utf8_col_to_char,
 )
+from debugllm.textdiff import fix_diff
 
 
 def test_positions_count_utf16_code_units_for_astral_characters() -> None:
