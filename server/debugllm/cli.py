@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from debugllm import __version__
 from debugllm.config import project_config
 from debugllm.lspjson import diagnostic_json, text_edits_json
+from debugllm.parallel import FileStatus, RunStatus, expand_paths, run_parallel
 from debugllm.pipeline import FixPipeline, FixPlan, FixRequest, VerifiedFix
 from debugllm.problems import Problem, Severity
 from debugllm.sourcefile import SourceError, SourceFile, read_source, read_stream, write_source
@@ -284,7 +285,7 @@ def _target_version(value: str) -> str:
 
 async def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> int:
     model = None
-    if not args.offline:
+    if not args.offline and os.environ.get("DEBUGLLM_ENDPOINT_URL"):
         # The HTTP stack (httpx, tenacity, langfuse) loads only when a model may be asked.
         from debugllm.remote.source import build_model_source
         from debugllm.settings import load_settings
@@ -305,35 +306,56 @@ async def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO)
 async def _run(
     pipelines: Pipelines, args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO
 ) -> int:
+    paths = expand_paths(args.paths)
+    if pipelines.model is None and len(paths) > 1 and "-" not in paths:
+        # Offline, every file is independent work for a core (the model pass is sequential).
+        status = run_parallel(args, paths, out, err, show_progress=_progress_wanted(args, out))
+    else:
+        status = RunStatus()
+        for path in paths:
+            status.add(await check_path(pipelines, args, path, stdin, out, err))
+    if status.io_error:
+        return 2
+    return 1 if status.remaining else 0
+
+
+def _progress_wanted(args: argparse.Namespace, out: TextIO) -> bool:
+    """A progress bar on a terminal only: never in JSON output, never when piped."""
+    return not args.json and out.isatty() and sys.stderr.isatty()
+
+
+async def check_path(
+    pipelines: Pipelines,
+    args: argparse.Namespace,
+    path: str,
+    stdin: TextIO,
+    out: TextIO,
+    err: TextIO,
+) -> FileStatus:
+    """Check (and with ``--write`` fix) one file, writing its report to ``out``."""
+    try:
+        file = read_input(path, stdin, args.force_python)
+    except SourceError as exc:
+        err.write(f"debugllm: {exc}\n")
+        if args.json:
+            out.write(json.dumps({"path": path, "error": str(exc)}) + "\n")
+        return FileStatus(io_error=True)
+    pipeline = pipelines.for_path(path)
+    result = await fix_source(pipeline, path, file.text, args.budget_ms / 1000)
+    await model_pass(pipeline, result, err)
+    result.file = file
+    if args.json:
+        out.write(json.dumps(result_json(result), ensure_ascii=False) + "\n")
+    else:
+        print_human(result, out)
     io_error = False
-    any_remaining = False
-    for path in args.paths:
+    if args.write:
         try:
-            file = read_input(path, stdin, args.force_python)
+            write_back(result)
         except SourceError as exc:
             io_error = True
             err.write(f"debugllm: {exc}\n")
-            if args.json:
-                out.write(json.dumps({"path": path, "error": str(exc)}) + "\n")
-            continue
-        pipeline = pipelines.for_path(path)
-        result = await fix_source(pipeline, path, file.text, args.budget_ms / 1000)
-        await model_pass(pipeline, result, err)
-        result.file = file
-        any_remaining = any_remaining or result.remaining_errors > 0
-        if args.json:
-            out.write(json.dumps(result_json(result), ensure_ascii=False) + "\n")
-        else:
-            print_human(result, out)
-        if args.write:
-            try:
-                write_back(result)
-            except SourceError as exc:
-                io_error = True
-                err.write(f"debugllm: {exc}\n")
-    if io_error:
-        return 2
-    return 1 if any_remaining else 0
+    return FileStatus(io_error=io_error, remaining=result.remaining_errors > 0)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
