@@ -56,8 +56,6 @@ class EmbeddedSource:
     async def propose(self, request: FixRequest) -> Sequence[Candidate]:
         problem = request.problem
         source = request.analysis.source
-        # Each repair engine loads with its first problem (a clean file never needs them; the
-        # syntax engine alone is a third of a small run's start).
         # Repairs are CPU work: a worker thread keeps the server's event loop answering.
         try:
             if problem.is_syntax:
@@ -70,6 +68,15 @@ class EmbeddedSource:
         except Exception:  # a fault in one repair heuristic costs that fix, not the request
             log.exception("the repair engine failed on %r", problem.subject)
             return []
+
+
+def _load_repair_engines(problems: Sequence[Problem]) -> None:
+    """Import the repair engines ``problems`` need (they load lazily: a clean file never needs
+    them, and the syntax engine alone is a third of a small run's start)."""
+    if any(p.is_syntax for p in problems):
+        import debugllm.repair.syntax
+    if any(not p.is_syntax for p in problems):
+        import debugllm.repair.semantic  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -159,6 +166,8 @@ class FixPipeline:
             if time.monotonic() > request.deadline:
                 break
             for candidate in await source.propose(request):
+                if accepted and time.monotonic() > request.deadline:
+                    break  # the budget is spent and there is a fix: verify no alternative
                 if candidate.edits in seen:
                     continue
                 seen.add(candidate.edits)
@@ -210,6 +219,7 @@ class FixPipeline:
 
     async def plan(self, analysis: Analysis, budget_s: float = 1.0) -> FixPlan:
         """Verified fixes for every problem, and the whole file with all of them applied."""
+        _load_repair_engines(analysis.problems)  # before the budget starts, not inside it
         deadline = time.monotonic() + budget_s
         plan = FixPlan(analysis, remaining=analysis.problems)
         # Problems that can be fixed on the original text directly: static ones and the first

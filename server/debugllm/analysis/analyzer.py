@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import logging
 import time
 import warnings
@@ -16,6 +17,7 @@ from debugllm.analysis.syntax import (
     compile_fault,
     fault_to_problem,
     find_syntax_errors,
+    load_recovery,
     problem_from_exception,
 )
 from debugllm.analysis.versions import Construct, construct_problem, too_new, unsupported
@@ -94,7 +96,15 @@ def compiled_tree(source: str, filename: str = "<file>") -> ast.Module:
     the Python recursion limit, which a 1,500-term ``a + b + ...`` chain exceeds although
     CPython compiles the text fine. Compiling finds the errors the parser leaves to the
     compiler ('return' outside function, 'break' outside loop ...).
+
+    The last few trees are kept: the verifier compiles a fix's text, and the fix plan then
+    analyses that same text once the fix is applied. Callers must not change the tree.
     """
+    return _compiled_tree(source, filename)
+
+
+@functools.lru_cache(maxsize=4)
+def _compiled_tree(source: str, filename: str) -> ast.Module:
     with quiet_compile():
         compile(source, filename, "exec", dont_inherit=True)
         try:
@@ -158,6 +168,7 @@ def _analyze_failure(
         # be) the newer syntax, so it is not reported, nor "repaired" into something else.
         problem = construct_problem(source, newer, options.target_version)
         return Analysis(source, (problem,), None, filename, static_checked=False)
+    load_recovery()
     deadline = time.monotonic() + options.syntax_budget_s
     # The first error is CPython's own; report it even if recovery ran out of time. A
     # suppression comment for E999 hides it too (the verifier filters the same way).

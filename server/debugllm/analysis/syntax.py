@@ -366,6 +366,12 @@ def _map_back(offset: int, steps: list[list[Edit]]) -> int:
     return offset
 
 
+def load_recovery() -> None:
+    """Import the repair engine that recovery uses; callers do so before their deadline starts
+    (it loads lazily, on the first file that does not parse, and takes a while to import)."""
+    import debugllm.repair.syntax  # noqa: F401  (the repair engine imports this module)
+
+
 def find_syntax_errors(
     source: str, deadline: float | None = None, limit: int = 50
 ) -> list[Problem]:
