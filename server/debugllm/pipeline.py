@@ -70,12 +70,13 @@ class EmbeddedSource:
             return []
 
 
-def _load_repair_engines(problems: Sequence[Problem]) -> None:
-    """Import the repair engines ``problems`` need (they load lazily: a clean file never needs
-    them, and the syntax engine alone is a third of a small run's start)."""
-    if any(p.is_syntax for p in problems):
+def load_repair_engines(problems: Sequence[Problem] | None = None) -> None:
+    """Import the repair engines ``problems`` need, all without ``problems`` (they load lazily:
+    a clean file never needs them, and the syntax engine alone is a third of a small run's
+    start)."""
+    if problems is None or any(p.is_syntax for p in problems):
         import debugllm.repair.syntax
-    if any(not p.is_syntax for p in problems):
+    if problems is None or any(not p.is_syntax for p in problems):
         import debugllm.repair.semantic  # noqa: F401
 
 
@@ -219,7 +220,7 @@ class FixPipeline:
 
     async def plan(self, analysis: Analysis, budget_s: float = 1.0) -> FixPlan:
         """Verified fixes for every problem, and the whole file with all of them applied."""
-        _load_repair_engines(analysis.problems)  # before the budget starts, not inside it
+        load_repair_engines(analysis.problems)  # before the budget starts, not inside it
         deadline = time.monotonic() + budget_s
         plan = FixPlan(analysis, remaining=analysis.problems)
         # Problems that can be fixed on the original text directly: static ones and the first

@@ -15,6 +15,7 @@ import itertools
 import logging
 import os
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from debugllm.lsp import convert, sync
 from debugllm.lsp.leaks import forget_finished_handlers
 from debugllm.lsp.model_actions import ModelActions
 from debugllm.lsp.protocol import DebugLLMProtocol, start_server
-from debugllm.pipeline import FixPipeline, FixPlan, ModelResult, VerifiedFix
+from debugllm.pipeline import FixPipeline, FixPlan, ModelResult, VerifiedFix, load_repair_engines
 from debugllm.problems import Problem
 from debugllm.remote.stats import Stats
 from debugllm.settings import Settings, load_settings
@@ -436,6 +437,9 @@ def on_initialize(ls: DebugLLMServer, params: types.InitializeParams) -> None:
 
 @server.feature(types.INITIALIZED)
 async def on_initialized(ls: DebugLLMServer, params: types.InitializedParams) -> None:
+    # The repair engines load lazily (the CLI's start); the server loads them now, after its
+    # initialize result, so the first broken file's analysis does not pay for the import.
+    threading.Thread(target=load_repair_engines, name="load-repair", daemon=True).start()
     await ls.pull_configuration()
 
 
