@@ -1,10 +1,15 @@
-"""Diagnostics and code-action latency of debugllm-lsp, side by side with ruff and pylsp.
+"""Diagnostics and code-action latency of debugllm-lsp, side by side with ruff, ty, pyrefly
+and pylsp (those installed: ty and pyrefly come with the ``bench`` extra).
 
-One hand-written JSON-RPC stdio client drives every server the same way. For each server it
-measures the time from writing ``textDocument/didOpen`` to reading the first
-``textDocument/publishDiagnostics`` for that URI, on a generated file (default 5,000 lines) in
-two variants: a clean one and one with a single syntax error. Every run opens a new URI (and
-closes it afterwards) after one warm-up open. It then measures debugllm-lsp's
+One hand-written JSON-RPC stdio client drives every server the same way, interleaved: all
+servers are started (the time to their initialize result is recorded), then round by round each
+case is opened on each server in turn, so a slow moment of the machine hits them all alike.
+Cases: ``didOpen`` -> the first ``textDocument/publishDiagnostics`` for that URI on a generated
+file (default 5,000 lines) clean, with one syntax error, made of one module repeated with the
+last colon missing (the shape that once made a whole-file diff quadratic), and a 300-line file;
+then one keystroke in the 5,000-line file (a colon deleted, sent as an incremental change to
+servers that ask for incremental sync) -> the diagnostics that show it. Each server's peak
+resident memory (``VmHWM``) is read before it stops. It then measures debugllm-lsp's
 ``textDocument/codeAction`` and ``codeAction/resolve`` latency on a 300-line file with a few
 errors.
 
@@ -28,7 +33,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +62,8 @@ class StdioClient:
         self._reader: asyncio.Task[None] | None = None
         self._stderr: asyncio.Task[bytes] | None = None
         self.server_requests: list[str] = []
+        #: Start of the process to the initialize result (ms).
+        self.initialize_ms = float("nan")
 
     async def start(self) -> None:
         self.proc = await asyncio.create_subprocess_exec(
@@ -126,6 +133,19 @@ class StdioClient:
         if method == "workspace/configuration":
             return [None for _ in params.get("items", [])]
         return None  # client/registerCapability, window/workDoneProgress/create, ...
+
+    def peak_rss_mib(self) -> float:
+        """The server process's peak resident memory (Linux ``VmHWM``), MiB."""
+        if self.proc is None:
+            return float("nan")
+        try:
+            with open(f"/proc/{self.proc.pid}/status") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        return float("nan")
 
     def _send(self, message: Json) -> None:
         assert self.proc is not None and self.proc.stdin is not None
@@ -226,26 +246,36 @@ class ServerSpec:
 
 
 def server_specs() -> list[ServerSpec]:
-    def exe(name: str) -> str:
+    """debugllm-lsp and the peers that are installed (ty and pyrefly: the ``bench`` extra)."""
+
+    def exe(name: str) -> str | None:
         candidate = BIN / name
         if candidate.exists():
             return str(candidate)
-        found = shutil.which(name)
-        if found is None:
-            raise SystemExit(f"cannot find {name!r} next to {sys.executable} or on PATH")
-        return found
+        return shutil.which(name)
 
-    return [
-        ServerSpec("debugllm-lsp", [exe("debugllm-lsp")]),
-        ServerSpec("ruff server", [exe("ruff"), "server"]),
-        ServerSpec("pylsp", [exe("pylsp")], PYLSP_SETTINGS),
+    wanted = [
+        ("debugllm-lsp", "debugllm-lsp", [], None),
+        ("ruff server", "ruff", ["server"], None),
+        ("ty server", "ty", ["server"], None),
+        ("pyrefly lsp", "pyrefly", ["lsp"], None),
+        ("pylsp", "pylsp", [], PYLSP_SETTINGS),
     ]
+    specs: list[ServerSpec] = []
+    for label, name, args, settings in wanted:
+        path = exe(name)
+        if path is None:
+            print(f"{label}: {name} is not installed; skipped", file=sys.stderr)
+            continue
+        specs.append(ServerSpec(label, [path, *args], settings))
+    return specs
 
 
 async def start_client(
     spec: ServerSpec, root: Path, resolve_edit: bool = False
 ) -> tuple[StdioClient, Json]:
     client = StdioClient(spec.name, spec.cmd, str(root))
+    started = time.perf_counter()
     await client.start()
     result = await client.request(
         "initialize",
@@ -259,6 +289,7 @@ async def start_client(
         },
         timeout=60,
     )
+    client.initialize_ms = (time.perf_counter() - started) * 1000
     await client.notify("initialized", {})
     if spec.settings is not None:
         await client.notify("workspace/didChangeConfiguration", {"settings": spec.settings})
@@ -383,6 +414,16 @@ def generate_source(lines: int, syntax_error: bool = False) -> str:
     return source
 
 
+def repeated_module_source(lines: int, module_lines: int = 300) -> str:
+    """One ~300-line module repeated to about ``lines`` lines, the colon of its last ``def``
+    dropped: the shape that once made the repair's whole-file diff quadratic (12 s)."""
+    module = generate_source(module_lines).replace("from __future__ import annotations\n", "")
+    out = (module * max(1, round(lines / module.count("\n")))).splitlines(keepends=True)
+    last = max(i for i, line in enumerate(out) if line.startswith("def "))
+    out[last] = out[last].rstrip()[:-1] + "\n"
+    return "".join(out)
+
+
 def codeaction_source(lines: int = 300) -> str:
     """A ~300-line file with three syntax errors: two missing colons and ``=`` for ``==``."""
     source = generate_source(lines).splitlines(keepends=True)
@@ -431,72 +472,178 @@ def stats(samples: list[float]) -> dict[str, float]:
     }
 
 
-@dataclass
-class OpenResult:
-    samples_ms: list[float] = field(default_factory=list)
-    diagnostics: list[int] = field(default_factory=list)
-    error: str | None = None
+async def open_once(client: StdioClient, root: Path, source: str, name: str) -> tuple[float, int]:
+    """didOpen -> the first publishDiagnostics for that URI (ms), and how many it held."""
+    uri = (root / f"bench_{name}.py").as_uri()
+    payload: dict[str, Json] = {}
+
+    def matches(method: str, params: Json) -> bool:
+        if method == "textDocument/publishDiagnostics" and params.get("uri") == uri:
+            payload["diagnostics"] = params.get("diagnostics", [])
+            return True
+        return False
+
+    waiter = client.expect(matches)
+    started = time.perf_counter()
+    await client.notify(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": source}},
+    )
+    received = await asyncio.wait_for(waiter, 60)
+    await client.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+    return (received - started) * 1000, len(payload["diagnostics"])
 
 
-async def measure_open(
-    client: StdioClient, root: Path, source: str, label: str, runs: int, pause: float
-) -> OpenResult:
-    result = OpenResult()
-    counter = itertools.count()
+def incremental(result: Json) -> bool:
+    sync = (result or {}).get("capabilities", {}).get("textDocumentSync")
+    kind = sync.get("change") if isinstance(sync, dict) else sync
+    return kind == 2
 
-    async def one() -> tuple[float, int]:
-        uri = (root / f"bench_{label}_{next(counter)}.py").as_uri()
-        payload: dict[str, Json] = {}
+
+class Keystrokes:
+    """One document per server: a colon deleted (-> a syntax error) and put back, each a
+    one-character change (incremental where the server asked for it, else the whole text)."""
+
+    def __init__(self, client: StdioClient, root: Path, source: str, ranged: bool) -> None:
+        self.client = client
+        self.uri = (root / f"keystroke_{client.name.split()[0]}.py").as_uri()
+        self.source = source
+        self.ranged = ranged
+        self.version = 1
+        lines = source.splitlines()
+        middle = len(lines) // 2
+        self.line = next(i for i in range(middle, len(lines)) if lines[i].startswith("def "))
+        self.column = len(lines[self.line].rstrip()) - 1  # the colon
+        self.broken = (
+            "\n".join(
+                line[: self.column] if i == self.line else line for i, line in enumerate(lines)
+            )
+            + "\n"
+        )
+
+    async def open(self) -> None:
+        waiter = self.client.expect(
+            lambda m, p: m == "textDocument/publishDiagnostics" and p.get("uri") == self.uri
+        )
+        await self.client.notify(
+            "textDocument/didOpen",
+            {
+                "textDocument": {
+                    "uri": self.uri,
+                    "languageId": "python",
+                    "version": 1,
+                    "text": self.source,
+                }
+            },
+        )
+        await asyncio.wait_for(waiter, 60)
+
+    async def type(self, break_it: bool) -> float:
+        """The change -> the first publish that shows (or clears) the error (ms)."""
+        self.version += 1
+        pos = {"line": self.line, "character": self.column}
+        if self.ranged:
+            end = {"line": self.line, "character": self.column + 1}
+            change: Json = (
+                {"range": {"start": pos, "end": end}, "text": ""}
+                if break_it
+                else {"range": {"start": pos, "end": pos}, "text": ":"}
+            )
+        else:
+            change = {"text": self.broken if break_it else self.source}
 
         def matches(method: str, params: Json) -> bool:
-            if method == "textDocument/publishDiagnostics" and params.get("uri") == uri:
-                payload["diagnostics"] = params.get("diagnostics", [])
-                return True
-            return False
+            if method != "textDocument/publishDiagnostics" or params.get("uri") != self.uri:
+                return False
+            return bool(params.get("diagnostics")) == break_it
 
-        waiter = client.expect(matches)
+        waiter = self.client.expect(matches)
         started = time.perf_counter()
-        await client.notify(
-            "textDocument/didOpen",
-            {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": source}},
+        await self.client.notify(
+            "textDocument/didChange",
+            {
+                "textDocument": {"uri": self.uri, "version": self.version},
+                "contentChanges": [change],
+            },
         )
         received = await asyncio.wait_for(waiter, 60)
-        elapsed = (received - started) * 1000
-        await client.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
-        await asyncio.sleep(pause)
-        return elapsed, len(payload["diagnostics"])
-
-    try:
-        await one()  # warm-up
-        for _ in range(runs):
-            elapsed, count = await one()
-            result.samples_ms.append(elapsed)
-            result.diagnostics.append(count)
-    except (TimeoutError, ServerError) as exc:
-        result.error = f"{type(exc).__name__}: {exc}"
-    return result
+        return (received - started) * 1000
 
 
-async def bench_diagnostics(
-    spec: ServerSpec, root: Path, variants: dict[str, str], runs: int, pause: float
+async def bench_interleaved(
+    specs: list[ServerSpec],
+    root: Path,
+    variants: dict[str, str],
+    keystroke_source: str,
+    runs: int,
+    pause: float,
 ) -> dict[str, Json]:
+    """Every server started, then round by round each variant opened on each server in turn
+    (so a slow moment of the machine hits them all alike), then the keystrokes, likewise."""
     out: dict[str, Json] = {}
+    clients: dict[str, StdioClient] = {}
+    results: dict[str, Json] = {}
+    for spec in specs:
+        out[spec.name] = {label: {"samples_ms": [], "diagnostics": set()} for label in variants}
+        try:
+            client, result = await start_client(spec, root)
+        except Exception as exc:
+            out[spec.name] = {"error": f"start failed: {exc}"}
+            continue
+        clients[spec.name] = client
+        results[spec.name] = result
+        out[spec.name]["initialize_ms"] = client.initialize_ms
     try:
-        client, _ = await start_client(spec, root)
-    except Exception as exc:
-        return {label: {"error": f"start failed: {exc}"} for label in variants}
-    try:
-        for label, source in variants.items():
-            result = await measure_open(client, root, source, label, runs, pause)
-            entry: dict[str, Json] = {**stats(result.samples_ms), "samples_ms": result.samples_ms}
-            entry["diagnostics"] = sorted(set(result.diagnostics))
-            if result.error:
-                entry["error"] = result.error
-            out[label] = entry
+        for round_ in range(runs + 1):  # round 0 warms up
+            for label, source in variants.items():
+                for name, client in list(clients.items()):
+                    entry = out[name][label]
+                    try:
+                        elapsed, count = await open_once(client, root, source, f"{label}_{round_}")
+                    except (TimeoutError, ServerError) as exc:
+                        entry["error"] = f"{type(exc).__name__}: {exc}"
+                        continue
+                    if round_:
+                        entry["samples_ms"].append(elapsed)
+                        entry["diagnostics"].add(count)
+                    await asyncio.sleep(pause)
+        typists = {
+            name: Keystrokes(client, root, keystroke_source, incremental(results[name]))
+            for name, client in clients.items()
+        }
+        for typist in typists.values():
+            await typist.open()
+        keys: dict[str, list[float]] = {name: [] for name in typists}
+        for round_ in range(runs + 1):
+            for name, typist in typists.items():
+                try:
+                    elapsed = await typist.type(break_it=True)
+                    await asyncio.sleep(pause)
+                    await typist.type(break_it=False)  # past any debounce: not measured
+                except (TimeoutError, ServerError) as exc:
+                    out[name]["keystroke_error"] = f"{type(exc).__name__}: {exc}"
+                    continue
+                if round_:
+                    keys[name].append(elapsed)
+                await asyncio.sleep(pause)
+        for name, samples in keys.items():
+            out[name]["keystroke"] = {
+                **stats(samples),
+                "samples_ms": samples,
+                "incremental": typists[name].ranged,
+            }
     finally:
-        stderr = await client.stop()
-    if any("error" in v for v in out.values()):
-        out["stderr_tail"] = stderr[-2000:]
+        for name, client in clients.items():
+            out[name]["peak_rss_mib"] = client.peak_rss_mib()
+            stderr = await client.stop()
+            if any("error" in str(v) for v in out[name].values()):
+                out[name]["stderr_tail"] = stderr[-2000:]
+    for server in out.values():
+        for label in variants:
+            entry = server.get(label)
+            if isinstance(entry, dict) and "samples_ms" in entry:
+                entry.update(stats(entry["samples_ms"]))
+                entry["diagnostics"] = sorted(entry["diagnostics"])
     return out
 
 
@@ -585,27 +732,48 @@ def fmt(value: Json) -> str:
 
 
 def markdown(report: Json) -> str:
+    servers: dict[str, Json] = report["diagnostics"]
+    ruff = servers.get("ruff server", {})
+    cases = [*report["variants"], "keystroke"]
+
+    def median(entry: Json, case: str) -> float:
+        value = entry.get(case) if isinstance(entry, dict) else None
+        return value.get("median_ms", float("nan")) if isinstance(value, dict) else float("nan")
+
     lines = [
-        f"Diagnostics latency, didOpen -> first publishDiagnostics "
-        f"({report['lines']} lines, {report['runs']} runs after a warm-up, ms)",
+        f"didOpen -> first publishDiagnostics, and one keystroke (a colon deleted, the change "
+        f"sent incrementally where the server asks for it) -> the diagnostics showing it; "
+        f"median of {report['runs']} interleaved rounds after a warm-up, ms (ratio to ruff "
+        f"server in the same run)",
         "",
-        "| server | variant | median | p95 | min | max | diagnostics |",
-        "| --- | --- | ---: | ---: | ---: | ---: | --- |",
+        "| case | " + " | ".join(servers) + " |",
+        "| --- | " + " | ".join("---:" for _ in servers) + " |",
     ]
-    for server, variants in report["diagnostics"].items():
-        for label, entry in variants.items():
-            if label == "stderr_tail":
-                continue
-            if "median_ms" not in entry:
-                lines.append(f"| {server} | {label} | error: {entry.get('error')} | | | | |")
-                continue
-            note = ", ".join(str(c) for c in entry["diagnostics"])
-            if entry.get("error"):
-                note += f" (error: {entry['error']})"
-            lines.append(
-                f"| {server} | {label} | {fmt(entry['median_ms'])} | {fmt(entry['p95_ms'])} "
-                f"| {fmt(entry['min_ms'])} | {fmt(entry['max_ms'])} | {note} |"
+    for case in cases:
+        cells = []
+        for entry in servers.values():
+            value, base = median(entry, case), median(ruff, case)
+            ratio = (
+                f" ({value / base:.1f}x)" if base == base and base > 0 and value == value else ""
             )
+            cells.append(f"{fmt(value)}{ratio}")
+        lines.append(f"| {case} | " + " | ".join(cells) + " |")
+    lines.append(
+        "| start-up -> initialize result | "
+        + " | ".join(fmt(e.get("initialize_ms", float("nan"))) for e in servers.values())
+        + " |"
+    )
+    lines.append(
+        "| peak RSS (MiB) | "
+        + " | ".join(fmt(e.get("peak_rss_mib", float("nan"))) for e in servers.values())
+        + " |"
+    )
+    for name, entry in servers.items():
+        for key, value in entry.items():
+            if isinstance(value, dict) and value.get("error"):
+                lines.append(f"\n{name} {key}: error {value['error']}")
+            elif key in ("error", "keystroke_error"):
+                lines.append(f"\n{name} {key}: {value}")
     lines += [
         "",
         "debugllm-lsp code actions (client declares resolveSupport for `edit`, ms)",
@@ -639,10 +807,13 @@ async def run(args: argparse.Namespace) -> Json:
     variants = {
         "clean": generate_source(args.lines),
         "syntax-error": generate_source(args.lines, syntax_error=True),
+        "repeated-module": repeated_module_source(args.lines),
+        "small-300": generate_source(args.action_lines),
     }
     report: Json = {
         "lines": variants["clean"].count("\n"),
         "runs": args.runs,
+        "variants": list(variants),
         "python": sys.version.split()[0],
         "machine": f"{platform.machine()} {os.cpu_count()} cpus",
         "diagnostics": {},
@@ -650,11 +821,10 @@ async def run(args: argparse.Namespace) -> Json:
     }
     with tempfile.TemporaryDirectory(prefix="lsp-bench-") as tmp:
         root = Path(tmp)
-        for spec in specs:
-            print(f"measuring {spec.name} ...", file=sys.stderr, flush=True)
-            report["diagnostics"][spec.name] = await bench_diagnostics(
-                spec, root, variants, args.runs, args.pause
-            )
+        print(f"measuring {', '.join(s.name for s in specs)} ...", file=sys.stderr, flush=True)
+        report["diagnostics"] = await bench_interleaved(
+            specs, root, variants, variants["clean"], args.runs, args.pause
+        )
         debugllm = next((s for s in specs if s.name == "debugllm-lsp"), None)
         if debugllm is not None and args.actions > 0:
             print("measuring debugllm-lsp code actions ...", file=sys.stderr, flush=True)
@@ -681,7 +851,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--pause", type=float, default=1.0, help="seconds to idle between opens (s)"
     )
-    parser.add_argument("--servers", help="comma-separated subset: debugllm-lsp,ruff,pylsp")
+    parser.add_argument(
+        "--servers", help="comma-separated subset: debugllm-lsp,ruff,ty,pyrefly,pylsp"
+    )
     args = parser.parse_args(argv)
     report = asyncio.run(run(args))
     print(markdown(report))

@@ -37,6 +37,11 @@ class ProjectConfig:
     settings: Mapping[str, Any] = field(default_factory=dict)
     #: Entries that were ignored, each with the reason.
     problems: tuple[str, ...] = ()
+    #: ``[tool.debugllm] exclude``: gitignore-style patterns, relative to the
+    #: ``pyproject.toml``'s folder, of what a folder walk skips (``None``: the defaults of
+    #: ``debugllm.walk``); ``extend-exclude`` adds to them. Command-line only, not a setting.
+    exclude: tuple[str, ...] | None = None
+    extend_exclude: tuple[str, ...] = ()
 
 
 def find_pyproject(path: str) -> str | None:
@@ -98,7 +103,14 @@ def _load(path: str, mtime_ns: int, size: int) -> ProjectConfig:
     tool = data.get("tool")
     section = tool.get("debugllm", {}) if isinstance(tool, dict) else {}
     settings: dict[str, Any] = {}
+    exclude: dict[str, tuple[str, ...]] = {}
     if isinstance(section, dict):
+        section = dict(section)
+        for key in ("exclude", "extend-exclude", "extendExclude", "extend_exclude"):
+            if key in section:
+                patterns = _patterns(section.pop(key), key, path, problems)
+                if patterns is not None:
+                    exclude["exclude" if key == "exclude" else "extend"] = patterns
         settings = _camel_section(section, "", path, problems)
     else:
         problems.append(f"{path}: [tool.debugllm] must be a table")
@@ -108,7 +120,16 @@ def _load(path: str, mtime_ns: int, size: int) -> ProjectConfig:
         version = minimum_python(requires) if isinstance(requires, str) else None
         if version is not None:
             settings["targetVersion"] = f"{version[0]}.{version[1]}"
-    return ProjectConfig(path, settings, tuple(problems))
+    return ProjectConfig(
+        path, settings, tuple(problems), exclude.get("exclude"), exclude.get("extend", ())
+    )
+
+
+def _patterns(value: Any, key: str, path: str, problems: list[str]) -> tuple[str, ...] | None:
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    problems.append(f"{path}: [tool.debugllm] {key} must be a list of strings; ignored")
+    return None
 
 
 def _camel_section(

@@ -25,8 +25,6 @@ from debugllm.analysis.analyzer import Analysis, AnalysisOptions, analyze
 from debugllm.candidates import Candidate
 from debugllm.problems import Code, Problem, Severity
 from debugllm.region import Region, find_region
-from debugllm.repair.semantic import repair_static
-from debugllm.repair.syntax import repair_syntax
 from debugllm.text import Edit, LineIndex, apply_edits
 from debugllm.verifier import Verifier, map_offset_back
 
@@ -65,11 +63,25 @@ class EmbeddedSource:
         # Repairs are CPU work: a worker thread keeps the server's event loop answering.
         try:
             if problem.is_syntax:
+                from debugllm.repair.syntax import repair_syntax
+
                 return await asyncio.to_thread(repair_syntax, source, problem, request.deadline)
+            from debugllm.repair.semantic import repair_static
+
             return await asyncio.to_thread(repair_static, source, problem, request.analysis.tree)
         except Exception:  # a fault in one repair heuristic costs that fix, not the request
             log.exception("the repair engine failed on %r", problem.subject)
             return []
+
+
+def load_repair_engines(problems: Sequence[Problem] | None = None) -> None:
+    """Import the repair engines ``problems`` need, all without ``problems`` (they load lazily:
+    a clean file never needs them, and the syntax engine alone is a third of a small run's
+    start)."""
+    if problems is None or any(p.is_syntax for p in problems):
+        import debugllm.repair.syntax
+    if problems is None or any(not p.is_syntax for p in problems):
+        import debugllm.repair.semantic  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -190,6 +202,8 @@ class FixPipeline:
             if time.monotonic() > request.deadline:
                 break
             for candidate in await source.propose(request):
+                if accepted and time.monotonic() > request.deadline:
+                    break  # the budget is spent and there is a fix: verify no alternative
                 if candidate.edits in seen:
                     continue
                 seen.add(candidate.edits)
@@ -302,6 +316,7 @@ class FixPipeline:
 
     async def plan(self, analysis: Analysis, budget_s: float = 1.0) -> FixPlan:
         """Verified fixes for every problem, and the whole file with all of them applied."""
+        load_repair_engines(analysis.problems)  # before the budget starts, not inside it
         deadline = time.monotonic() + budget_s
         plan = FixPlan(analysis, remaining=analysis.problems)
         # Problems that can be fixed on the original text directly: static ones and the first

@@ -21,6 +21,7 @@ from debugllm.analysis.analyzer import (
     cheap_syntax_error,
     checkable_syntax_errors,
     compiled_tree,
+    load_recovery,
 )
 from debugllm.analysis.static import analyze_static
 from debugllm.analysis.suppressions import without_suppressed
@@ -75,6 +76,7 @@ class Verifier:
             try:
                 tree = compiled_tree(fixed, before.filename)
             except PARSE_FAILURES:
+                load_recovery()
                 deadline = time.monotonic() + self.options.syntax_budget_s
                 # Errors up to any syntax of a newer Python, as the analysis reported them.
                 found = checkable_syntax_errors(fixed, deadline=deadline)

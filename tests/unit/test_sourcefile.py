@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from debugllm import cli, sourcefile
+from debugllm import cli, filecheck, sourcefile
 from debugllm.sourcefile import (
     ChangedOnDisk,
     SourceError,
@@ -181,15 +181,15 @@ def test_an_edit_saved_while_the_cli_works_is_kept(
     other = tmp_path / "other.py"
     other.write_text(BUGGY)
     saved = "# saved by the editor meanwhile\n" + BUGGY
-    real_fix_source = cli.fix_source
+    real_fix_source = filecheck.fix_source
 
-    async def fix_then_edit(*args: object, **kwargs: object) -> cli.FileResult:
+    async def fix_then_edit(*args: object, **kwargs: object) -> filecheck.FileResult:
         result = await real_fix_source(*args, **kwargs)  # type: ignore[arg-type]
         if result.path == str(path):
             path.write_text(saved)  # the user saves while the fixes are computed
         return result
 
-    monkeypatch.setattr(cli, "fix_source", fix_then_edit)
+    monkeypatch.setattr(filecheck, "fix_source", fix_then_edit)
     code = cli.main(["fix", "--offline", "--write", str(path), str(other)])
     err = capsys.readouterr().err
     assert code == 2

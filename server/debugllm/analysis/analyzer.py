@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import logging
 import time
 import warnings
@@ -13,7 +14,6 @@ from dataclasses import dataclass, field
 from debugllm.analysis.static import ALL_CHECKS, analyze_static
 from debugllm.analysis.suppressions import without_suppressed
 from debugllm.analysis.syntax import compile_fault, fault_to_problem, problem_from_exception
-from debugllm.analysis.syntax_errors import find_syntax_errors
 from debugllm.analysis.versions import Construct, construct_problem, too_new, unsupported
 from debugllm.problems import Problem
 from debugllm.text import LineIndex
@@ -90,7 +90,15 @@ def compiled_tree(source: str, filename: str = "<file>") -> ast.Module:
     the Python recursion limit, which a 1,500-term ``a + b + ...`` chain exceeds although
     CPython compiles the text fine. Compiling finds the errors the parser leaves to the
     compiler ('return' outside function, 'break' outside loop ...).
+
+    The last few trees are kept: the verifier compiles a fix's text, and the fix plan then
+    analyses that same text once the fix is applied. Callers must not change the tree.
     """
+    return _compiled_tree(source, filename)
+
+
+@functools.lru_cache(maxsize=4)
+def _compiled_tree(source: str, filename: str) -> ast.Module:
     with quiet_compile():
         compile(source, filename, "exec", dont_inherit=True)
         try:
@@ -154,6 +162,7 @@ def _analyze_failure(
         # be) the newer syntax, so it is not reported, nor "repaired" into something else.
         problem = construct_problem(source, newer, options.target_version)
         return Analysis(source, (problem,), None, filename, static_checked=False)
+    load_recovery()
     deadline = time.monotonic() + options.syntax_budget_s
     # The first error is CPython's own; report it even if recovery ran out of time. A
     # suppression comment for E999 hides it too (the verifier filters the same way).
@@ -164,6 +173,12 @@ def _analyze_failure(
         # why nothing after it is reported.
         found.append(construct_problem(source, later[0], options.target_version))
     return Analysis(source, tuple(found), None, filename)
+
+
+def load_recovery() -> None:
+    """Import the repair engine that error recovery uses. Callers do so before their deadline
+    starts: it loads lazily, on the first file that does not parse, and takes a while to import."""
+    import debugllm.analysis.syntax_errors  # noqa: F401
 
 
 def _newer_before(source: str, first: Problem) -> Construct | None:
@@ -182,6 +197,10 @@ def checkable_syntax_errors(source: str, deadline: float | None = None) -> list[
     would "fix" valid newer code: the errors from its line on are not reported (the next
     analysis, once the real errors are fixed, reports the construct itself).
     """
+    # Imported here: the listing pulls in the repair engine, which the CLI and the server load
+    # only once a file does not parse (see load_recovery).
+    from debugllm.analysis.syntax_errors import find_syntax_errors
+
     found = find_syntax_errors(source, deadline=deadline)
     constructs = unsupported(source)
     if not constructs:

@@ -13,7 +13,9 @@ from __future__ import annotations
 import ast
 import os
 import re
+import threading
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -1219,7 +1221,33 @@ def analyze_static(
 
     Problems a ``# noqa`` / ``# debugllm: ignore`` comment suppresses are left out here, so the
     analysis and the verifier (which calls this for a fixed text) see the same problems.
+    The last few results are kept (the problems depend on the text, the checks and the file's
+    name only): the fix plan analyses the text the verifier just checked.
     """
+    key = (source, checks, filename)
+    with _recent_lock:
+        known = _recent.get(key)
+        if known is not None:
+            _recent.move_to_end(key)
+            return list(known)
+    problems = tuple(_analyze_static(source, tree, checks, filename))
+    with _recent_lock:
+        _recent[key] = problems
+        while len(_recent) > _RECENT_SIZE:
+            _recent.popitem(last=False)
+    return list(problems)
+
+
+#: Recent results by (text, checks, file name); the tree is not part of the key (it is the
+#: text's, however it was parsed) and is not kept. Repairs run in worker threads: a lock.
+_RECENT_SIZE = 8
+_recent: OrderedDict[tuple[str, frozenset[str], str], tuple[Problem, ...]] = OrderedDict()
+_recent_lock = threading.Lock()
+
+
+def _analyze_static(
+    source: str, tree: ast.Module | None, checks: frozenset[str], filename: str
+) -> list[Problem]:
     try:
         if tree is None:
             # CPython's SyntaxWarnings for user code must not reach stderr (the JSON log).

@@ -12,7 +12,7 @@ from typing import Any, TypeGuard
 from debugllm.lsp.documents import DocumentState
 from debugllm.pipeline import FixPlan, VerifiedFix
 from debugllm.problems import Problem
-from debugllm.text import Encoding, minimal_edits
+from debugllm.text import Encoding, combined_edits
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
@@ -81,7 +81,8 @@ def fix_all_action(
 
 def fix_all_edit(state: DocumentState, plan: FixPlan, encoding: Encoding) -> types.WorkspaceEdit:
     fixed = plan.fixed_source or state.analysis.source
-    return state.edit_for(minimal_edits(state.analysis.source, fixed), encoding)
+    applied = [fix.candidate.edits for fix in plan.applied]
+    return state.edit_for(combined_edits(state.analysis.source, applied, fixed), encoding)
 
 
 def resolve_fix(

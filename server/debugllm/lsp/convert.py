@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 
 from debugllm.pipeline import VerifiedFix
 from debugllm.problems import Problem
 from debugllm.text import Edit, Encoding, LineIndex
+from debugllm.textdiff import fix_diff
 from lsprotocol import types
 
 SOURCE = "debugllm"
@@ -64,14 +64,6 @@ def workspace_edit(
             )
         ]
     )
-
-
-def fix_diff(source: str, fixed: str, context: int = 1) -> str:
-    """A small unified diff of the lines a fix changes, for hovers and the CLI."""
-    diff = difflib.unified_diff(
-        source.splitlines(), fixed.splitlines(), "before", "after", n=context, lineterm=""
-    )
-    return "\n".join(line for line in diff if not line.startswith(("---", "+++")))
 
 
 def hover_kind(capabilities: types.ClientCapabilities | None) -> types.MarkupKind:

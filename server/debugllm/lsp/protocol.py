@@ -16,15 +16,16 @@ import logging
 import re
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 import cattrs
+from debugllm.lsp.sync import apply_changes
 from lsprotocol import types
 from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol
+from pygls.protocol import LanguageServerProtocol, lsp_method
 from pygls.protocol.json_rpc import JsonRPCProtocol
 
 log = logging.getLogger("debugllm.lsp")
@@ -66,6 +67,26 @@ def _describe(exc: BaseException) -> str:
 
 class DebugLLMProtocol(LanguageServerProtocol):
     """pygls's protocol, answering every request with the error code LSP 3.17 gives it."""
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(
+        self, params: types.DidChangeTextDocumentParams
+    ) -> Iterator[tuple[Callable[..., Any], tuple[Any, ...], None]]:
+        """pygls's built-in, with incremental changes applied by ``lsp.sync`` (LSP lines)."""
+        uri = params.text_document.uri
+        if uri in self.workspace.text_documents:
+            document = self.workspace.get_text_document(uri)
+            encoding = str(self.workspace.position_encoding or "utf-16")
+            text = apply_changes(
+                document.source,
+                params.content_changes,
+                encoding if encoding in ("utf-8", "utf-32") else "utf-16",  # type: ignore[arg-type]
+            )
+            document.apply_change(types.TextDocumentContentChangeWholeDocument(text=text))
+            document.version = params.text_document.version
+        user_handler = self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)
+        if user_handler is not None:
+            yield user_handler, (params,), None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

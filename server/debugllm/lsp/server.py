@@ -19,6 +19,7 @@ import itertools
 import logging
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -26,13 +27,13 @@ from typing import Any
 from debugllm import __version__, logs
 from debugllm.analysis.analyzer import Analysis
 from debugllm.config import ProjectConfig, project_config
-from debugllm.lsp import code_actions, convert
+from debugllm.lsp import code_actions, convert, sync
 from debugllm.lsp.code_actions import FIX_ALL_KIND, is_index, wants
 from debugllm.lsp.documents import DocumentState
 from debugllm.lsp.leaks import forget_finished_handlers
 from debugllm.lsp.model_actions import STATUS_NOTIFICATION, ModelActions
 from debugllm.lsp.protocol import DebugLLMProtocol, start_server
-from debugllm.pipeline import FixPipeline, FixPlan
+from debugllm.pipeline import FixPipeline, FixPlan, load_repair_engines
 from debugllm.remote.stats import Stats
 from debugllm.settings import Settings, load_settings
 from debugllm.text import Encoding, LineIndex
@@ -52,7 +53,7 @@ class DebugLLMServer(LanguageServer):
         super().__init__(
             "debugllm",
             __version__,
-            text_document_sync_kind=types.TextDocumentSyncKind.Full,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
             protocol_cls=DebugLLMProtocol,
         )
         forget_finished_handlers(self.protocol)  # pygls 2.1.1 keeps one per notification
@@ -229,15 +230,20 @@ class DebugLLMServer(LanguageServer):
         if state is not None:
             self.model_actions.cancel(state)
 
-    def schedule(self, uri: str, delay: float) -> None:
-        """(Re)start the debounced analysis of ``uri``; the newest change wins."""
+    def schedule(self, uri: str, delay: float, small_edit: bool = False) -> None:
+        """(Re)start the debounced analysis of ``uri``; the newest change wins. After a
+        ``small_edit`` that breaks the syntax, the errors are published without the wait."""
         previous = self._debounced.pop(uri, None)
         if previous is not None:
             previous.cancel()
-        self._debounced[uri] = asyncio.create_task(self._analyse_later(uri, delay))
+        self._debounced[uri] = asyncio.create_task(self._analyse_later(uri, delay, small_edit))
 
-    async def _analyse_later(self, uri: str, delay: float) -> None:
+    async def _analyse_later(self, uri: str, delay: float, small_edit: bool = False) -> None:
         try:
+            if delay and small_edit and uri in self.workspace.text_documents:
+                source = self.workspace.get_text_document(uri).source
+                if await asyncio.to_thread(sync.has_syntax_error, source):
+                    delay = 0.0  # a syntax error (no static checks to run): show it at once
             if delay:
                 await asyncio.sleep(delay)
             state = await self.state_for(uri)
@@ -391,6 +397,9 @@ def on_initialize(ls: DebugLLMServer, params: types.InitializeParams) -> None:
 
 @server.feature(types.INITIALIZED)
 async def on_initialized(ls: DebugLLMServer, params: types.InitializedParams) -> None:
+    # The repair engines load lazily (the CLI's start); the server loads them now, after its
+    # initialize result, so the first broken file's analysis does not pay for the import.
+    threading.Thread(target=load_repair_engines, name="load-repair", daemon=True).start()
     await ls.pull_configuration()
 
 
@@ -417,7 +426,11 @@ def on_open(ls: DebugLLMServer, params: types.DidOpenTextDocumentParams) -> None
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
 def on_change(ls: DebugLLMServer, params: types.DidChangeTextDocumentParams) -> None:
     ls.cancel_model(params.text_document.uri)
-    ls.schedule(params.text_document.uri, delay=ls.settings.diagnostics.debounce_ms / 1000)
+    ls.schedule(
+        params.text_document.uri,
+        delay=ls.settings.diagnostics.debounce_ms / 1000,
+        small_edit=sync.is_small_edit(params.content_changes),
+    )
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)

@@ -15,8 +15,7 @@ import asyncio
 import email.utils
 import json
 import time
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 from tenacity import (
@@ -28,11 +27,11 @@ from tenacity import (
     wait_random,
 )
 
+# Re-exported: callers catch ModelError from here.
+from debugllm.remote.completion import Completion as Completion
+from debugllm.remote.completion import ModelError as ModelError
 from debugllm.remote.endpoint import Endpoint
 
-ErrorKind = Literal[
-    "timeout", "connection", "unavailable", "rate-limited", "auth", "rejected", "bad-answer"
-]
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 
 #: An answer of ``max_tokens`` tokens is rarely more than 4 bytes a token of text, and JSON
@@ -55,42 +54,6 @@ def answer_byte_cap(max_tokens: object) -> int:
 
 def answer_char_cap(max_tokens: int) -> int:
     return max(MIN_ANSWER_CHARS, CHARS_PER_TOKEN * max(0, max_tokens))
-
-
-class ModelError(Exception):
-    """A failed model call; ``str(exc)`` is a clear message without the key."""
-
-    def __init__(
-        self,
-        kind: ErrorKind,
-        message: str,
-        status: int | None = None,
-        retry_after: float = 0.0,
-        cause: str = "",
-    ) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.status = status
-        self.retry_after = retry_after
-        #: For a ``connection`` error: ``connect`` (never connected) or ``protocol`` (dropped).
-        self.cause = cause
-
-    @property
-    def retryable(self) -> bool:
-        return self.kind in ("timeout", "connection", "unavailable", "rate-limited")
-
-
-@dataclass(frozen=True)
-class Completion:
-    text: str
-    finish_reason: str
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    #: Seconds spent waiting on the network/upstream (all attempts and backoff).
-    upstream_s: float = 0.0
-    attempts: int = 1
-    #: Streamed answers: seconds from sending the (last) request to the first token.
-    ttft_s: float | None = None
 
 
 def parse_retry_after(value: str | None, cap: float) -> float:

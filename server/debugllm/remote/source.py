@@ -23,7 +23,7 @@ from debugllm.region import SMALL_FILE_CHARS
 from debugllm.remote.answer import AnswerError, map_answer
 from debugllm.remote.breaker import CircuitBreaker
 from debugllm.remote.cache import AnswerCache, cache_key
-from debugllm.remote.client import Completion, ModelClient, ModelError
+from debugllm.remote.completion import Completion, ModelError
 from debugllm.remote.endpoint import Endpoint, EndpointConfigError, validate_url
 from debugllm.remote.explain import chat_messages, compose_explanation, unified_diff
 from debugllm.remote.stats import Stats
@@ -32,6 +32,7 @@ from debugllm.text import apply_edits
 
 if TYPE_CHECKING:
     from debugllm.analysis.analyzer import Analysis
+    from debugllm.remote.client import ModelClient
     from debugllm.settings import EndpointSettings
 
 log = logging.getLogger("debugllm.remote")
@@ -58,7 +59,12 @@ class ModelSource:
         log_code: bool = False,
     ) -> None:
         self.endpoint = endpoint
-        self.client = client or ModelClient(endpoint)
+        if client is None:
+            # httpx and tenacity load with the first configured endpoint, not at start-up.
+            from debugllm.remote.client import ModelClient
+
+            client = ModelClient(endpoint)
+        self.client = client
         self.cache: AnswerCache[Completion] = AnswerCache(cache_size, cache_ttl_s)
         self.explanations: AnswerCache[Completion] = AnswerCache(cache_size, cache_ttl_s)
         self.breaker = breaker or CircuitBreaker()
