@@ -58,6 +58,17 @@ KIND_APPLICABILITY: Mapping[str, Applicability] = {
     "missing-comma": "safe",
     "missing-token": "safe",
     "extra-token": "safe",
+    # Beginners' slips whose repair is the only program that fits (server/.../novice.py).
+    "wrong-separator": "safe",
+    "else-condition": "safe",
+    "bare-symbol": "safe",
+    "joined-assignments": "safe",
+    "split-operator": "safe",
+    "reversed-operator": "safe",
+    # A name typed as two words (`total price`) may be two names that lost a comma.
+    "spaced-name": "unsafe",
+    # The last resort when no repair is certain: the line's code is lost until rewritten.
+    "commented-out": "unsafe",
     # One of several programs: the engine cannot know which operator or comparison was meant.
     "assign-in-value": "unsafe",
     "missing-operator": "unsafe",

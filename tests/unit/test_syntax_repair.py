@@ -453,8 +453,9 @@ def test_ranked_cheapest_first_and_deterministic() -> None:
     ],
 )
 def test_no_guess_when_the_intent_is_unknowable(source: str) -> None:
+    # Only the last resort, for review: the line commented out (see test_novice_repair.py).
     _, candidates = _repairs(source)
-    assert candidates == []
+    assert [(c.kind, c.guess) for c in candidates] == [("commented-out", True)]
 
 
 def test_a_lost_operator_is_offered_only_as_a_guess() -> None:

@@ -100,6 +100,24 @@ CATALOG: dict[str, str] = {
     "misplaced-clause": "The `{keyword}` on line {line} was not lined up with the statement it "
     "belongs to; `{keyword}` must have exactly the same indentation as its `if`, `for`, "
     "`while` or `try`.",
+    "spaced-name": "Line {line} has two words side by side where Python expects one name; a "
+    "name cannot contain a space, so they were joined as `{name}` (everywhere they appear).",
+    "wrong-separator": "On line {line}, '{token}' stands between two items inside brackets, "
+    "where Python separates items with a comma ','; it was changed to ','.",
+    "else-condition": "`else` on line {line} is followed by a condition, but `else` takes none "
+    "(it runs when nothing before matched); a branch with a condition is written `elif`.",
+    "bare-symbol": "On line {line}, the symbol {token} stands alone where a value is needed; "
+    "text must be put in quotes to be a string, so it was written as '{token}'.",
+    "joined-assignments": "Line {line} writes two assignments as one statement, which Python "
+    "cannot read (it would try to assign to an expression); each assignment now has its own "
+    "line.",
+    "split-operator": "On line {line}, the operator '{token}' was typed with a space inside it; "
+    "Python only recognises it written without the space.",
+    "reversed-operator": "On line {line}, '{token}' is written backwards; Python writes this "
+    "comparison as '{replacement}' (the '=' comes second).",
+    "commented-out": "Python could not understand line {line}, and no repair is certain; the "
+    "line was turned into a comment so the rest of the file can run. Rewrite it in the form "
+    "you meant.",
     # --- end syntax repairs ---
     # --- static-check repairs (debugllm.repair.semantic) ----------------------------------
     "name-typo": (

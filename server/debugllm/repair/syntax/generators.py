@@ -25,6 +25,15 @@ from debugllm.repair.syntax.indentation import (
     gen_tabs,
     gen_unexpected_indent,
 )
+from debugllm.repair.syntax.novice import (
+    gen_bare_symbol,
+    gen_builtin_call,
+    gen_else_condition,
+    gen_joined_assignments,
+    gen_operator_typo,
+    gen_spaced_name,
+    gen_wrong_separator,
+)
 from debugllm.repair.syntax.slips import (
     gen_assign_in_condition,
     gen_assign_in_value,
@@ -62,6 +71,13 @@ GENERATORS: tuple[Generator, ...] = (
     gen_shallow_line,
     gen_assign_in_condition,
     gen_assign_in_value,
+    gen_wrong_separator,
+    gen_operator_typo,
+    gen_joined_assignments,
+    gen_else_condition,
+    gen_bare_symbol,
+    gen_builtin_call,
+    gen_spaced_name,
     gen_missing_comma,
     gen_starred_target,
     gen_print,

@@ -4,6 +4,7 @@ token removed), dearer than the specific repairs and dearer the further from the
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from debugllm.repair.syntax.context import (
     ATOM_END,
@@ -67,9 +68,14 @@ def gen_generic(ctx: Ctx) -> Iterator[Proposal]:
                 )
             elif tok.text in _DELETABLE:
                 title = f"Remove '{tok.text}'"
-                yield ctx.put(
+                p = ctx.put(
                     line, tok.start, tok.end, "", 2.6 + near, "extra-token", title, token=tok.text
                 )
+                # Removing the only thing between two names merges them into one (`a.b` to
+                # `ab`): never the evident program.
+                if 0 < k < len(code) - 1 and code[k - 1].kind == code[k + 1].kind == "name":
+                    p = replace(p, guess=True, title=title + " (a guess)")
+                yield p
             if tok.text == "=" and word in CONDITION_KEYWORDS:
                 yield ctx.put(
                     line,

@@ -29,6 +29,7 @@ from debugllm.repair.syntax.context import (
     lex,
     statement_facts,
 )
+from debugllm.repair.syntax.novice import in_assignment_target, spaced_name_elsewhere
 
 
 def gen_missing_colon(ctx: Ctx) -> Iterator[Proposal]:
@@ -365,7 +366,7 @@ def gen_missing_comma(ctx: Ctx) -> Iterator[Proposal]:
     for rank, (line, left, right) in enumerate(reversed(gaps)):
         title = f"Insert a missing ',' between {left.text} and {right.text}"
         cost = (0.4 if hinted else 0.7) + 0.05 * rank
-        yield ctx.put(
+        p = ctx.put(
             line,
             left.end,
             left.end,
@@ -376,6 +377,12 @@ def gen_missing_comma(ctx: Ctx) -> Iterator[Proposal]:
             left=left.text,
             right=right.text,
         )
+        # A comma that turns an assignment's target into a tuple unpacking, or splits a name
+        # typed as two words elsewhere too (`total price`), is one of several programs.
+        target = ctx.keyword(line) not in _NAME_LISTS and in_assignment_target(ctx, line, left)
+        if target or spaced_name_elsewhere(ctx, line, left, right):
+            p = replace(p, guess=True, title=title + " (a guess)")
+        yield p
         if in_dict:
             title = f"Insert ':' between the key {left.text} and its value"
             yield ctx.put(

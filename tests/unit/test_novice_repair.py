@@ -1,0 +1,135 @@
+"""Repairs of the mistakes beginners make (issue 16): each class restores the program meant,
+with the right applicability, and a file no repair is certain for still gets a review fix."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+from debugllm.analysis.syntax import first_syntax_error
+from debugllm.applicability import applicability_of
+from debugllm.candidates import Candidate
+from debugllm.repair.syntax import repair_syntax
+
+
+def _repairs(source: str) -> list[Candidate]:
+    problem = first_syntax_error(source)
+    assert problem is not None, "the snippet must have a syntax error"
+    return repair_syntax(source, problem)
+
+
+def _same_program(a: str, b: str) -> bool:
+    return ast.dump(ast.parse(a)) == ast.dump(ast.parse(b))
+
+
+def _applicability(candidate: Candidate) -> str:
+    return applicability_of(candidate.kind, guess=candidate.guess, changes_behaviour=False)
+
+
+# (kind of the top candidate, buggy source, intended source): applied unasked (safe).
+SAFE_CASES = [
+    ("wrong-separator", "def total(a, b):\n    return a\nprint(total(3; 4))\n", None),
+    ("wrong-separator", "xs = [1; 2; 3]\n", "xs = [1, 2, 3]\n"),
+    ("wrong-separator", "def f(a.b, c):\n    return c\n", "def f(a, b, c):\n    return c\n"),
+    ("missing-call-parentheses", "n = int input()\n", "n = int(input())\n"),
+    ("missing-call-parentheses", "x = '5'\ny = int x\n", "x = '5'\ny = int(x)\n"),
+    (
+        "missing-call-parentheses",
+        "c = 'ab'\nif len c >= 2:\n    pass\n",
+        "c = 'ab'\nif len(c) >= 2:\n    pass\n",
+    ),
+    (
+        "else-condition",
+        "m = 1\nif m == 0:\n    pass\nelse m > 0:\n    m = 2\n",
+        "m = 1\nif m == 0:\n    pass\nelif m > 0:\n    m = 2\n",
+    ),
+    ("bare-symbol", "print(*, end='')\n", "print('*', end='')\n"),
+    ("bare-symbol", "print(+)\n", "print('+')\n"),
+    ("joined-assignments", "i=0 , count=0\n", "i = 0\ncount = 0\n"),
+    ("joined-assignments", "a = 0 and b = 0\n", "a = 0\nb = 0\n"),
+    (
+        "joined-assignments",
+        "h = int(input()), c = str(input())\n",
+        "h = int(input())\nc = str(input())\n",
+    ),
+    ("split-operator", "x = 1\nx + = 1\n", "x = 1\nx += 1\n"),
+    ("split-operator", "x = 1\nif x = = 1:\n    pass\n", "x = 1\nif x == 1:\n    pass\n"),
+    ("reversed-operator", "x = 1\nif x => 2:\n    pass\n", "x = 1\nif x >= 2:\n    pass\n"),
+    ("reversed-operator", "x = 1\nif x =< 2:\n    pass\n", "x = 1\nif x <= 2:\n    pass\n"),
+]
+
+
+@pytest.mark.parametrize(("kind", "buggy", "intended"), SAFE_CASES)
+def test_a_novice_slip_gets_the_program_meant_as_a_safe_fix(
+    kind: str, buggy: str, intended: str | None
+) -> None:
+    candidates = _repairs(buggy)
+    assert candidates, "no repair"
+    best = candidates[0]
+    assert best.kind == kind
+    assert _applicability(best) == "safe"
+    fixed = best.apply(buggy)
+    if intended is None:
+        intended = buggy.replace("3; 4", "3, 4")
+    assert _same_program(fixed, intended), fixed
+    assert "?" not in best.explanation and "line" in best.explanation
+
+
+def test_a_name_typed_as_two_words_is_joined_everywhere_and_only_offered() -> None:
+    source = "a = 1\nb = 2\ntotal price = a + b\nprint(total price)\n"
+    candidates = _repairs(source)
+    assert candidates
+    best = candidates[0]
+    assert best.kind == "spaced-name"
+    assert _applicability(best) == "unsafe"
+    assert best.apply(source) == "a = 1\nb = 2\ntotal_price = a + b\nprint(total_price)\n"
+    # No fix turns the target into a tuple unpacking unasked.
+    for candidate in candidates:
+        if "total, price" in candidate.apply(source):
+            assert _applicability(candidate) == "unsafe"
+
+
+def test_a_comma_in_a_call_is_not_safe_when_the_two_words_name_one_thing_elsewhere() -> None:
+    source = "total_price = 3\nprint(total price)\ntotal price = 4\n"
+    for candidate in _repairs(source):
+        if "total, price" in candidate.apply(source):
+            assert _applicability(candidate) == "unsafe"
+
+
+def test_a_comma_that_makes_a_tuple_target_is_never_safe() -> None:
+    source = "a b = 1, 2\n"
+    for candidate in _repairs(source):
+        if "a, b" in candidate.apply(source):
+            assert _applicability(candidate) == "unsafe"
+
+
+def test_a_dot_between_parameters_never_merges_the_names() -> None:
+    source = "def f(a.b, c):\n    return c\n"
+    for candidate in _repairs(source):
+        fixed = candidate.apply(source)
+        assert "(ab," not in fixed or _applicability(candidate) == "unsafe"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "x = 1\ny = x + \nprint(y)\n",
+        "name = input()\nname = input(Hi AK Bye AK)\n",
+        "x = 1\n1 = x\n",
+    ],
+)
+def test_without_a_certain_repair_a_review_fix_still_makes_the_file_parse(source: str) -> None:
+    candidates = _repairs(source)
+    assert candidates, "some fix is offered"
+    assert all(_applicability(c) == "unsafe" for c in candidates)
+    fixed = candidates[0].apply(source)
+    compile(fixed, "<fixed>", "exec")
+
+
+def test_the_commented_out_line_keeps_its_text_and_says_why() -> None:
+    source = "x = 1\ny = x + \nprint(x)\n"
+    candidates = _repairs(source)
+    (best,) = candidates
+    assert best.kind == "commented-out"
+    assert best.apply(source) == "x = 1\n# y = x +\nprint(x)\n"
+    assert "line 2" in best.explanation and "no repair is certain" in best.explanation
