@@ -65,6 +65,11 @@ KIND_APPLICABILITY: Mapping[str, Applicability] = {
     "joined-assignments": "safe",
     "split-operator": "safe",
     "reversed-operator": "safe",
+    "python2-syntax": "safe",
+    "missing-open-quote": "safe",
+    "prose-line": "safe",
+    # An escape outside a string may have been meant inside the string next to it.
+    "stray-escape": "unsafe",
     # A name typed as two words (`total price`) may be two names that lost a comma.
     "spaced-name": "unsafe",
     # The last resort when no repair is certain: the line's code is lost until rewritten.

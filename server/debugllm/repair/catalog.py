@@ -115,6 +115,16 @@ CATALOG: dict[str, str] = {
     "Python only recognises it written without the space.",
     "reversed-operator": "On line {line}, '{token}' is written backwards; Python writes this "
     "comparison as '{replacement}' (the '=' comes second).",
+    "python2-syntax": "`{token}` on line {line} is Python 2 syntax, which Python 3 no longer "
+    "accepts; Python 3 writes it as `{replacement}`.",
+    "missing-open-quote": "The text {token} on line {line} was meant as a string, but its "
+    "opening quote {quote} was missing, so Python read the closing quote as the start of a new "
+    "string; the opening quote was added.",
+    "stray-escape": "On line {line}, `{token}` stands outside any string; escapes such as "
+    "`\\n` only mean something inside quotes, so it was removed (move it into the string if "
+    "you meant a line break there).",
+    "prose-line": "Line {line} is a sentence, not Python code, so Python cannot run it; it was "
+    "turned into a comment by putting '#' in front of it.",
     "commented-out": "Python could not understand line {line}, and no repair is certain; the "
     "line was turned into a comment so the rest of the file can run. Rewrite it in the form "
     "you meant.",

@@ -26,12 +26,18 @@ from debugllm.repair.syntax.indentation import (
     gen_unexpected_indent,
 )
 from debugllm.repair.syntax.novice import (
+    gen_assignments_as_expression,
     gen_bare_symbol,
     gen_builtin_call,
+    gen_colon_and_block,
     gen_else_condition,
     gen_joined_assignments,
+    gen_missing_open_quote,
     gen_operator_typo,
+    gen_prose_line,
+    gen_python2_operator,
     gen_spaced_name,
+    gen_stray_escape,
     gen_wrong_separator,
 )
 from debugllm.repair.syntax.slips import (
@@ -55,12 +61,14 @@ Generator = Callable[[Ctx], Iterator[Proposal]]
 
 GENERATORS: tuple[Generator, ...] = (
     gen_missing_colon,
+    gen_colon_and_block,
     gen_never_closed,
     gen_open_in_line,
     gen_unmatched,
     gen_mismatch,
     gen_missing_opener,
     gen_string,
+    gen_missing_open_quote,
     gen_triple_string,
     gen_indented_block,
     gen_unexpected_indent,
@@ -74,6 +82,10 @@ GENERATORS: tuple[Generator, ...] = (
     gen_wrong_separator,
     gen_operator_typo,
     gen_joined_assignments,
+    gen_assignments_as_expression,
+    gen_python2_operator,
+    gen_stray_escape,
+    gen_prose_line,
     gen_else_condition,
     gen_bare_symbol,
     gen_builtin_call,

@@ -6,17 +6,22 @@ assignments joined on one line, an operator typed with a space or backwards."""
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 
 from debugllm.repair.syntax.context import (
+    CONTINUATION_KEYWORDS,
+    HEADER_KEYWORDS,
     KEYWORDS,
     KNOWN_NAMES,
     PLAIN_INVALID,
     Ctx,
     Proposal,
     Tok,
+    first_word,
     indent_of,
+    statement_facts,
 )
 
 #: Built-in functions beginners call: `int x` and `int input()` lost their parentheses.
@@ -307,3 +312,194 @@ def gen_operator_typo(ctx: Ctx) -> Iterator[Proposal]:
                 token=wrong,
                 replacement=right,
             )
+
+
+def gen_colon_and_block(ctx: Ctx) -> Iterator[Proposal]:
+    """`if x > 0` / `print(x)`: a header that lost its colon, and the line under it not
+    indented either; two edits for one mistake (the block was never opened)."""
+    if ctx.msg != "expected ':'" or ctx.statement_start(ctx.line) != ctx.line:
+        return
+    code = ctx.code(ctx.line)
+    if not code or code[0].text not in HEADER_KEYWORDS or code[-1].text == ":":
+        return
+    following = ctx.next_code(ctx.line)
+    if following >= ctx.count or ctx.width(following) > ctx.width(ctx.line):
+        return  # the block is indented: the colon alone is the fix
+    if not ctx.is_statement(following) or first_word(ctx.lines[following]) in (
+        CONTINUATION_KEYWORDS
+    ):
+        return
+    facts = statement_facts(ctx, ctx.line)
+    end = code[-1].end
+    header = ctx.lines[ctx.line][:end] + ":" + ctx.lines[ctx.line][end:]
+    body = indent_of(ctx.lines[ctx.line]) + ctx.unit + ctx.lines[following].lstrip(" \t")
+    new_lines = [header, *ctx.lines[ctx.line + 1 : following], body]
+    title = f"Insert the missing ':' after the {facts['keyword']} statement and indent its block"
+    p = ctx.lines_to(ctx.line, following + 1, new_lines, 0.5, "missing-colon", title, **facts)
+    indent = ctx.put(
+        following, 0, 0, "", 0.0, "missing-indent", "", header_line=ctx.line + 1, **facts
+    )
+    yield replace(p, then=indent)
+
+
+def gen_python2_operator(ctx: Ctx) -> Iterator[Proposal]:
+    """`a <> b`: Python 2's "not equal", written `!=` in Python 3."""
+    code = ctx.code(ctx.line)
+    for a, b in itertools.pairwise(code):
+        if a.text == "<" and b.text == ">" and b.start == a.end:
+            title = "Write '!=' instead of Python 2's '<>'"
+            yield ctx.put(
+                ctx.line,
+                a.start,
+                b.end,
+                "!=",
+                0.3,
+                "python2-syntax",
+                title,
+                token="<>",
+                replacement="!=",
+            )
+
+
+def _top_level_parts(code: list[Tok], joiners: frozenset[str]) -> list[list[Tok]]:
+    """The statement's tokens split at the ``joiners`` outside any bracket."""
+    parts: list[list[Tok]] = [[]]
+    depth = 0
+    for tok in code:
+        if tok.kind == "open":
+            depth += 1
+        elif tok.kind == "close":
+            depth -= 1
+        if depth == 0 and tok.text in joiners:
+            parts.append([])
+        else:
+            parts[-1].append(tok)
+    return parts
+
+
+def _unwrapped(part: list[Tok]) -> list[Tok]:
+    """``part`` without the parentheses around all of it (`(a = a + 1)`)."""
+    if len(part) > 2 and part[0].text == "(" and part[-1].text == ")":
+        depth = 0
+        for k, tok in enumerate(part):
+            depth += {"open": 1, "close": -1}.get(tok.kind, 0)
+            if depth == 0 and k < len(part) - 1:
+                return part
+        return part[1:-1]
+    return part
+
+
+def _simple_assignment(part: list[Tok]) -> bool:
+    """`name = value`: one name, a single '=', something after it."""
+    return (
+        len(part) >= 3
+        and part[0].kind == "name"
+        and part[0].text not in KEYWORDS
+        and part[1].text == "="
+        and not any(t.text == "=" for t in part[2:])
+    )
+
+
+def gen_assignments_as_expression(ctx: Ctx) -> Iterator[Proposal]:
+    """`(a = a + 1) or (b = b - 1)`: assignments written as parts of one expression; Python
+    assigns only in a statement of its own, so each goes on its own line."""
+    line = ctx.line
+    if ctx.statement_start(line) != line or ctx.is_header(line):
+        return
+    code = ctx.code(line)
+    if not code or code[0].text != "(":
+        return  # the plain form is gen_joined_assignments'
+    parts = [_unwrapped(p) for p in _top_level_parts(code, _ASSIGNMENT_JOINERS)]
+    if len(parts) < 2 or not all(_simple_assignment(p) for p in parts):
+        return
+    text = ctx.lines[line]
+    ws = indent_of(text)
+    new_lines = [ws + text[p[0].start : p[-1].end] for p in parts]
+    title = "Write each assignment as a statement of its own"
+    yield ctx.lines_to(line, line + 1, new_lines, 0.4, "joined-assignments", title)
+
+
+def gen_missing_open_quote(ctx: Ctx) -> Iterator[Proposal]:
+    """`print(Sum: ", total)`: the string's opening quote was left out, so its closing quote
+    opens a string that never ends. When the words before it cannot be code, the quote goes
+    where the argument starts."""
+    if not ctx.msg.startswith("unterminated string literal"):
+        return
+    text = ctx.lines[ctx.line]
+    quote = text[ctx.col : ctx.col + 1]
+    if quote not in ("'", '"'):
+        return
+    before = [t for t in ctx.code(ctx.line) if t.end <= ctx.col]
+    start = next((k for k in range(len(before) - 1, -1, -1) if before[k].text in "(,"), None)
+    if start is None or start == len(before) - 1:
+        return
+    words = before[start + 1 :]
+    if any(t.kind == "string" or t.text in "()[]{}" for t in words):
+        return
+    inside = text[words[0].start : ctx.col]
+    try:
+        compile(inside.strip() or "(", "<words>", "eval")
+    except SyntaxError:
+        pass
+    else:
+        return  # the words are code: the quote may be the stray one
+    title = f"Insert the missing opening {quote} before {inside.strip()}"
+    yield ctx.put(
+        ctx.line,
+        words[0].start,
+        words[0].start,
+        quote,
+        0.4,
+        "missing-open-quote",
+        title,
+        quote=quote,
+        token=inside.strip(),
+    )
+
+
+def gen_stray_escape(ctx: Ctx) -> Iterator[Proposal]:
+    """`print(\\n'Sum:', s)`: an escape such as `\\n` typed outside a string. A guess: it may
+    have been meant inside the string next to it."""
+    if not ctx.msg.startswith("unexpected character after line continuation"):
+        return
+    text = ctx.lines[ctx.line]
+    for match in re.finditer(r"\\[ntr]", text):
+        title = f"Remove '{match.group()}' (it only means something inside a string)"
+        p = ctx.put(
+            ctx.line,
+            match.start(),
+            match.end(),
+            "",
+            0.5,
+            "stray-escape",
+            title,
+            token=match.group(),
+        )
+        yield replace(p, guess=True)
+
+
+_PROSE_END = frozenset({".", ":", "?", "!", ","})
+
+
+def gen_prose_line(ctx: Ctx) -> Iterator[Proposal]:
+    """`This program adds two numbers`: a sentence (words the file uses nowhere as names, with
+    no operator or bracket) pasted among the code; it becomes a comment."""
+    if ctx.msg not in PLAIN_INVALID:
+        return
+    line = ctx.line
+    if ctx.statement_start(line) != line or ctx.is_header(line):
+        return
+    code = ctx.code(line)
+    words = [t for t in code if t.kind == "name"]
+    rest = [t for t in code if t.kind != "name"]
+    if len(words) < 3 or any(t.text not in _PROSE_END for t in rest):
+        return
+    if words[0].text in KEYWORDS or words[0].text in KNOWN_NAMES:
+        return
+    used = ctx.names_near(line)
+    if sum(w.text in used for w in words) > 0:
+        return
+    text = ctx.lines[line]
+    ws = indent_of(text)
+    title = f"Turn line {line + 1} into a comment (it is a sentence, not code)"
+    yield ctx.put(line, len(ws), len(ws), "# ", 0.5, "prose-line", title)

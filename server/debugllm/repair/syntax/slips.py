@@ -646,7 +646,7 @@ def gen_number_name(ctx: Ctx) -> Iterator[Proposal]:
         if name not in near:
             continue
         title = f"Remove the stray '{digits}' before '{name}'"
-        yield ctx.put(
+        stray = ctx.put(
             ctx.line,
             match.start(),
             match.start(1) + len(digits),
@@ -656,6 +656,9 @@ def gen_number_name(ctx: Ctx) -> Iterator[Proposal]:
             title,
             token=digits,
         )
+        # Outside a one-argument call, `4y` is as likely a product as a stray digit: both are
+        # guesses, the product first (how algebra writes it).
+        yield stray if stack else replace(stray, guess=True, cost=0.75, title=title + " (a guess)")
         title = f"Multiply: '{digits} * {name}' (a guess)"
         p = ctx.put(
             ctx.line,
