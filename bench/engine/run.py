@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corruptions import CORRUPTORS, SINGLE_ONLY, fails
+from corruptions import CORRUPTORS, NOVICE_CORRUPTORS, SINGLE_ONLY, fails
 from debugllm.analysis.analyzer import AnalysisOptions
 from debugllm.pipeline import FixPipeline
 from pydex import SMALL_EDIT, Submission, passes_io, submissions
@@ -124,6 +124,19 @@ def _changed_line(original: str, broken: str) -> int | None:
         return None
     diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
     return diff[0] if len(diff) == 1 else None
+
+
+def novice_cases(shared: Path, seed: int) -> list[Case]:
+    """Single novice slips (``NOVICE_CORRUPTORS``), made from the same correct programs."""
+    cases: list[Case] = []
+    for name, source in programs(shared):
+        for kind, corrupt in NOVICE_CORRUPTORS.items():
+            for attempt in range(3):
+                broken = corrupt(source, random.Random(f"{seed}/{name}/novice/{kind}/{attempt}"))
+                if broken is not None and fails(broken):
+                    cases.append(Case("novice", kind, f"{name}#novice-{kind}", broken, source))
+                    break
+    return cases
 
 
 def synthetic_cases(shared: Path, seed: int) -> tuple[list[Case], list[Case]]:
@@ -312,7 +325,7 @@ def offered_table(cases: list[Case], results: list[Result]) -> str:
         "| offered: AST-equal |",
         "|---|---:|---:|---:|---:|---:|",
     ]
-    for group in ("debugbench", "single", "multi"):
+    for group in ("debugbench", "single", "multi", "novice"):
         pairs = [(c, r) for c, r in zip(cases, results, strict=True) if c.group == group]
         if not pairs:
             continue
@@ -404,6 +417,7 @@ def report(results: list[Result], tools: list[str]) -> str:
         ("debugbench", "DebugBench syntax subset (buggy_code fails ast.parse)"),
         ("single", "Synthetic single-error corruptions (QuixBugs + HumanEvalFix)"),
         ("multi", "Synthetic multi-error files (2-3 corruptions each)"),
+        ("novice", "Synthetic novice slips (NOVICE_CORRUPTORS, a separate set)"),
     ):
         chosen = [r for r in results if r.group == group]
         if not chosen:
@@ -483,14 +497,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write every case's scores here")
     parser.add_argument(
         "--groups",
-        default="debugbench,single,multi,pydex",
-        help="comma-separated groups to run (pydex: the real novice development set)",
+        default="debugbench,single,multi,novice,pydex",
+        help="comma-separated groups to run (novice: synthetic novice slips; pydex: the real "
+        "novice development set)",
     )
     args = parser.parse_args(argv)
     wanted = set(args.groups.split(","))
 
     single, multi = synthetic_cases(args.shared, args.seed)
-    groups = [debugbench_cases(args.shared), single, multi]
+    novice = novice_cases(args.shared, args.seed) if "novice" in wanted else []
+    groups = [debugbench_cases(args.shared), single, multi, novice]
     cases: list[Case] = []
     for group in groups:
         group = [c for c in group if args.kind in c.kind and c.group in wanted]

@@ -68,8 +68,11 @@ KIND_APPLICABILITY: Mapping[str, Applicability] = {
     "python2-syntax": "safe",
     "missing-open-quote": "safe",
     "prose-line": "safe",
+    "unquoted-string": "safe",
     # An escape outside a string may have been meant inside the string next to it.
     "stray-escape": "unsafe",
+    # An operand may have been lost after it rather than the operator typed by mistake.
+    "dangling-operator": "unsafe",
     # A name typed as two words (`total price`) may be two names that lost a comma.
     "spaced-name": "unsafe",
     # The last resort when no repair is certain: the line's code is lost until rewritten.

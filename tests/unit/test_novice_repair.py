@@ -149,7 +149,7 @@ def test_a_dot_between_parameters_never_merges_the_names() -> None:
     "source",
     [
         "x = 1\ny = x + \nprint(y)\n",
-        "name = input()\nname = input(Hi AK Bye AK)\n",
+        "x = [for a in b]\n",
         "x = 1\n1 = x\n",
     ],
 )
@@ -162,11 +162,11 @@ def test_without_a_certain_repair_a_review_fix_still_makes_the_file_parse(source
 
 
 def test_the_commented_out_line_keeps_its_text_and_says_why() -> None:
-    source = "x = 1\ny = x + \nprint(x)\n"
+    source = "x = 1\ny = x ! 2\nprint(x)\n"
     candidates = _repairs(source)
     (best,) = candidates
     assert best.kind == "commented-out"
-    assert best.apply(source) == "x = 1\n# y = x +\nprint(x)\n"
+    assert best.apply(source) == "x = 1\n# y = x ! 2\nprint(x)\n"
     assert "line 2" in best.explanation and "no repair is certain" in best.explanation
 
 
@@ -195,3 +195,28 @@ def test_the_colon_and_block_fix_explains_both_edits() -> None:
     best = _repairs(source)[0]
     assert "colon" in best.explanation and "indented" in best.explanation
     assert "?" not in best.explanation
+
+
+@pytest.mark.parametrize(
+    ("buggy", "intended"),
+    [
+        ("print(Hello world)\n", 'print("Hello world")\n'),
+        ("name = input(Your name please)\n", 'name = input("Your name please")\n'),
+    ],
+)
+def test_words_without_quotes_become_a_string(buggy: str, intended: str) -> None:
+    best = _repairs(buggy)[0]
+    assert best.kind == "unquoted-string" and _applicability(best) == "safe"
+    assert best.apply(buggy) == intended
+
+
+def test_names_the_file_uses_are_not_quoted() -> None:
+    source = "a = 1\nb = 2\nprint(a b)\n"
+    assert all(c.kind != "unquoted-string" for c in _repairs(source))
+
+
+def test_an_operator_with_nothing_after_it_is_removed_only_for_review() -> None:
+    source = "c = 'x'\nprint(c+, end='')\n"
+    candidates = _repairs(source)
+    assert any(c.apply(source) == "c = 'x'\nprint(c, end='')\n" for c in candidates)
+    assert all(_applicability(c) == "unsafe" for c in candidates)

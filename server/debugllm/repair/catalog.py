@@ -125,6 +125,11 @@ CATALOG: dict[str, str] = {
     "you meant a line break there).",
     "prose-line": "Line {line} is a sentence, not Python code, so Python cannot run it; it was "
     "turned into a comment by putting '#' in front of it.",
+    "unquoted-string": "On line {line}, {token} is text, but it was not in quotes, so Python "
+    "read the words as names; text is written between quotes to make a string.",
+    "dangling-operator": "On line {line}, '{token}' has nothing after it, so Python cannot "
+    "finish the calculation; it was removed (if a value is missing after it, add that value "
+    "instead).",
     "commented-out": "Python could not understand line {line}, and no repair is certain; the "
     "line was turned into a comment so the rest of the file can run. Rewrite it in the form "
     "you meant.",

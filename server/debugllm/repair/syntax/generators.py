@@ -30,6 +30,7 @@ from debugllm.repair.syntax.novice import (
     gen_bare_symbol,
     gen_builtin_call,
     gen_colon_and_block,
+    gen_dangling_operator,
     gen_else_condition,
     gen_joined_assignments,
     gen_missing_open_quote,
@@ -38,6 +39,7 @@ from debugllm.repair.syntax.novice import (
     gen_python2_operator,
     gen_spaced_name,
     gen_stray_escape,
+    gen_unquoted_string,
     gen_wrong_separator,
 )
 from debugllm.repair.syntax.slips import (
@@ -86,6 +88,7 @@ GENERATORS: tuple[Generator, ...] = (
     gen_python2_operator,
     gen_stray_escape,
     gen_prose_line,
+    gen_unquoted_string,
     gen_else_condition,
     gen_bare_symbol,
     gen_builtin_call,
@@ -102,6 +105,7 @@ GENERATORS: tuple[Generator, ...] = (
     gen_dedented_header,
     gen_missing_operator,
     gen_missing_call,
+    gen_dangling_operator,
     gen_generic,
 )
 

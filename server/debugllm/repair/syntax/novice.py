@@ -19,6 +19,7 @@ from debugllm.repair.syntax.context import (
     Ctx,
     Proposal,
     Tok,
+    callee_of,
     first_word,
     indent_of,
     statement_facts,
@@ -503,3 +504,78 @@ def gen_prose_line(ctx: Ctx) -> Iterator[Proposal]:
     ws = indent_of(text)
     title = f"Turn line {line + 1} into a comment (it is a sentence, not code)"
     yield ctx.put(line, len(ws), len(ws), "# ", 0.5, "prose-line", title)
+
+
+def gen_unquoted_string(ctx: Ctx) -> Iterator[Proposal]:
+    """`print(Hello world)`: words meant as text, without quotes (the commonest slip in
+    beginners' first programs). Only words the file uses nowhere as names, two or more side by
+    side, which no code can be."""
+    if ctx.msg not in PLAIN_INVALID:
+        return
+    code = ctx.code(ctx.line)
+    stack = ctx.open_brackets(ctx.line, ctx.col)
+    if not stack or stack[-1].char != "(" or stack[-1].line != ctx.line:
+        return
+    opener = stack[-1].col
+    inside = [t for t in code if t.start > opener]
+    depth = 0
+    argument: list[Tok] = []
+    for tok in inside:
+        if tok.kind == "open":
+            depth += 1
+        elif tok.kind == "close":
+            if depth == 0:
+                break
+            depth -= 1
+        if depth == 0 and tok.text == ",":
+            if tok.start > ctx.col:
+                break
+            argument = []
+            continue
+        argument.append(tok)
+    words = [t for t in argument if t.kind == "name"]
+    if len(words) < 2 or any(t.kind not in ("name", "other") for t in argument):
+        return
+    if not argument[0].start <= ctx.col <= argument[-1].end or words[0].text in KEYWORDS:
+        return
+    used = ctx.names_near(ctx.line)
+    if any(w.text in used or w.text in KNOWN_NAMES for w in words):
+        return
+    # Text is what `print` and `input` take; elsewhere only a phrase (`f(a b)` lost a comma).
+    phrase = len(words) >= 3 and all(len(w.text) > 1 for w in words)
+    if callee_of(ctx, stack[-1]) not in ("print", "input") and not phrase:
+        return
+    text = ctx.lines[ctx.line][argument[0].start : argument[-1].end]
+    quote = '"' if '"' not in text else "'"
+    title = f"Put the text {text} in quotes"
+    yield ctx.put(
+        ctx.line,
+        argument[0].start,
+        argument[-1].end,
+        f"{quote}{text}{quote}",
+        0.35,
+        "unquoted-string",
+        title,
+        token=text,
+    )
+
+
+_BINARY = frozenset({"+", "-", "*", "/", "//", "%", "**", "and", "or"})
+
+
+def gen_dangling_operator(ctx: Ctx) -> Iterator[Proposal]:
+    """`print(c+, end='')`, `y = x +`: a binary operator with nothing after it. Removing it is
+    a guess (an operand may have been lost), offered for review."""
+    code = ctx.code(ctx.line)
+    for k, tok in enumerate(code):
+        if tok.text not in _BINARY or k == 0:
+            continue
+        after = code[k + 1].text if k + 1 < len(code) else ""
+        if after not in ("", ",", ")", "]", "}"):
+            continue
+        if code[k - 1].kind not in ("name", "number", "string", "close"):
+            continue
+        start = code[k - 1].end
+        title = f"Remove the '{tok.text}' that has nothing after it (a guess)"
+        p = ctx.put(ctx.line, start, tok.end, "", 1.0, "dangling-operator", title, token=tok.text)
+        yield replace(p, guess=True)
