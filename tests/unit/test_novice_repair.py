@@ -220,3 +220,18 @@ def test_an_operator_with_nothing_after_it_is_removed_only_for_review() -> None:
     candidates = _repairs(source)
     assert any(c.apply(source) == "c = 'x'\nprint(c, end='')\n" for c in candidates)
     assert all(_applicability(c) == "unsafe" for c in candidates)
+
+
+def test_nested_blocks_left_unindented_below_other_lines_get_their_indentation() -> None:
+    # The window compiled around the error starts below the comments, and CPython's message
+    # names the header's line within that window: the second edit must read it in the file.
+    source = (
+        "# a comment\n# another\n# a third\n"
+        "def triangle(n):\n    k = 2 * n\n    for i in range(0, n):\n    for j in range(0, k):\n"
+        '    print(end=" ")\n    k = k - 1\n'
+    )
+    best = _repairs(source)[0]
+    assert best.kind == "missing-indent" and _applicability(best) == "safe"
+    fixed = best.apply(source)
+    assert "    for i in range(0, n):\n        for j in range(0, k):\n" in fixed
+    compile(fixed, "<fixed>", "exec")
