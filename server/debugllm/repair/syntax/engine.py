@@ -94,33 +94,45 @@ def _comment_out(ctx: Ctx, search: Search) -> Candidate | None:
     """The last resort, offered for review only: the broken statement (and as few lines after
     it as needed) turned into comments, so the rest of the file parses and runs. A header
     keeps a stub (`if 1:`) so its block still has one; an emptied block gets `pass`."""
-    for extra in (0, 1, 3):
-        if search.expired():
-            return None
+    tries: list[Proposal] = []
+    for extra in (0, 1, 3, 7, 15):
         neutral = neutral_proposal(ctx, extra)
         old = ctx.lines[neutral.first : neutral.last]
+        if not old:
+            continue
         stub = neutral.text.splitlines()[0].strip()
-        ws = indent_of(old[0]) if old else ""
+        ws = indent_of(old[0])
         kept = [f"{indent_of(t) or ws}# {t.strip()}" if t.strip() else t for t in old]
         for lines in (kept, [f"{ws}{stub}  # {old[0].strip()}", *kept[1:]]):
-            p = ctx.lines_to(
-                neutral.first, neutral.last, lines, 9.0, "commented-out", "Comment out the line"
-            )
-            if search.progress(p) is not False:  # parses, or fails only further on
-                facts = dict(p.facts)
-                title = f"Comment out line {facts['line']} (no repair is certain; rewrite it)"
-                return Candidate(
-                    target=ctx.problem,
-                    kind="commented-out",
-                    title=title,
-                    explanation=explain("commented-out", facts),
-                    edits=_edits(ctx, p),
-                    origin="embedded",
-                    cost=9.0,
-                    details=p.facts,
-                    guess=True,
+            tries.append(
+                ctx.lines_to(
+                    neutral.first, neutral.last, lines, 9.0, "commented-out", "Comment out"
                 )
-    return None
+            )
+    # First what leaves no error of its own making (the window parses, or fails only where a
+    # separate error lies), then anything that gets past the error.
+    chosen = next(
+        (p for p in tries if not search.expired() and search.penalty(p) is not None), None
+    )
+    if chosen is None:
+        chosen = next(
+            (p for p in tries if not search.expired() and search.progress(p) is not False), None
+        )
+    if chosen is None:
+        return None
+    facts = dict(chosen.facts)
+    title = f"Comment out line {facts['line']} (no repair is certain; rewrite it)"
+    return Candidate(
+        target=ctx.problem,
+        kind="commented-out",
+        title=title,
+        explanation=explain("commented-out", facts),
+        edits=_edits(ctx, chosen),
+        origin="embedded",
+        cost=9.0,
+        details=chosen.facts,
+        guess=True,
+    )
 
 
 def recover(source: str, problem: Problem, deadline: float | None = None) -> list[Edit]:
