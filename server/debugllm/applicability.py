@@ -69,6 +69,8 @@ KIND_APPLICABILITY: Mapping[str, Applicability] = {
     "missing-open-quote": "safe",
     "prose-line": "safe",
     "unquoted-string": "safe",
+    "missing-keyword-equals": "safe",
+    "escaped-quote": "safe",
     # An escape outside a string may have been meant inside the string next to it.
     "stray-escape": "unsafe",
     # An operand may have been lost after it rather than the operator typed by mistake.

@@ -235,3 +235,30 @@ def test_nested_blocks_left_unindented_below_other_lines_get_their_indentation()
     fixed = best.apply(source)
     assert "    for i in range(0, n):\n        for j in range(0, k):\n" in fixed
     compile(fixed, "<fixed>", "exec")
+
+
+@pytest.mark.parametrize(
+    ("buggy", "intended", "kind"),
+    [
+        ('print("*",end"")\n', 'print("*",end="")\n', "missing-keyword-equals"),
+        ('print("\\")\n', 'print("\\\\")\n', "escaped-quote"),
+    ],
+)
+def test_print_settings_and_backslashes(buggy: str, intended: str, kind: str) -> None:
+    best = _repairs(buggy)[0]
+    assert best.kind == kind and _applicability(best) == "safe"
+    assert best.apply(buggy) == intended
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # '*' * k, '*' + k or '*', k: a string beside a value is no evident comma.
+        "k = 3\nprint('*'k)\n",
+        # The '+' may be the stray token as well as the ','.
+        "x = input()\nprint('Hi' +, x)\n",
+    ],
+)
+def test_ambiguous_slips_beside_a_string_are_never_applied(source: str) -> None:
+    candidates = _repairs(source)
+    assert candidates and all(_applicability(c) == "unsafe" for c in candidates)

@@ -130,6 +130,11 @@ CATALOG: dict[str, str] = {
     "dangling-operator": "On line {line}, '{token}' has nothing after it, so Python cannot "
     "finish the calculation; it was removed (if a value is missing after it, add that value "
     "instead).",
+    "missing-keyword-equals": "On line {line}, `{token}` is one of print's settings, given as "
+    "{token}=value; the '=' between `{token}` and its value was missing.",
+    "escaped-quote": "On line {line}, the backslash before the closing quote {quote} turned it "
+    "into a quote inside the text, so the string never ended; a backslash in text is written "
+    "as '\\\\'.",
     "commented-out": "Python could not understand line {line}, and no repair is certain; the "
     "line was turned into a comment so the rest of the file can run. Rewrite it in the form "
     "you meant.",

@@ -579,3 +579,49 @@ def gen_dangling_operator(ctx: Ctx) -> Iterator[Proposal]:
         title = f"Remove the '{tok.text}' that has nothing after it (a guess)"
         p = ctx.put(ctx.line, start, tok.end, "", 1.0, "dangling-operator", title, token=tok.text)
         yield replace(p, guess=True)
+
+
+#: `print`'s keyword-only parameters: `end""` lost its '=' (a name nobody defined).
+_PRINT_KEYWORDS = frozenset({"end", "sep", "file", "flush"})
+
+
+def gen_keyword_argument(ctx: Ctx) -> Iterator[Proposal]:
+    """`print("*", end"")`: a keyword argument of `print` that lost its '='."""
+    if ctx.msg not in PLAIN_INVALID:
+        return
+    code = ctx.code(ctx.line)
+    for a, b in itertools.pairwise(code):
+        if a.text not in _PRINT_KEYWORDS or b.kind not in ("string", "number", "name"):
+            continue
+        stack = ctx.open_brackets(ctx.line, a.start)
+        if not stack or callee_of(ctx, stack[-1]) != "print":
+            continue
+        if _assigned(ctx, a.text):
+            continue  # a variable of that name exists: it may be an argument
+        title = f"Insert '=' after {a.text}: {a.text}={b.text}"
+        yield ctx.put(
+            ctx.line, a.end, b.start, "=", 0.3, "missing-keyword-equals", title, token=a.text
+        )
+
+
+def _assigned(ctx: Ctx, name: str) -> bool:
+    """Is ``name`` assigned as a variable somewhere in the file (not as a keyword argument)?"""
+    pattern = re.compile(rf"^[ \t]*{re.escape(name)}[ \t]*=(?!=)", re.MULTILINE)
+    return bool(pattern.search(ctx.source))
+
+
+def gen_escaped_quote(ctx: Ctx) -> Iterator[Proposal]:
+    """`print("\\")`: a backslash meant as text escapes the closing quote; it is written `\\\\`."""
+    if not ctx.msg.startswith("unterminated string literal"):
+        return
+    text = ctx.lines[ctx.line]
+    quote = text[ctx.col : ctx.col + 1]
+    if quote not in ("'", '"'):
+        return
+    inside = text.find("\\" + quote, ctx.col + 1)
+    if inside < 0 or text.find(quote, inside + 2) >= 0:
+        return  # the string goes on after the escaped quote: that quote is meant
+    if inside > ctx.col + 1 and text[inside - 1] == "\\":
+        return
+    title = "Write the backslash as '\\\\' so it does not escape the closing quote"
+    yield ctx.put(ctx.line, inside, inside + 1, "\\\\", 0.3, "escaped-quote", title, quote=quote)

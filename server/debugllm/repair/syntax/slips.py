@@ -380,7 +380,9 @@ def gen_missing_comma(ctx: Ctx) -> Iterator[Proposal]:
         # A comma that turns an assignment's target into a tuple unpacking, or splits a name
         # typed as two words elsewhere too (`total price`), is one of several programs.
         target = ctx.keyword(line) not in _NAME_LISTS and in_assignment_target(ctx, line, left)
-        if target or spaced_name_elsewhere(ctx, line, left, right):
+        # `'*'k` is as likely `'*' * k` or `'*' + k`: a string beside a value is a guess.
+        text_and_value = "string" in (left.kind, right.kind) and left.kind != right.kind
+        if target or text_and_value or spaced_name_elsewhere(ctx, line, left, right):
             p = replace(p, guess=True, title=title + " (a guess)")
         yield p
         if in_dict:
