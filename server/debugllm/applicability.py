@@ -75,6 +75,8 @@ KIND_APPLICABILITY: Mapping[str, Applicability] = {
     "stray-escape": "unsafe",
     # An operand may have been lost after it rather than the operator typed by mistake.
     "dangling-operator": "unsafe",
+    # A rename: the author may prefer another name.
+    "keyword-as-name": "unsafe",
     # A name typed as two words (`total price`) may be two names that lost a comma.
     "spaced-name": "unsafe",
     # The last resort when no repair is certain: the line's code is lost until rewritten.

@@ -262,3 +262,25 @@ def test_print_settings_and_backslashes(buggy: str, intended: str, kind: str) ->
 def test_ambiguous_slips_beside_a_string_are_never_applied(source: str) -> None:
     candidates = _repairs(source)
     assert candidates and all(_applicability(c) == "unsafe" for c in candidates)
+
+
+@pytest.mark.parametrize(
+    ("buggy", "intended"),
+    [
+        (
+            "class = 5\nprint(class + 1)\nclass A:\n    pass\n",
+            "class_ = 5\nprint(class_ + 1)\nclass A:\n    pass\n",
+        ),
+        ("def f(lambda):\n    return lambda\n", "def f(lambda_):\n    return lambda_\n"),
+    ],
+)
+def test_a_keyword_used_as_a_name_is_renamed_for_review(buggy: str, intended: str) -> None:
+    best = _repairs(buggy)[0]
+    assert best.kind == "keyword-as-name" and _applicability(best) == "unsafe"
+    assert best.apply(buggy) == intended
+
+
+def test_a_keyword_in_its_own_place_is_not_renamed() -> None:
+    source = "def f():\n    return -1\nreturn = 2\n"
+    fixed = _repairs(source)[0].apply(source)
+    assert "    return -1\n" in fixed

@@ -135,6 +135,9 @@ CATALOG: dict[str, str] = {
     "escaped-quote": "On line {line}, the backslash before the closing quote {quote} turned it "
     "into a quote inside the text, so the string never ended; a backslash in text is written "
     "as '\\\\'.",
+    "keyword-as-name": "`{token}` on line {line} is a Python keyword, which cannot be used as a "
+    "variable name; it was renamed `{name}` wherever it stands as a name (choose another name "
+    "if you prefer).",
     "commented-out": "Python could not understand line {line}, and no repair is certain; the "
     "line was turned into a comment so the rest of the file can run. Rewrite it in the form "
     "you meant.",

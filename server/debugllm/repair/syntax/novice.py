@@ -625,3 +625,67 @@ def gen_escaped_quote(ctx: Ctx) -> Iterator[Proposal]:
         return
     title = "Write the backslash as '\\\\' so it does not escape the closing quote"
     yield ctx.put(ctx.line, inside, inside + 1, "\\\\", 0.3, "escaped-quote", title, quote=quote)
+
+
+_AFTER_NAME = frozenset({"=", ")", ",", "]", ".", "[", "+", "-", "*", "/", "%", "//", "**"})
+_AFTER_NAME |= frozenset({"<", ">", "==", "!=", "<=", ">=", "+=", "-=", "*=", "/="})
+_BEFORE_NAME = frozenset({"(", ",", "=", "[", "+", "-", "*", "/", "%", "==", "<", ">", "return"})
+#: Keywords that may start an expression: taken for a name only before a closer or '='.
+_EXPRESSION_KEYWORDS = frozenset({"not", "lambda", "await", "yield"})
+
+
+def _keyword_as_name(code: list[Tok], k: int) -> bool:
+    tok = code[k]
+    if tok.text not in KEYWORDS:
+        return False
+    before = code[k - 1].text if k else ""
+    after = code[k + 1].text if k + 1 < len(code) else ""
+    if not before:
+        return after in ("=", ".", "[") and tok.text not in _EXPRESSION_KEYWORDS
+    if before not in _BEFORE_NAME:
+        return False
+    if tok.text in _EXPRESSION_KEYWORDS:
+        # `return lambda` ends nothing: a name (`yield`, `await` may end a valid line).
+        return after in (")", ",", "]", "=") or (not after and tok.text in ("lambda", "not"))
+    return after in _AFTER_NAME
+
+
+def gen_keyword_as_name(ctx: Ctx) -> Iterator[Proposal]:
+    """`class = 5`, `def f(lambda):`: a keyword used as a name. A guess: it is renamed
+    `class_` (the usual spelling) everywhere it stands as a name; another name may be meant."""
+    if ctx.msg not in PLAIN_INVALID:
+        return
+    code = ctx.code(ctx.line)
+    # The keyword is where CPython stopped, or the token just before it.
+    near = [k for k, t in enumerate(code) if t.start <= ctx.col][-2:]
+    word = next((code[k].text for k in reversed(near) if _keyword_as_name(code, k)), None)
+    if word is None:
+        return
+    new = word + "_"
+    if re.search(rf"\b{new}\b", ctx.source):
+        return
+    new_lines: list[str] = []
+    last = ctx.line
+    for i in range(ctx.line, ctx.count):
+        line_code = ctx.code(i)
+        text = ctx.lines[i]
+        spots = [
+            t for k, t in enumerate(line_code) if t.text == word and _keyword_as_name(line_code, k)
+        ]
+        for tok in reversed(spots):
+            text = text[: tok.start] + new + text[tok.end :]
+        if spots:
+            last = i
+        new_lines.append(text)
+    title = f"Rename '{word}' to '{new}': a keyword cannot be a name (a guess)"
+    p = ctx.lines_to(
+        ctx.line,
+        last + 1,
+        new_lines[: last - ctx.line + 1],
+        0.8,
+        "keyword-as-name",
+        title,
+        token=word,
+        name=new,
+    )
+    yield replace(p, guess=True)
