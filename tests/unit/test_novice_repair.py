@@ -284,3 +284,12 @@ def test_a_keyword_in_its_own_place_is_not_renamed() -> None:
     source = "def f():\n    return -1\nreturn = 2\n"
     fixed = _repairs(source)[0].apply(source)
     assert "    return -1\n" in fixed
+
+
+def test_a_comma_is_the_evident_unpacking_when_names_and_values_match() -> None:
+    # Two names used on their own elsewhere, two values: `a, b = b, a % b` (safe); one value
+    # for two words (`total price = a + b`) stays a guess (see above).
+    source = "def g(a, b):\n    while b:\n        a b = b, a % b\n    return a\n"
+    best = _repairs(source)[0]
+    assert best.kind == "missing-comma" and _applicability(best) == "safe"
+    assert "        a, b = b, a % b\n" in best.apply(source)

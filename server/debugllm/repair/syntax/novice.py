@@ -78,6 +78,24 @@ def in_assignment_target(ctx: Ctx, line: int, tok: Tok) -> bool:
     return False
 
 
+def unpacks_evidently(ctx: Ctx, line: int) -> bool:
+    """`a b = b, a % b`: the names before '=' are as many as the values after it, and each is
+    used on its own elsewhere, so the comma between the targets is the unpacking meant (not
+    `total price = a + b`, one value for a name written as two words)."""
+    code = ctx.code(line)
+    equals = [k for k, t in enumerate(code) if t.text == "="]
+    if len(equals) != 1 or ctx.statement_start(line) != line:
+        return False
+    targets = [t for t in code[: equals[0]] if t.text != ","]
+    values = _top_level_parts(code[equals[0] + 1 :], frozenset({","}))
+    if len(targets) < 2 or any(not _plain_name(t) for t in targets):
+        return False
+    if len([v for v in values if v]) != len(targets):
+        return False
+    elsewhere = ctx.names_near(line)
+    return all(t.text in elsewhere for t in targets)
+
+
 def gen_spaced_name(ctx: Ctx) -> Iterator[Proposal]:
     """`total price = a + b`: a name typed as two words is one name, `total_price`, the same on
     every line it appears. A guess: the two words may be two names that lost a comma."""

@@ -29,7 +29,11 @@ from debugllm.repair.syntax.context import (
     lex,
     statement_facts,
 )
-from debugllm.repair.syntax.novice import in_assignment_target, spaced_name_elsewhere
+from debugllm.repair.syntax.novice import (
+    in_assignment_target,
+    spaced_name_elsewhere,
+    unpacks_evidently,
+)
 
 
 def gen_missing_colon(ctx: Ctx) -> Iterator[Proposal]:
@@ -380,9 +384,13 @@ def gen_missing_comma(ctx: Ctx) -> Iterator[Proposal]:
         # A comma that turns an assignment's target into a tuple unpacking, or splits a name
         # typed as two words elsewhere too (`total price`), is one of several programs.
         target = ctx.keyword(line) not in _NAME_LISTS and in_assignment_target(ctx, line, left)
-        # `'*'k` is as likely `'*' * k` or `'*' + k`: a string beside a value is a guess.
+        target = target and not unpacks_evidently(ctx, line)
+        # `print('*'k)` is as likely `'*' * k` or `'*' + k`: text beside a value, in what is
+        # printed, is a guess.
         text_and_value = "string" in (left.kind, right.kind) and left.kind != right.kind
-        if target or text_and_value or spaced_name_elsewhere(ctx, line, left, right):
+        stack = ctx.open_brackets(line, left.end)
+        printed = bool(stack) and callee_of(ctx, stack[-1]) in ("print", "input")
+        if target or (text_and_value and printed) or spaced_name_elsewhere(ctx, line, left, right):
             p = replace(p, guess=True, title=title + " (a guess)")
         yield p
         if in_dict:
