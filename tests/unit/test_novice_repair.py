@@ -293,3 +293,10 @@ def test_a_comma_is_the_evident_unpacking_when_names_and_values_match() -> None:
     best = _repairs(source)[0]
     assert best.kind == "missing-comma" and _applicability(best) == "safe"
     assert "        a, b = b, a % b\n" in best.apply(source)
+
+
+def test_the_evident_unpacking_also_in_a_one_line_block() -> None:
+    source = "def f(n):\n    neg = 1\n    if n < 0: n neg = -1 * n, -1\n    return n * neg\n"
+    best = _repairs(source)[0]
+    assert _applicability(best) == "safe"
+    assert "if n < 0: n, neg = -1 * n, -1\n" in best.apply(source)

@@ -86,7 +86,10 @@ def unpacks_evidently(ctx: Ctx, line: int) -> bool:
     equals = [k for k, t in enumerate(code) if t.text == "="]
     if len(equals) != 1 or ctx.statement_start(line) != line:
         return False
-    targets = [t for t in code[: equals[0]] if t.text != ","]
+    # After a one-line header (`if n < 0: n neg = -n, -1`), the assignment is its body.
+    colons = [k for k, t in enumerate(code[: equals[0]]) if t.text == ":"]
+    body = colons[-1] + 1 if colons and code[0].text in HEADER_KEYWORDS else 0
+    targets = [t for t in code[body : equals[0]] if t.text != ","]
     values = _top_level_parts(code[equals[0] + 1 :], frozenset({","}))
     if len(targets) < 2 or any(not _plain_name(t) for t in targets):
         return False
