@@ -453,9 +453,7 @@ def novice_scores(subs: list[Submission], fix: Callable[[str], str | None]) -> l
         result = score(Case("pydex", "novice", sub.name, sub.broken, sub.correction), fixed, ms)
         small = bifi_distance(sub.broken, sub.correction) <= SMALL_EDIT
         io = result.parses and fixed is not None and passes_io(fixed, sub.io)
-        scores.append(
-            NoviceScore(result.parses, small, small and result.ast_equal, io, ms, cpu_ms)
-        )
+        scores.append(NoviceScore(result.parses, small, small and result.ast_equal, io, ms, cpu_ms))
     return scores
 
 
