@@ -6,7 +6,7 @@ from __future__ import annotations
 from debugllm.candidates import Candidate
 from debugllm.problems import Problem
 from debugllm.repair.catalog import explain
-from debugllm.repair.syntax.context import Ctx, Proposal, indent_of
+from debugllm.repair.syntax.context import MAX_LINE, Ctx, Proposal, indent_of
 from debugllm.repair.syntax.search import Search, neutral_proposal, rank
 from debugllm.text import Edit, minimal_edits
 
@@ -83,7 +83,7 @@ def repair_syntax(
         )
         if len(candidates) == max_candidates:
             break
-    if not candidates:
+    if not candidates and not search.expired():
         fallback = _comment_out(ctx, search)
         if fallback is not None:
             candidates.append(fallback)
@@ -94,6 +94,8 @@ def _comment_out(ctx: Ctx, search: Search) -> Candidate | None:
     """The last resort, offered for review only: the broken statement (and as few lines after
     it as needed) turned into comments, so the rest of the file parses and runs. A header
     keeps a stub (`if 1:`) so its block still has one; an emptied block gets `pass`."""
+    if len(ctx.lines[ctx.line]) > MAX_LINE:
+        return None  # generated code: compiling variants of it costs too much
     tries: list[Proposal] = []
     for extra in (0, 1, 3, 7, 15):
         neutral = neutral_proposal(ctx, extra)
