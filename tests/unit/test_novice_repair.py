@@ -300,3 +300,13 @@ def test_the_evident_unpacking_also_in_a_one_line_block() -> None:
     best = _repairs(source)[0]
     assert _applicability(best) == "safe"
     assert "if n < 0: n, neg = -1 * n, -1\n" in best.apply(source)
+
+
+def test_the_evident_unpacking_of_subscripts() -> None:
+    source = (
+        "def f(perm, i, j):\n    next_perm = list(perm)\n"
+        "    next_perm[i] next_perm[j] = perm[j], perm[i]\n    return next_perm\n"
+    )
+    best = _repairs(source)[0]
+    assert _applicability(best) == "safe"
+    assert "next_perm[i], next_perm[j] = perm[j], perm[i]" in best.apply(source)

@@ -89,14 +89,27 @@ def unpacks_evidently(ctx: Ctx, line: int) -> bool:
     # After a one-line header (`if n < 0: n neg = -n, -1`), the assignment is its body.
     colons = [k for k, t in enumerate(code[: equals[0]]) if t.text == ":"]
     body = colons[-1] + 1 if colons and code[0].text in HEADER_KEYWORDS else 0
-    targets = [t for t in code[body : equals[0]] if t.text != ","]
+    # The targets: names, or subscripts and attributes of names (`p[i] p[j] = p[j], p[i]`),
+    # separated by commas or by the gap where one was lost.
+    targets: list[list[Tok]] = []
+    depth = 0
+    for tok in code[body : equals[0]]:
+        starts = depth == 0 and (not targets or targets[-1][-1].kind in ("name", "close"))
+        if tok.text == "," and depth == 0:
+            targets.append([])
+            continue
+        if not targets or (starts and tok.kind == "name" and targets[-1]):
+            targets.append([])
+        depth += {"open": 1, "close": -1}.get(tok.kind, 0)
+        targets[-1].append(tok)
+    targets = [t for t in targets if t]
     values = _top_level_parts(code[equals[0] + 1 :], frozenset({","}))
-    if len(targets) < 2 or any(not _plain_name(t) for t in targets):
+    if len(targets) < 2 or any(not _plain_name(t[0]) for t in targets):
         return False
     if len([v for v in values if v]) != len(targets):
         return False
     elsewhere = ctx.names_near(line)
-    return all(t.text in elsewhere for t in targets)
+    return all(t[0].text in elsewhere for t in targets)
 
 
 def gen_spaced_name(ctx: Ctx) -> Iterator[Proposal]:
