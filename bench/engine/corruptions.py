@@ -284,6 +284,143 @@ CORRUPTORS: dict[str, Corruptor] = {
 SINGLE_ONLY = frozenset({"extra-close-bracket"})
 
 
+# --- novice slips ----------------------------------------------------------------------------
+# A separate set, so that the figures of CORRUPTORS stay comparable from one version to the
+# next. Shaped by what beginners' real programs show: the PyDex development set
+# (../shared/bench/pydex) and the published studies of novice Python syntax errors (Jeffries,
+# Lee & Koprinska, "115 Ways Not to Say Hello, World!", ITiCSE 2022: unquoted strings and
+# other basic slips dominate even late in a course; Kohn, "The Error Behind The Message",
+# SIGCSE 2019, and his 2017 thesis: most errors are minor slips - a missing colon or bracket,
+# a misplaced quote, Python 2 habits, an assignment read as symmetric).
+
+
+def semicolon_for_comma(source: str, rng: random.Random) -> str | None:
+    """`f(a, b)` -> `f(a; b)`: the neighbouring key."""
+    toks = tokens(source)
+    depth = 0
+    spots = []
+    for tok in toks:
+        depth += {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}.get(tok.string, 0)
+        if tok.string == "," and depth > 0:
+            spots.append(tok)
+    tok = _choose(rng, spots)
+    return _replace(source, tok, ";") if tok else None
+
+
+def spaced_name(source: str, rng: random.Random) -> str | None:
+    """A two-word snake_case name (`total_price`) written with a space everywhere."""
+    names = sorted(
+        {
+            t.string
+            for t in tokens(source)
+            if t.type == tokenize.NAME
+            and t.string.count("_") == 1
+            and all(part.isalpha() and part not in keyword.kwlist for part in t.string.split("_"))
+        }
+    )
+    if not names:
+        return None
+    name = rng.choice(names)
+    toks = [t for t in tokens(source) if t.type == tokenize.NAME and t.string == name]
+    for tok in reversed(toks):
+        source = _replace(source, tok, name.replace("_", " "))
+    return source
+
+
+_BUILTIN_CALLS = frozenset({"int", "str", "float", "len", "input", "abs", "list", "sorted"})
+
+
+def builtin_without_parentheses(source: str, rng: random.Random) -> str | None:
+    """`int(x)` -> `int x`: a built-in called with one plain argument, parentheses lost."""
+    toks = tokens(source)
+    spots = [
+        (toks[i], toks[i + 1], toks[i + 3])
+        for i in range(len(toks) - 3)
+        if toks[i].string in _BUILTIN_CALLS
+        and toks[i + 1].string == "("
+        and toks[i + 2].type in (tokenize.NAME, tokenize.NUMBER)
+        and toks[i + 3].string == ")"
+        and toks[i + 3].start[0] == toks[i].start[0]
+    ]
+    if not spots:
+        return None
+    _, opener, closer = rng.choice(spots)
+    source = _replace(source, closer, "")
+    return _replace(source, opener, " ")
+
+
+def colon_and_block(source: str, rng: random.Random) -> str | None:
+    """A header's ':' lost and the one-line block under it not indented either."""
+    toks = tokens(source)
+    lines = _lines(source)
+    spots = []
+    for i, tok in enumerate(toks[:-3]):
+        if tok.string != ":" or toks[i + 1].type != tokenize.NEWLINE:
+            continue
+        if toks[i + 2].type != tokenize.INDENT:
+            continue
+        body = toks[i + 2].end[0]
+        # A one-statement block, followed by a line back at the header's level.
+        after = body
+        while after < len(lines) and not lines[after].strip():
+            after += 1
+        header_ws = len(lines[tok.start[0] - 1]) - len(lines[tok.start[0] - 1].lstrip())
+        if after < len(lines):
+            after_ws = len(lines[after]) - len(lines[after].lstrip())
+            if after_ws > header_ws:
+                continue
+        spots.append((tok, body))
+    if not spots:
+        return None
+    tok, body = rng.choice(spots)
+    header = lines[tok.start[0] - 1]
+    ws = header[: len(header) - len(header.lstrip())]
+    lines[body - 1] = ws + lines[body - 1].lstrip()
+    source = "".join(lines)
+    return _replace(source, tok, "")
+
+
+def reversed_comparison(source: str, rng: random.Random) -> str | None:
+    """`a >= b` -> `a => b`."""
+    tok = _choose(rng, [t for t in tokens(source) if t.string in (">=", "<=")])
+    return _replace(source, tok, "=" + tok.string[0]) if tok else None
+
+
+def elif_as_else(source: str, rng: random.Random) -> str | None:
+    """`elif x:` -> `else x:`."""
+    tok = _choose(rng, [t for t in tokens(source) if t.string == "elif"])
+    return _replace(source, tok, "else") if tok else None
+
+
+def missing_open_quote(source: str, rng: random.Random) -> str | None:
+    """`print("Sum:", s)` -> `print(Sum:", s)`: a string argument of words lost its opening
+    quote."""
+    toks = tokens(source)
+    spots = [
+        toks[i]
+        for i in range(1, len(toks))
+        if toks[i].type == tokenize.STRING
+        and toks[i - 1].string in ("(", ",")
+        and toks[i].string[:1] in "'\""
+        and toks[i].start[0] == toks[i].end[0]
+        and any(c in toks[i].string for c in " :")
+    ]
+    tok = _choose(rng, spots)
+    return _replace(source, tok, tok.string[1:]) if tok else None
+
+
+NOVICE_CORRUPTORS: dict[str, Corruptor] = {
+    "semicolon-for-comma": semicolon_for_comma,
+    "spaced-name": spaced_name,
+    "builtin-without-parentheses": builtin_without_parentheses,
+    "colon-and-block": colon_and_block,
+    "reversed-comparison": reversed_comparison,
+    "elif-as-else": elif_as_else,
+    "missing-open-quote": missing_open_quote,
+    "print-statement": print_statement,
+}
+
+
 def fails(source: str) -> bool:
     try:
         with warnings.catch_warnings():

@@ -32,9 +32,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corruptions import CORRUPTORS, SINGLE_ONLY, fails
+from corruptions import CORRUPTORS, NOVICE_CORRUPTORS, SINGLE_ONLY, fails
 from debugllm.analysis.analyzer import AnalysisOptions
 from debugllm.pipeline import FixPipeline
+from pydex import SMALL_EDIT, Submission, passes_io, submissions
 
 ROOT = Path(__file__).resolve().parents[2]
 DEBUGBENCH_KINDS = (
@@ -123,6 +124,19 @@ def _changed_line(original: str, broken: str) -> int | None:
         return None
     diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
     return diff[0] if len(diff) == 1 else None
+
+
+def novice_cases(shared: Path, seed: int) -> list[Case]:
+    """Single novice slips (``NOVICE_CORRUPTORS``), made from the same correct programs."""
+    cases: list[Case] = []
+    for name, source in programs(shared):
+        for kind, corrupt in NOVICE_CORRUPTORS.items():
+            for attempt in range(3):
+                broken = corrupt(source, random.Random(f"{seed}/{name}/novice/{kind}/{attempt}"))
+                if broken is not None and fails(broken):
+                    cases.append(Case("novice", kind, f"{name}#novice-{kind}", broken, source))
+                    break
+    return cases
 
 
 def synthetic_cases(shared: Path, seed: int) -> tuple[list[Case], list[Case]]:
@@ -252,11 +266,13 @@ def score(case: Case, fixed: str | None, ms: float) -> Score:
 GUESSES: dict[str, list[str]] = {}
 
 
-def engine_tool(budget_s: float, static: bool) -> Callable[[str], str | None]:
+def engine_tool(budget_s: float, static: bool, unsafe: bool = False) -> Callable[[str], str | None]:
+    """The engine through the product's path. With ``unsafe`` the chain takes the first fix
+    offered for each error, review fixes included (what accepting each first offer gives)."""
     # Without --static the static checks are off: LeetCode snippets rely on names LeetCode
     # imports for them (List, TreeNode ...), and fixing those would blur the syntax score.
     options = AnalysisOptions() if static else AnalysisOptions(checks=frozenset())
-    pipeline = FixPipeline(options=options)
+    pipeline = FixPipeline(options=options, unsafe_fixes=unsafe)
 
     def fix(source: str) -> str | None:
         analysis = pipeline.analyze(source, "case.py")
@@ -309,7 +325,7 @@ def offered_table(cases: list[Case], results: list[Result]) -> str:
         "| offered: AST-equal |",
         "|---|---:|---:|---:|---:|---:|",
     ]
-    for group in ("debugbench", "single", "multi"):
+    for group in ("debugbench", "single", "multi", "novice"):
         pairs = [(c, r) for c, r in zip(cases, results, strict=True) if c.group == group]
         if not pairs:
             continue
@@ -401,6 +417,7 @@ def report(results: list[Result], tools: list[str]) -> str:
         ("debugbench", "DebugBench syntax subset (buggy_code fails ast.parse)"),
         ("single", "Synthetic single-error corruptions (QuixBugs + HumanEvalFix)"),
         ("multi", "Synthetic multi-error files (2-3 corruptions each)"),
+        ("novice", "Synthetic novice slips (NOVICE_CORRUPTORS, a separate set)"),
     ):
         chosen = [r for r in results if r.group == group]
         if not chosen:
@@ -411,6 +428,62 @@ def report(results: list[Result], tools: list[str]) -> str:
         rows = [(k, by_kind[k]) for k in sorted(by_kind)] + [("**all**", chosen)]
         sections.append(f"### {title}\n\n{table(results, tools, rows)}")
     return "\n\n".join(sections)
+
+
+@dataclass
+class NoviceScore:
+    parses: bool
+    small: bool  # the student's correction is a small edit of the submission
+    ast_equal: bool
+    io: bool
+    ms: float
+    cpu_ms: float  # this process's CPU time: other jobs on a shared machine do not count
+
+
+def novice_scores(subs: list[Submission], fix: Callable[[str], str | None]) -> list[NoviceScore]:
+    scores = []
+    for sub in subs:
+        started, cpu = time.perf_counter(), time.process_time()
+        try:
+            fixed = fix(sub.broken)
+        except Exception:  # a peer tool crashing on broken input scores as "no fix"
+            fixed = None
+        ms = (time.perf_counter() - started) * 1000
+        cpu_ms = (time.process_time() - cpu) * 1000
+        result = score(Case("pydex", "novice", sub.name, sub.broken, sub.correction), fixed, ms)
+        small = bifi_distance(sub.broken, sub.correction) <= SMALL_EDIT
+        io = result.parses and fixed is not None and passes_io(fixed, sub.io)
+        scores.append(NoviceScore(result.parses, small, small and result.ast_equal, io, ms, cpu_ms))
+    return scores
+
+
+def novice_report(subs: list[Submission], tools: dict[str, Callable[[str], str | None]]) -> str:
+    """The PyDex development set: each tool's fixed files, and the students' own corrections."""
+    small = sum(bifi_distance(s.broken, s.correction) <= SMALL_EDIT for s in subs)
+    corrected = sum(passes_io(s.correction, s.io) for s in subs)
+    out = [
+        f"### PyDex development set ({len(subs)} real novice submissions; {small} corrections "
+        f"are small edits (<= {SMALL_EDIT} tokens); the students' own corrections pass the I/O "
+        f"examples: {100 * corrected / len(subs):.1f}%)",
+        "",
+        "| tool | parses | AST-equal to the correction (small edits) | I/O pass | median ms "
+        "| p95 ms | median CPU ms | p95 CPU ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, fix in tools.items():
+        scores = novice_scores(subs, fix)
+        n = len(scores)
+        parses = sum(s.parses for s in scores)
+        equal = sum(s.ast_equal for s in scores)
+        io = sum(s.io for s in scores)
+        ms = [s.ms for s in scores]
+        cpu = [s.cpu_ms for s in scores]
+        out.append(
+            f"| {name} | {100 * parses / n:.1f} | {100 * equal / max(small, 1):.1f} | "
+            f"{100 * io / n:.1f} | {statistics.median(ms):.1f} | {_p95(ms):.1f} | "
+            f"{statistics.median(cpu):.1f} | {_p95(cpu):.1f} |"
+        )
+    return "\n".join(out)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -426,13 +499,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--failures", type=int, default=0, help="print N engine failures")
     parser.add_argument("--kind", default="", help="only cases whose kind contains this")
     parser.add_argument("--json", type=Path, help="write every case's scores here")
+    parser.add_argument(
+        "--groups",
+        default="debugbench,single,multi,novice,pydex",
+        help="comma-separated groups to run (novice: synthetic novice slips; pydex: the real "
+        "novice development set)",
+    )
     args = parser.parse_args(argv)
+    wanted = set(args.groups.split(","))
 
     single, multi = synthetic_cases(args.shared, args.seed)
-    groups = [debugbench_cases(args.shared), single, multi]
+    novice = novice_cases(args.shared, args.seed) if "novice" in wanted else []
+    groups = [debugbench_cases(args.shared), single, multi, novice]
     cases: list[Case] = []
     for group in groups:
-        group = [c for c in group if args.kind in c.kind]
+        group = [c for c in group if args.kind in c.kind and c.group in wanted]
         if args.limit:
             group = random.Random(args.seed).sample(group, min(args.limit, len(group)))
         cases.extend(group)
@@ -466,6 +547,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n### Guesses offered for review, not applied\n\n{guesses}")
         print(f"\n### First fix offered, guesses included\n\n{offered_table(cases, results)}")
     print(f"\n{len(cases)} cases in {elapsed:.0f} s (python {sys.version.split()[0]})")
+    if "pydex" in wanted:
+        novice_tools = {
+            "engine, applied (safe) fixes": tools["engine"],
+            "engine, first fix offered (review fixes too)": engine_tool(
+                args.budget_ms / 1000, args.static, unsafe=True
+            ),
+        }
+        novice_tools |= {name: fix for name, fix in tools.items() if name != "engine"}
+        print("\n" + novice_report(submissions(args.shared), novice_tools))
     if args.failures:
         import difflib
 

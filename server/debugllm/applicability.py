@@ -58,6 +58,29 @@ KIND_APPLICABILITY: Mapping[str, Applicability] = {
     "missing-comma": "safe",
     "missing-token": "safe",
     "extra-token": "safe",
+    # Beginners' slips whose repair is the only program that fits (server/.../novice.py).
+    "wrong-separator": "safe",
+    "else-condition": "safe",
+    "bare-symbol": "safe",
+    "joined-assignments": "safe",
+    "split-operator": "safe",
+    "reversed-operator": "safe",
+    "python2-syntax": "safe",
+    "missing-open-quote": "safe",
+    "prose-line": "safe",
+    "unquoted-string": "safe",
+    "missing-keyword-equals": "safe",
+    "escaped-quote": "safe",
+    # An escape outside a string may have been meant inside the string next to it.
+    "stray-escape": "unsafe",
+    # An operand may have been lost after it rather than the operator typed by mistake.
+    "dangling-operator": "unsafe",
+    # A rename: the author may prefer another name.
+    "keyword-as-name": "unsafe",
+    # A name typed as two words (`total price`) may be two names that lost a comma.
+    "spaced-name": "unsafe",
+    # The last resort when no repair is certain: the line's code is lost until rewritten.
+    "commented-out": "unsafe",
     # One of several programs: the engine cannot know which operator or comparison was meant.
     "assign-in-value": "unsafe",
     "missing-operator": "unsafe",

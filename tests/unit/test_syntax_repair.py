@@ -454,8 +454,11 @@ def test_ranked_cheapest_first_and_deterministic() -> None:
     ],
 )
 def test_no_guess_when_the_intent_is_unknowable(source: str) -> None:
+    # Only guesses for review: the operator removed, or as the last resort the line commented
+    # out (see test_novice_repair.py).
     _, candidates = _repairs(source)
-    assert candidates == []
+    assert candidates and all(c.guess for c in candidates)
+    assert {c.kind for c in candidates} <= {"dangling-operator", "commented-out"}
 
 
 def test_a_lost_operator_is_offered_only_as_a_guess() -> None:

@@ -100,6 +100,47 @@ CATALOG: dict[str, str] = {
     "misplaced-clause": "The `{keyword}` on line {line} was not lined up with the statement it "
     "belongs to; `{keyword}` must have exactly the same indentation as its `if`, `for`, "
     "`while` or `try`.",
+    "spaced-name": "Line {line} has two words side by side where Python expects one name; a "
+    "name cannot contain a space, so they were joined as `{name}` (everywhere they appear).",
+    "wrong-separator": "On line {line}, '{token}' stands between two items inside brackets, "
+    "where Python separates items with a comma ','; it was changed to ','.",
+    "else-condition": "`else` on line {line} is followed by a condition, but `else` takes none "
+    "(it runs when nothing before matched); a branch with a condition is written `elif`.",
+    "bare-symbol": "On line {line}, the symbol {token} stands alone where a value is needed; "
+    "text must be put in quotes to be a string, so it was written as '{token}'.",
+    "joined-assignments": "Line {line} writes two assignments as one statement, which Python "
+    "cannot read (it would try to assign to an expression); each assignment now has its own "
+    "line.",
+    "split-operator": "On line {line}, the operator '{token}' was typed with a space inside it; "
+    "Python only recognises it written without the space.",
+    "reversed-operator": "On line {line}, '{token}' is written backwards; Python writes this "
+    "comparison as '{replacement}' (the '=' comes second).",
+    "python2-syntax": "`{token}` on line {line} is Python 2 syntax, which Python 3 no longer "
+    "accepts; Python 3 writes it as `{replacement}`.",
+    "missing-open-quote": "The text {token} on line {line} was meant as a string, but its "
+    "opening quote {quote} was missing, so Python read the closing quote as the start of a new "
+    "string; the opening quote was added.",
+    "stray-escape": "On line {line}, `{token}` stands outside any string; escapes such as "
+    "`\\n` only mean something inside quotes, so it was removed (move it into the string if "
+    "you meant a line break there).",
+    "prose-line": "Line {line} is a sentence, not Python code, so Python cannot run it; it was "
+    "turned into a comment by putting '#' in front of it.",
+    "unquoted-string": "On line {line}, {token} is text, but it was not in quotes, so Python "
+    "read the words as names; text is written between quotes to make a string.",
+    "dangling-operator": "On line {line}, '{token}' has nothing after it, so Python cannot "
+    "finish the calculation; it was removed (if a value is missing after it, add that value "
+    "instead).",
+    "missing-keyword-equals": "On line {line}, `{token}` is one of print's settings, given as "
+    "{token}=value; the '=' between `{token}` and its value was missing.",
+    "escaped-quote": "On line {line}, the backslash before the closing quote {quote} turned it "
+    "into a quote inside the text, so the string never ended; a backslash in text is written "
+    "as '\\\\'.",
+    "keyword-as-name": "`{token}` on line {line} is a Python keyword, which cannot be used as a "
+    "variable name; it was renamed `{name}` wherever it stands as a name (choose another name "
+    "if you prefer).",
+    "commented-out": "Python could not understand line {line}, and no repair is certain; the "
+    "line was turned into a comment so the rest of the file can run. Rewrite it in the form "
+    "you meant.",
     # --- end syntax repairs ---
     # --- static-check repairs (debugllm.repair.semantic) ----------------------------------
     "name-typo": (

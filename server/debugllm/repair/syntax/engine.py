@@ -6,7 +6,7 @@ from __future__ import annotations
 from debugllm.candidates import Candidate
 from debugllm.problems import Problem
 from debugllm.repair.catalog import explain
-from debugllm.repair.syntax.context import Ctx, Proposal
+from debugllm.repair.syntax.context import MAX_LINE, Ctx, Proposal, indent_of
 from debugllm.repair.syntax.search import Search, neutral_proposal, rank
 from debugllm.text import Edit, minimal_edits
 
@@ -83,7 +83,58 @@ def repair_syntax(
         )
         if len(candidates) == max_candidates:
             break
+    if not candidates and not search.expired():
+        fallback = _comment_out(ctx, search)
+        if fallback is not None:
+            candidates.append(fallback)
     return candidates
+
+
+def _comment_out(ctx: Ctx, search: Search) -> Candidate | None:
+    """The last resort, offered for review only: the broken statement (and as few lines after
+    it as needed) turned into comments, so the rest of the file parses and runs. A header
+    keeps a stub (`if 1:`) so its block still has one; an emptied block gets `pass`."""
+    if len(ctx.lines[ctx.line]) > MAX_LINE:
+        return None  # generated code: compiling variants of it costs too much
+    tries: list[Proposal] = []
+    for extra in (0, 1, 3, 7, 15):
+        neutral = neutral_proposal(ctx, extra)
+        old = ctx.lines[neutral.first : neutral.last]
+        if not old:
+            continue
+        stub = neutral.text.splitlines()[0].strip()
+        ws = indent_of(old[0])
+        kept = [f"{indent_of(t) or ws}# {t.strip()}" if t.strip() else t for t in old]
+        for lines in (kept, [f"{ws}{stub}  # {old[0].strip()}", *kept[1:]]):
+            tries.append(
+                ctx.lines_to(
+                    neutral.first, neutral.last, lines, 9.0, "commented-out", "Comment out"
+                )
+            )
+    # First what leaves no error of its own making (the window parses, or fails only where a
+    # separate error lies), then anything that gets past the error.
+    chosen = next(
+        (p for p in tries if not search.expired() and search.penalty(p) is not None), None
+    )
+    if chosen is None:
+        chosen = next(
+            (p for p in tries if not search.expired() and search.progress(p) is not False), None
+        )
+    if chosen is None:
+        return None
+    facts = dict(chosen.facts)
+    title = f"Comment out line {facts['line']} (no repair is certain; rewrite it)"
+    return Candidate(
+        target=ctx.problem,
+        kind="commented-out",
+        title=title,
+        explanation=explain("commented-out", facts),
+        edits=_edits(ctx, chosen),
+        origin="embedded",
+        cost=9.0,
+        details=chosen.facts,
+        guess=True,
+    )
 
 
 def recover(source: str, problem: Problem, deadline: float | None = None) -> list[Edit]:

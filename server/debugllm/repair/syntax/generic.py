@@ -4,6 +4,7 @@ token removed), dearer than the specific repairs and dearer the further from the
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from debugllm.repair.syntax.context import (
     ATOM_END,
@@ -19,6 +20,7 @@ from debugllm.repair.syntax.slips import operator_left_out, too_many_arguments
 _CLOSER_COST = {")": 2.0, "]": 2.2, "}": 2.4}
 #: Deleting a bracket or '=' turns two expressions into a call or a comparison: never generic.
 _DELETABLE = frozenset({":", ",", ";", "."})
+_OPERATORS = frozenset({"+", "-", "*", "/", "//", "%", "**", "and", "or"})
 
 
 def gen_generic(ctx: Ctx) -> Iterator[Proposal]:
@@ -67,9 +69,17 @@ def gen_generic(ctx: Ctx) -> Iterator[Proposal]:
                 )
             elif tok.text in _DELETABLE:
                 title = f"Remove '{tok.text}'"
-                yield ctx.put(
+                p = ctx.put(
                     line, tok.start, tok.end, "", 2.6 + near, "extra-token", title, token=tok.text
                 )
+                # Removing the only thing between two names merges them into one (`a.b` to
+                # `ab`): never the evident program.
+                merges = 0 < k < len(code) - 1 and code[k - 1].kind == code[k + 1].kind == "name"
+                # `'Hi' +, x`: the operator may be the stray token, not the comma.
+                after_operator = tok.text == "," and k > 0 and code[k - 1].text in _OPERATORS
+                if merges or after_operator:
+                    p = replace(p, guess=True, title=title + " (a guess)")
+                yield p
             if tok.text == "=" and word in CONDITION_KEYWORDS:
                 yield ctx.put(
                     line,

@@ -29,6 +29,11 @@ from debugllm.repair.syntax.context import (
     lex,
     statement_facts,
 )
+from debugllm.repair.syntax.novice import (
+    in_assignment_target,
+    spaced_name_elsewhere,
+    unpacks_evidently,
+)
 
 
 def gen_missing_colon(ctx: Ctx) -> Iterator[Proposal]:
@@ -365,7 +370,7 @@ def gen_missing_comma(ctx: Ctx) -> Iterator[Proposal]:
     for rank, (line, left, right) in enumerate(reversed(gaps)):
         title = f"Insert a missing ',' between {left.text} and {right.text}"
         cost = (0.4 if hinted else 0.7) + 0.05 * rank
-        yield ctx.put(
+        p = ctx.put(
             line,
             left.end,
             left.end,
@@ -376,6 +381,18 @@ def gen_missing_comma(ctx: Ctx) -> Iterator[Proposal]:
             left=left.text,
             right=right.text,
         )
+        # A comma that turns an assignment's target into a tuple unpacking, or splits a name
+        # typed as two words elsewhere too (`total price`), is one of several programs.
+        target = ctx.keyword(line) not in _NAME_LISTS and in_assignment_target(ctx, line, left)
+        target = target and not unpacks_evidently(ctx, line)
+        # `print('*'k)` is as likely `'*' * k` or `'*' + k`: text beside a value, in what is
+        # printed, is a guess.
+        text_and_value = "string" in (left.kind, right.kind) and left.kind != right.kind
+        stack = ctx.open_brackets(line, left.end)
+        printed = bool(stack) and callee_of(ctx, stack[-1]) in ("print", "input")
+        if target or (text_and_value and printed) or spaced_name_elsewhere(ctx, line, left, right):
+            p = replace(p, guess=True, title=title + " (a guess)")
+        yield p
         if in_dict:
             title = f"Insert ':' between the key {left.text} and its value"
             yield ctx.put(
@@ -639,7 +656,7 @@ def gen_number_name(ctx: Ctx) -> Iterator[Proposal]:
         if name not in near:
             continue
         title = f"Remove the stray '{digits}' before '{name}'"
-        yield ctx.put(
+        stray = ctx.put(
             ctx.line,
             match.start(),
             match.start(1) + len(digits),
@@ -649,6 +666,9 @@ def gen_number_name(ctx: Ctx) -> Iterator[Proposal]:
             title,
             token=digits,
         )
+        # Outside a one-argument call, `4y` is as likely a product as a stray digit: both are
+        # guesses, the product first (how algebra writes it).
+        yield stray if stack else replace(stray, guess=True, cost=0.75, title=title + " (a guess)")
         title = f"Multiply: '{digits} * {name}' (a guess)"
         p = ctx.put(
             ctx.line,

@@ -1,0 +1,725 @@
+"""Repairs of the mistakes beginners make (seen in real course submissions, and in the studies
+of novice Python syntax errors): a name typed as two words, ';' or '.' for ',', a built-in
+function called without parentheses, `else` with a condition, a symbol meant as a string, two
+assignments joined on one line, an operator typed with a space or backwards."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+
+from debugllm.repair.syntax.context import (
+    CONTINUATION_KEYWORDS,
+    HEADER_KEYWORDS,
+    KEYWORDS,
+    KNOWN_NAMES,
+    PLAIN_INVALID,
+    Ctx,
+    Proposal,
+    Tok,
+    callee_of,
+    first_word,
+    indent_of,
+    statement_facts,
+)
+
+#: Built-in functions beginners call: `int x` and `int input()` lost their parentheses.
+_BUILTIN_CALLS = frozenset(
+    {"int", "str", "float", "len", "input", "abs", "list", "sorted", "sum", "max", "min"}
+    | {"range", "type", "bool", "round", "set", "tuple", "ord", "chr", "reversed"}
+)
+#: Symbols that stand alone as an argument only when a string of them was meant: `print(*)`.
+_BARE_SYMBOLS = frozenset({"*", "+", "-", "/", "%", "@", "#", "$", "!", "?", "&", "|", "^", "~"})
+_SPLIT_OPERATORS = frozenset({"+", "-", "*", "/", "%", "<", ">", "!", "=", "//", "**"})
+_REVERSED_OPERATORS = {"=>": ">=", "=<": "<="}
+_ASSIGNMENT_JOINERS = frozenset({",", "and", "or", "&&"})
+
+
+def _plain_name(tok: Tok) -> bool:
+    return tok.kind == "name" and tok.text not in KEYWORDS and tok.text not in KNOWN_NAMES
+
+
+def _spaced_pairs(ctx: Ctx, line: int, left: str, right: str) -> list[tuple[Tok, Tok]]:
+    """Where ``left right`` stands on ``line`` as two names separated only by spaces."""
+    code = ctx.code(line)
+    text = ctx.lines[line]
+    return [
+        (a, b)
+        for a, b in itertools.pairwise(code)
+        if a.text == left and b.text == right and text[a.end : b.start].strip(" \t") == ""
+        if a.kind == b.kind == "name" and b.start > a.end
+    ]
+
+
+def spaced_name_elsewhere(ctx: Ctx, line: int, left: Tok, right: Tok) -> bool:
+    """Do the names ``left right`` also stand side by side on another line (one name written
+    as two words, `total price`), so that a comma between them is no fix?"""
+    if not (_plain_name(left) and _plain_name(right)):
+        return False
+    return any(i != line and _spaced_pairs(ctx, i, left.text, right.text) for i in range(ctx.count))
+
+
+def in_assignment_target(ctx: Ctx, line: int, tok: Tok) -> bool:
+    """Is ``tok`` before the top-level '=' of an assignment (so a comma after it would turn the
+    target into a tuple unpacking)?"""
+    depth = 0
+    seen = False
+    for t in ctx.code(line):
+        if t.kind == "open":
+            depth += 1
+        elif t.kind == "close":
+            depth -= 1
+        elif t.text == "=" and depth == 0:
+            return seen
+        if t is tok or t == tok:
+            seen = depth == 0
+    return False
+
+
+def unpacks_evidently(ctx: Ctx, line: int) -> bool:
+    """`a b = b, a % b`: the names before '=' are as many as the values after it, and each is
+    used on its own elsewhere, so the comma between the targets is the unpacking meant (not
+    `total price = a + b`, one value for a name written as two words)."""
+    code = ctx.code(line)
+    equals = [k for k, t in enumerate(code) if t.text == "="]
+    if len(equals) != 1 or ctx.statement_start(line) != line:
+        return False
+    # After a one-line header (`if n < 0: n neg = -n, -1`), the assignment is its body.
+    colons = [k for k, t in enumerate(code[: equals[0]]) if t.text == ":"]
+    body = colons[-1] + 1 if colons and code[0].text in HEADER_KEYWORDS else 0
+    # The targets: names, or subscripts and attributes of names (`p[i] p[j] = p[j], p[i]`),
+    # separated by commas or by the gap where one was lost.
+    targets: list[list[Tok]] = []
+    depth = 0
+    for tok in code[body : equals[0]]:
+        starts = depth == 0 and (not targets or targets[-1][-1].kind in ("name", "close"))
+        if tok.text == "," and depth == 0:
+            targets.append([])
+            continue
+        if not targets or (starts and tok.kind == "name" and targets[-1]):
+            targets.append([])
+        depth += {"open": 1, "close": -1}.get(tok.kind, 0)
+        targets[-1].append(tok)
+    targets = [t for t in targets if t]
+    values = _top_level_parts(code[equals[0] + 1 :], frozenset({","}))
+    if len(targets) < 2 or any(not _plain_name(t[0]) for t in targets):
+        return False
+    if len([v for v in values if v]) != len(targets):
+        return False
+    elsewhere = ctx.names_near(line)
+    return all(t[0].text in elsewhere for t in targets)
+
+
+def gen_spaced_name(ctx: Ctx) -> Iterator[Proposal]:
+    """`total price = a + b`: a name typed as two words is one name, `total_price`, the same on
+    every line it appears. A guess: the two words may be two names that lost a comma."""
+    if ctx.msg not in PLAIN_INVALID:
+        return
+    code = ctx.code(ctx.line)
+    for a, b in itertools.pairwise(code):
+        if ctx.col not in (a.start, b.start) or not (_plain_name(a) and _plain_name(b)):
+            continue
+        if not _spaced_pairs(ctx, ctx.line, a.text, b.text):
+            continue
+        joined = f"{a.text}_{b.text}"
+        last = ctx.line
+        new_lines: list[str] = []
+        occurrences = 0
+        for i in range(ctx.line, ctx.count):
+            pairs = _spaced_pairs(ctx, i, a.text, b.text)
+            text = ctx.lines[i]
+            for left, right in reversed(pairs):
+                text = text[: left.start] + joined + text[right.end :]
+            if pairs:
+                last = i
+                occurrences += len(pairs)
+            new_lines.append(text)
+        new_lines = new_lines[: last - ctx.line + 1]
+        # Only with evidence of one name: it is assigned to, or written so more than once.
+        if occurrences < 2 and not in_assignment_target(ctx, ctx.line, a):
+            return
+        cost = 0.75
+        title = f"Join '{a.text} {b.text}' into one name, '{joined}' (a guess)"
+        p = ctx.lines_to(
+            ctx.line,
+            last + 1,
+            new_lines,
+            cost,
+            "spaced-name",
+            title,
+            name=joined,
+            count=occurrences,
+        )
+        yield replace(p, guess=True)
+        return
+
+
+def gen_wrong_separator(ctx: Ctx) -> Iterator[Proposal]:
+    """`total(3; k)` and `def f(a.b, c)`: ';' inside brackets, or '.' between two parameters,
+    where a ',' separates the items (neither can stand there)."""
+    line = ctx.line
+    code = ctx.code(line)
+    in_def = ctx.keyword(line) == "def"
+    found: list[Tok] = []
+    for k, tok in enumerate(code):
+        if tok.text not in (";", "."):
+            continue
+        stack = ctx.open_brackets(line, tok.start)
+        if not stack:
+            continue
+        if tok.text == ".":
+            names = 0 < k < len(code) - 1 and code[k - 1].kind == code[k + 1].kind == "name"
+            if not (in_def and stack[-1].char == "(" and len(stack) == 1 and names):
+                continue
+        found.append(tok)
+    if not found:
+        return
+    text = ctx.lines[line]
+    for tok in reversed(found):  # every one on the line: `[1; 2; 3]` has two
+        comma = "," if text[tok.end : tok.end + 1] in (" ", "") else ", "
+        text = text[: tok.start] + comma + text[tok.end :]
+    token = found[0].text
+    title = f"Use ',' instead of '{token}' between the items"
+    yield ctx.put(line, 0, len(ctx.lines[line]), text, 0.3, "wrong-separator", title, token=token)
+
+
+def _argument_end(code: list[Tok], k: int) -> int | None:
+    """Index after the operand starting at ``code[k]`` with its trailers (`input()`, `x[0]`,
+    `s.upper()`), or None when it is not a plain operand."""
+    first = code[k]
+    if first.kind not in ("name", "number", "string") or first.text in KEYWORDS:
+        return None
+    j = k + 1
+    while j < len(code):
+        tok = code[j]
+        if tok.text == "." and j + 1 < len(code) and code[j + 1].kind == "name":
+            j += 2
+        elif tok.kind == "open" and tok.text in "([" and tok.start == code[j - 1].end:
+            depth = 0
+            while j < len(code):
+                depth += {"open": 1, "close": -1}.get(code[j].kind, 0)
+                j += 1
+                if depth == 0:
+                    break
+            if depth:
+                return None
+        else:
+            break
+    return j
+
+
+def gen_builtin_call(ctx: Ctx) -> Iterator[Proposal]:
+    """`n = int input()`, `if len c >= 2:`: a built-in function with its argument after it and
+    no parentheses; the argument goes in parentheses."""
+    if ctx.msg not in PLAIN_INVALID:
+        return
+    code = ctx.code(ctx.line)
+    for k, callee in enumerate(code[:-1]):
+        if callee.kind != "name" or callee.text not in _BUILTIN_CALLS:
+            continue
+        if ctx.col not in (callee.start, code[k + 1].start):
+            continue
+        # After an operand (`x int y`) or a '.', the name is no call of the built-in.
+        previous = code[k - 1].text if k else ""
+        kind = code[k - 1].kind if k else ""
+        if previous not in KEYWORDS and (previous == "." or kind in ("name", "number", "string")):
+            continue
+        end = _argument_end(code, k + 1)
+        if end is None:
+            continue
+        start, stop = code[k + 1].start, code[end - 1].end
+        argument = ctx.lines[ctx.line][start:stop]
+        title = f"Call '{callee.text}' with parentheses: {callee.text}({argument})"
+        yield ctx.put(
+            ctx.line,
+            callee.end,
+            stop,
+            f"({argument})",
+            0.4,
+            "missing-call-parentheses",
+            title,
+            token=callee.text,
+        )
+
+
+def gen_else_condition(ctx: Ctx) -> Iterator[Proposal]:
+    """`else x > 0:`: `else` takes no condition; a branch with one is `elif`."""
+    code = ctx.code(ctx.line)
+    if len(code) < 3 or code[0].text != "else" or code[1].text in (":", "if"):
+        return
+    if code[-1].text != ":" or ctx.statement_start(ctx.line) != ctx.line:
+        return
+    title = "Use 'elif' for a branch with a condition"
+    yield ctx.put(ctx.line, code[0].start, code[0].end, "elif", 0.3, "else-condition", title)
+
+
+def gen_bare_symbol(ctx: Ctx) -> Iterator[Proposal]:
+    """`print(*)`, `print(+, end='')`: a symbol standing alone as an argument was meant as the
+    string of it."""
+    code = ctx.code(ctx.line)
+    for k in range(1, len(code) - 1):
+        tok = code[k]
+        if tok.text not in _BARE_SYMBOLS or tok.kind not in ("op", "other"):
+            continue
+        if code[k - 1].text not in ("(", ",") or code[k + 1].text not in (",", ")"):
+            continue
+        stack = ctx.open_brackets(ctx.line, tok.start)
+        if not stack or stack[-1].char != "(":
+            continue
+        quote = "'" if "'" not in tok.text else '"'
+        title = f"Put the symbol {tok.text} in quotes: {quote}{tok.text}{quote}"
+        yield ctx.put(
+            ctx.line,
+            tok.start,
+            tok.end,
+            f"{quote}{tok.text}{quote}",
+            0.3,
+            "bare-symbol",
+            title,
+            token=tok.text,
+        )
+
+
+def gen_joined_assignments(ctx: Ctx) -> Iterator[Proposal]:
+    """`i = 0, count = 0` and `a = 0 and b = 0`: two assignments written as one statement; each
+    goes on its own line."""
+    line = ctx.line
+    if ctx.statement_start(line) != line or ctx.is_header(line):
+        return
+    code = ctx.code(line)
+    depth = 0
+    top: list[tuple[int, Tok]] = []
+    for k, tok in enumerate(code):
+        if tok.kind == "open":
+            depth += 1
+        elif tok.kind == "close":
+            depth -= 1
+        elif depth == 0:
+            top.append((k, tok))
+    equals = [k for k, t in top if t.text == "="]
+    if len(equals) < 2 or not all(t.kind == "name" for t in code[: equals[0]]):
+        return
+    text = ctx.lines[line]
+    ws = indent_of(text)
+    pieces: list[str] = []
+    start = len(ws)
+    for first, second in itertools.pairwise(equals):
+        # The second assignment's target is one name right after a joining token.
+        joiner = code[second - 2] if second >= 2 else None
+        if joiner is None or joiner.text not in _ASSIGNMENT_JOINERS or second - 2 <= first:
+            return
+        if code[second - 1].kind != "name" or code[second - 1].text in KEYWORDS:
+            return
+        pieces.append(text[start : joiner.start].rstrip())
+        start = code[second - 1].start
+    pieces.append(text[start:].rstrip())
+    title = "Put each assignment on its own line"
+    yield ctx.lines_to(line, line + 1, [ws + p for p in pieces], 0.3, "joined-assignments", title)
+
+
+def gen_operator_typo(ctx: Ctx) -> Iterator[Proposal]:
+    """`x + = 1` (an operator typed with a space inside) and `a => b` (typed backwards)."""
+    code = ctx.code(ctx.line)
+    text = ctx.lines[ctx.line]
+    for a, b in itertools.pairwise(code):
+        if a.kind != "op" or (b.text != "=" and b.text != ">" and b.text != "<"):
+            continue
+        if b.text == "=" and a.text in _SPLIT_OPERATORS and text[a.end : b.start].isspace():
+            joined = a.text + "="
+            title = f"Write '{joined}' without a space inside"
+            yield ctx.put(
+                ctx.line, a.start, b.end, joined, 0.3, "split-operator", title, token=joined
+            )
+        elif a.text == "=" and b.start == a.end and a.text + b.text in _REVERSED_OPERATORS:
+            wrong = a.text + b.text
+            right = _REVERSED_OPERATORS[wrong]
+            title = f"Write '{right}' instead of '{wrong}'"
+            yield ctx.put(
+                ctx.line,
+                a.start,
+                b.end,
+                right,
+                0.3,
+                "reversed-operator",
+                title,
+                token=wrong,
+                replacement=right,
+            )
+
+
+def gen_colon_and_block(ctx: Ctx) -> Iterator[Proposal]:
+    """`if x > 0` / `print(x)`: a header that lost its colon, and the line under it not
+    indented either; two edits for one mistake (the block was never opened)."""
+    if ctx.msg != "expected ':'" or ctx.statement_start(ctx.line) != ctx.line:
+        return
+    code = ctx.code(ctx.line)
+    if not code or code[0].text not in HEADER_KEYWORDS or code[-1].text == ":":
+        return
+    following = ctx.next_code(ctx.line)
+    if following >= ctx.count or ctx.width(following) > ctx.width(ctx.line):
+        return  # the block is indented: the colon alone is the fix
+    if not ctx.is_statement(following) or first_word(ctx.lines[following]) in (
+        CONTINUATION_KEYWORDS
+    ):
+        return
+    facts = statement_facts(ctx, ctx.line)
+    end = code[-1].end
+    header = ctx.lines[ctx.line][:end] + ":" + ctx.lines[ctx.line][end:]
+    body = indent_of(ctx.lines[ctx.line]) + ctx.unit + ctx.lines[following].lstrip(" \t")
+    new_lines = [header, *ctx.lines[ctx.line + 1 : following], body]
+    title = f"Insert the missing ':' after the {facts['keyword']} statement and indent its block"
+    p = ctx.lines_to(ctx.line, following + 1, new_lines, 0.5, "missing-colon", title, **facts)
+    indent = ctx.put(
+        following, 0, 0, "", 0.0, "missing-indent", "", header_line=ctx.line + 1, **facts
+    )
+    yield replace(p, then=indent)
+
+
+def gen_python2_operator(ctx: Ctx) -> Iterator[Proposal]:
+    """`a <> b`: Python 2's "not equal", written `!=` in Python 3."""
+    code = ctx.code(ctx.line)
+    for a, b in itertools.pairwise(code):
+        if a.text == "<" and b.text == ">" and b.start == a.end:
+            title = "Write '!=' instead of Python 2's '<>'"
+            yield ctx.put(
+                ctx.line,
+                a.start,
+                b.end,
+                "!=",
+                0.3,
+                "python2-syntax",
+                title,
+                token="<>",
+                replacement="!=",
+            )
+
+
+def _top_level_parts(code: list[Tok], joiners: frozenset[str]) -> list[list[Tok]]:
+    """The statement's tokens split at the ``joiners`` outside any bracket."""
+    parts: list[list[Tok]] = [[]]
+    depth = 0
+    for tok in code:
+        if tok.kind == "open":
+            depth += 1
+        elif tok.kind == "close":
+            depth -= 1
+        if depth == 0 and tok.text in joiners:
+            parts.append([])
+        else:
+            parts[-1].append(tok)
+    return parts
+
+
+def _unwrapped(part: list[Tok]) -> list[Tok]:
+    """``part`` without the parentheses around all of it (`(a = a + 1)`)."""
+    if len(part) > 2 and part[0].text == "(" and part[-1].text == ")":
+        depth = 0
+        for k, tok in enumerate(part):
+            depth += {"open": 1, "close": -1}.get(tok.kind, 0)
+            if depth == 0 and k < len(part) - 1:
+                return part
+        return part[1:-1]
+    return part
+
+
+def _simple_assignment(part: list[Tok]) -> bool:
+    """`name = value`: one name, a single '=', something after it."""
+    return (
+        len(part) >= 3
+        and part[0].kind == "name"
+        and part[0].text not in KEYWORDS
+        and part[1].text == "="
+        and not any(t.text == "=" for t in part[2:])
+    )
+
+
+def gen_assignments_as_expression(ctx: Ctx) -> Iterator[Proposal]:
+    """`(a = a + 1) or (b = b - 1)`: assignments written as parts of one expression; Python
+    assigns only in a statement of its own, so each goes on its own line."""
+    line = ctx.line
+    if ctx.statement_start(line) != line or ctx.is_header(line):
+        return
+    code = ctx.code(line)
+    if not code or code[0].text != "(":
+        return  # the plain form is gen_joined_assignments'
+    parts = [_unwrapped(p) for p in _top_level_parts(code, _ASSIGNMENT_JOINERS)]
+    if len(parts) < 2 or not all(_simple_assignment(p) for p in parts):
+        return
+    text = ctx.lines[line]
+    ws = indent_of(text)
+    new_lines = [ws + text[p[0].start : p[-1].end] for p in parts]
+    title = "Write each assignment as a statement of its own"
+    yield ctx.lines_to(line, line + 1, new_lines, 0.4, "joined-assignments", title)
+
+
+def gen_missing_open_quote(ctx: Ctx) -> Iterator[Proposal]:
+    """`print(Sum: ", total)`: the string's opening quote was left out, so its closing quote
+    opens a string that never ends. When the words before it cannot be code, the quote goes
+    where the argument starts."""
+    if not ctx.msg.startswith("unterminated string literal"):
+        return
+    text = ctx.lines[ctx.line]
+    quote = text[ctx.col : ctx.col + 1]
+    if quote not in ("'", '"'):
+        return
+    before = [t for t in ctx.code(ctx.line) if t.end <= ctx.col]
+    start = next((k for k in range(len(before) - 1, -1, -1) if before[k].text in "(,"), None)
+    if start is None or start == len(before) - 1:
+        return
+    words = before[start + 1 :]
+    if any(t.kind == "string" or t.text in "()[]{}" for t in words):
+        return
+    inside = text[words[0].start : ctx.col]
+    try:
+        compile(inside.strip() or "(", "<words>", "eval")
+    except SyntaxError:
+        pass
+    else:
+        return  # the words are code: the quote may be the stray one
+    title = f"Insert the missing opening {quote} before {inside.strip()}"
+    yield ctx.put(
+        ctx.line,
+        words[0].start,
+        words[0].start,
+        quote,
+        0.4,
+        "missing-open-quote",
+        title,
+        quote=quote,
+        token=inside.strip(),
+    )
+
+
+def gen_stray_escape(ctx: Ctx) -> Iterator[Proposal]:
+    """`print(\\n'Sum:', s)`: an escape such as `\\n` typed outside a string. A guess: it may
+    have been meant inside the string next to it."""
+    if not ctx.msg.startswith("unexpected character after line continuation"):
+        return
+    text = ctx.lines[ctx.line]
+    for match in re.finditer(r"\\[ntr]", text):
+        title = f"Remove '{match.group()}' (it only means something inside a string)"
+        p = ctx.put(
+            ctx.line,
+            match.start(),
+            match.end(),
+            "",
+            0.5,
+            "stray-escape",
+            title,
+            token=match.group(),
+        )
+        yield replace(p, guess=True)
+
+
+_PROSE_END = frozenset({".", ":", "?", "!", ","})
+
+
+def gen_prose_line(ctx: Ctx) -> Iterator[Proposal]:
+    """`This program adds two numbers`: a sentence (words the file uses nowhere as names, with
+    no operator or bracket) pasted among the code; it becomes a comment."""
+    if ctx.msg not in PLAIN_INVALID:
+        return
+    line = ctx.line
+    if ctx.statement_start(line) != line or ctx.is_header(line):
+        return
+    code = ctx.code(line)
+    words = [t for t in code if t.kind == "name"]
+    rest = [t for t in code if t.kind != "name"]
+    if len(words) < 3 or any(t.text not in _PROSE_END for t in rest):
+        return
+    if words[0].text in KEYWORDS or words[0].text in KNOWN_NAMES:
+        return
+    used = ctx.names_near(line)
+    if sum(w.text in used for w in words) > 0:
+        return
+    text = ctx.lines[line]
+    ws = indent_of(text)
+    title = f"Turn line {line + 1} into a comment (it is a sentence, not code)"
+    yield ctx.put(line, len(ws), len(ws), "# ", 0.5, "prose-line", title)
+
+
+def gen_unquoted_string(ctx: Ctx) -> Iterator[Proposal]:
+    """`print(Hello world)`: words meant as text, without quotes (the commonest slip in
+    beginners' first programs). Only words the file uses nowhere as names, two or more side by
+    side, which no code can be."""
+    if ctx.msg not in PLAIN_INVALID:
+        return
+    code = ctx.code(ctx.line)
+    stack = ctx.open_brackets(ctx.line, ctx.col)
+    if not stack or stack[-1].char != "(" or stack[-1].line != ctx.line:
+        return
+    opener = stack[-1].col
+    inside = [t for t in code if t.start > opener]
+    depth = 0
+    argument: list[Tok] = []
+    for tok in inside:
+        if tok.kind == "open":
+            depth += 1
+        elif tok.kind == "close":
+            if depth == 0:
+                break
+            depth -= 1
+        if depth == 0 and tok.text == ",":
+            if tok.start > ctx.col:
+                break
+            argument = []
+            continue
+        argument.append(tok)
+    words = [t for t in argument if t.kind == "name"]
+    if len(words) < 2 or any(t.kind not in ("name", "other") for t in argument):
+        return
+    if not argument[0].start <= ctx.col <= argument[-1].end or words[0].text in KEYWORDS:
+        return
+    used = ctx.names_near(ctx.line)
+    if any(w.text in used or w.text in KNOWN_NAMES for w in words):
+        return
+    # Text is what `print` and `input` take; elsewhere only a phrase (`f(a b)` lost a comma).
+    phrase = len(words) >= 3 and all(len(w.text) > 1 for w in words)
+    if callee_of(ctx, stack[-1]) not in ("print", "input") and not phrase:
+        return
+    text = ctx.lines[ctx.line][argument[0].start : argument[-1].end]
+    quote = '"' if '"' not in text else "'"
+    title = f"Put the text {text} in quotes"
+    yield ctx.put(
+        ctx.line,
+        argument[0].start,
+        argument[-1].end,
+        f"{quote}{text}{quote}",
+        0.35,
+        "unquoted-string",
+        title,
+        token=text,
+    )
+
+
+_BINARY = frozenset({"+", "-", "*", "/", "//", "%", "**", "and", "or"})
+
+
+def gen_dangling_operator(ctx: Ctx) -> Iterator[Proposal]:
+    """`print(c+, end='')`, `y = x +`: a binary operator with nothing after it. Removing it is
+    a guess (an operand may have been lost), offered for review."""
+    code = ctx.code(ctx.line)
+    for k, tok in enumerate(code):
+        if tok.text not in _BINARY or k == 0:
+            continue
+        after = code[k + 1].text if k + 1 < len(code) else ""
+        if after not in ("", ",", ")", "]", "}"):
+            continue
+        if code[k - 1].kind not in ("name", "number", "string", "close"):
+            continue
+        start = code[k - 1].end
+        title = f"Remove the '{tok.text}' that has nothing after it (a guess)"
+        p = ctx.put(ctx.line, start, tok.end, "", 1.0, "dangling-operator", title, token=tok.text)
+        yield replace(p, guess=True)
+
+
+#: `print`'s keyword-only parameters: `end""` lost its '=' (a name nobody defined).
+_PRINT_KEYWORDS = frozenset({"end", "sep", "file", "flush"})
+
+
+def gen_keyword_argument(ctx: Ctx) -> Iterator[Proposal]:
+    """`print("*", end"")`: a keyword argument of `print` that lost its '='."""
+    if ctx.msg not in PLAIN_INVALID:
+        return
+    code = ctx.code(ctx.line)
+    for a, b in itertools.pairwise(code):
+        if a.text not in _PRINT_KEYWORDS or b.kind not in ("string", "number", "name"):
+            continue
+        stack = ctx.open_brackets(ctx.line, a.start)
+        if not stack or callee_of(ctx, stack[-1]) != "print":
+            continue
+        if _assigned(ctx, a.text):
+            continue  # a variable of that name exists: it may be an argument
+        title = f"Insert '=' after {a.text}: {a.text}={b.text}"
+        yield ctx.put(
+            ctx.line, a.end, b.start, "=", 0.3, "missing-keyword-equals", title, token=a.text
+        )
+
+
+def _assigned(ctx: Ctx, name: str) -> bool:
+    """Is ``name`` assigned as a variable somewhere in the file (not as a keyword argument)?"""
+    pattern = re.compile(rf"^[ \t]*{re.escape(name)}[ \t]*=(?!=)", re.MULTILINE)
+    return bool(pattern.search(ctx.source))
+
+
+def gen_escaped_quote(ctx: Ctx) -> Iterator[Proposal]:
+    """`print("\\")`: a backslash meant as text escapes the closing quote; it is written `\\\\`."""
+    if not ctx.msg.startswith("unterminated string literal"):
+        return
+    text = ctx.lines[ctx.line]
+    quote = text[ctx.col : ctx.col + 1]
+    if quote not in ("'", '"'):
+        return
+    inside = text.find("\\" + quote, ctx.col + 1)
+    if inside < 0 or text.find(quote, inside + 2) >= 0:
+        return  # the string goes on after the escaped quote: that quote is meant
+    if inside > ctx.col + 1 and text[inside - 1] == "\\":
+        return
+    title = "Write the backslash as '\\\\' so it does not escape the closing quote"
+    yield ctx.put(ctx.line, inside, inside + 1, "\\\\", 0.3, "escaped-quote", title, quote=quote)
+
+
+_AFTER_NAME = frozenset({"=", ")", ",", "]", ".", "[", "+", "-", "*", "/", "%", "//", "**"})
+_AFTER_NAME |= frozenset({"<", ">", "==", "!=", "<=", ">=", "+=", "-=", "*=", "/="})
+_BEFORE_NAME = frozenset({"(", ",", "=", "[", "+", "-", "*", "/", "%", "==", "<", ">", "return"})
+#: Keywords that may start an expression: taken for a name only before a closer or '='.
+_EXPRESSION_KEYWORDS = frozenset({"not", "lambda", "await", "yield"})
+
+
+def _keyword_as_name(code: list[Tok], k: int) -> bool:
+    tok = code[k]
+    if tok.text not in KEYWORDS:
+        return False
+    before = code[k - 1].text if k else ""
+    after = code[k + 1].text if k + 1 < len(code) else ""
+    if not before:
+        return after in ("=", ".", "[") and tok.text not in _EXPRESSION_KEYWORDS
+    if before not in _BEFORE_NAME:
+        return False
+    if tok.text in _EXPRESSION_KEYWORDS:
+        # `return lambda` ends nothing: a name (`yield`, `await` may end a valid line).
+        return after in (")", ",", "]", "=") or (not after and tok.text in ("lambda", "not"))
+    return after in _AFTER_NAME
+
+
+def gen_keyword_as_name(ctx: Ctx) -> Iterator[Proposal]:
+    """`class = 5`, `def f(lambda):`: a keyword used as a name. A guess: it is renamed
+    `class_` (the usual spelling) everywhere it stands as a name; another name may be meant."""
+    if ctx.msg not in PLAIN_INVALID:
+        return
+    code = ctx.code(ctx.line)
+    # The keyword is where CPython stopped, or the token just before it.
+    near = [k for k, t in enumerate(code) if t.start <= ctx.col][-2:]
+    word = next((code[k].text for k in reversed(near) if _keyword_as_name(code, k)), None)
+    if word is None:
+        return
+    new = word + "_"
+    if re.search(rf"\b{new}\b", ctx.source):
+        return
+    new_lines: list[str] = []
+    last = ctx.line
+    for i in range(ctx.line, ctx.count):
+        line_code = ctx.code(i)
+        text = ctx.lines[i]
+        spots = [
+            t for k, t in enumerate(line_code) if t.text == word and _keyword_as_name(line_code, k)
+        ]
+        for tok in reversed(spots):
+            text = text[: tok.start] + new + text[tok.end :]
+        if spots:
+            last = i
+        new_lines.append(text)
+    title = f"Rename '{word}' to '{new}': a keyword cannot be a name (a guess)"
+    p = ctx.lines_to(
+        ctx.line,
+        last + 1,
+        new_lines[: last - ctx.line + 1],
+        0.8,
+        "keyword-as-name",
+        title,
+        token=word,
+        name=new,
+    )
+    yield replace(p, guess=True)
