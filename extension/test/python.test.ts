@@ -2,7 +2,17 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Runner, launcherPath, candidates, check, describeFailures, isSupported, parseVersion, pick } from '../src/common/python';
+import {
+    Runner,
+    launcherPath,
+    candidates,
+    check,
+    describeFailures,
+    isSupported,
+    parseVersion,
+    pick,
+    supportedPythons,
+} from '../src/common/python';
 
 test('parseVersion and isSupported', () => {
     assert.deepEqual(parseVersion('3.11.7\n'), [3, 11, 7]);
@@ -48,6 +58,19 @@ test('pick reports failure when nothing is supported', async () => {
     const { chosen, tried } = await pick(candidates([], undefined), fake({ python3: 'garbage' }));
     assert.equal(chosen, undefined);
     assert.match(describeFailures(tried), /python3 \(PATH\): could not read its version/);
+});
+
+test('with a bundle, only the CPython minor versions it holds are accepted, and why not is said', async () => {
+    const bundle = { target: 'linux-x64', pythons: { '3.11': 'cp311', '3.12': 'cp312', '3.13': 'cp313' } };
+    assert.equal(supportedPythons(bundle), 'CPython 3.11, 3.12 or 3.13');
+    assert.equal(supportedPythons(undefined), 'Python 3.11 or newer');
+    const run = fake({ '/py314': '3.14.0 cpython\n', '/pypy': '3.11.9 pypy\n', '/py310': '3.10.13 cpython', '/py312': '3.12.1 cpython\n' });
+    const { chosen, tried } = await pick(candidates(['/py314'], '/pypy'), run, bundle);
+    assert.equal(chosen, undefined);
+    assert.match(tried[0].reason ?? '', /Python 3\.14\.0 has no bundled libraries in this linux-x64 build \(CPython 3\.11, 3\.12 or 3\.13\)/);
+    assert.match(tried[1].reason ?? '', /pypy 3\.11\.9 has no bundled libraries/);
+    assert.match((await check({ command: ['/py310'], origin: 'PATH' }, run, bundle)).reason ?? '', /older than 3\.11/);
+    assert.ok((await check({ command: ['/py312'], origin: 'PATH' }, run, bundle)).ok);
 });
 
 test('check really runs python3 when it exists', async (t) => {
