@@ -23,7 +23,7 @@ from typing import Any, TypeGuard
 from debugllm import __version__, logs
 from debugllm.analysis.analyzer import Analysis
 from debugllm.config import ProjectConfig, project_config
-from debugllm.lsp import convert
+from debugllm.lsp import convert, notebooks
 from debugllm.lsp.leaks import forget_finished_handlers
 from debugllm.lsp.model_actions import ModelActions
 from debugllm.lsp.protocol import DebugLLMProtocol, start_server
@@ -64,8 +64,10 @@ class DebugLLMServer(LanguageServer):
             "debugllm",
             __version__,
             text_document_sync_kind=types.TextDocumentSyncKind.Full,
+            notebook_document_sync=notebooks.SYNC_OPTIONS,
             protocol_cls=DebugLLMProtocol,
         )
+        self.notebooks = notebooks.Notebooks(self)
         forget_finished_handlers(self.protocol)  # pygls 2.1.1 keeps one per notification
         self.settings = Settings()
         #: The editor's ``debugllm`` section as sent; a project's ``pyproject.toml`` lies under it.
@@ -171,6 +173,8 @@ class DebugLLMServer(LanguageServer):
 
     def schedule(self, uri: str, delay: float) -> None:
         """(Re)start the debounced analysis of ``uri``; the newest change wins."""
+        if self.notebooks.owns_cell(uri):
+            return  # analysed with its notebook (lsp/notebooks.py)
         previous = self._debounced.pop(uri, None)
         if previous is not None:
             previous.cancel()
@@ -276,6 +280,8 @@ class DebugLLMServer(LanguageServer):
                 convert.to_diagnostic(state.index, p, self.encoding)
                 for p in state.analysis.problems
             ]
+        if self.notebooks.publish(state, diagnostics):
+            return
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(
                 uri=state.uri, version=state.version, diagnostics=diagnostics
@@ -469,6 +475,8 @@ def on_close(ls: DebugLLMServer, params: types.DidCloseTextDocumentParams) -> No
 async def on_code_action(
     ls: DebugLLMServer, params: types.CodeActionParams
 ) -> list[types.CodeAction] | None:
+    if ls.notebooks.owns_cell(params.text_document.uri):
+        return await ls.notebooks.code_action(params, on_code_action, on_code_action_resolve)
     state = await ls.state_for(params.text_document.uri)
     if state is None:
         return None
@@ -534,6 +542,8 @@ def on_stats(ls: DebugLLMServer, *args: Any) -> dict[str, Any]:
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
 async def on_hover(ls: DebugLLMServer, params: types.HoverParams) -> types.Hover | None:
+    if ls.notebooks.owns_cell(params.text_document.uri):
+        return await ls.notebooks.hover(params, on_hover)
     state = await ls.state_for(params.text_document.uri)
     if state is None:
         return None
@@ -554,6 +564,9 @@ async def on_hover(ls: DebugLLMServer, params: types.HoverParams) -> types.Hover
         contents=types.MarkupContent(kind=kind, value=convert.HOVER_SEPARATOR[kind].join(sections)),
         range=convert.to_range(state.index, first.start, first.end, ls.encoding),
     )
+
+
+notebooks.register(server)
 
 
 class _ContentModifiedIsNormal(logging.Filter):
