@@ -108,7 +108,9 @@ export async function launch({ out, files, settings = {}, pathPrefix, timings })
     const codeServer = spawn(
         node,
         [entry, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--user-data-dir', userData, '--extensions-dir', extensions,
-            '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', workspace],
+            '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+            // E2E_LOG=trace: VS Code's log level, so the DebugLLM channel also shows the LSP messages.
+            ...(process.env.E2E_LOG ? ['--log', process.env.E2E_LOG] : []), workspace],
         { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: serverEnv },
     );
     codeServer.stdout.pipe(log);

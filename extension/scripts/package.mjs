@@ -39,7 +39,8 @@ try {
         const out = join(dist, `debugllm-${target}.vsix`);
         rmSync(out, { force: true });
         run(join(repo, 'node_modules', '.bin', 'vsce'), [
-            'package', '--no-dependencies', '--readme-path', 'extension/README.md', '--target', target, '-o', out,
+            'package', '--no-dependencies', '--readme-path', 'extension/README.md', '--changelog-path', 'extension/CHANGELOG.md',
+            '--target', target, '-o', out,
         ]);
         sizes[target] = { bytes: statSync(out).size, seconds: Math.round((Date.now() - started) / 100) / 10 };
     }

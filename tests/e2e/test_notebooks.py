@@ -17,7 +17,8 @@ from tests.e2e.conftest import SERVER, apply_text_edits, hover_at, vscode_capabi
 
 NOTEBOOK = "file:///tmp/debugllm-notebook/analysis.ipynb"
 CELLS = {
-    f"vscode-notebook-cell:/tmp/debugllm-notebook/analysis.ipynb#cell{i}": text
+    # Quoted as VS Code sends them (pygls keys its documents unquoted).
+    f"vscode-notebook-cell:/tmp/debugllm-notebook/analysis.ipynb#W{i}sZmlsZQ%3D%3D": text
     for i, text in enumerate(
         [
             "import math\nradius = 2\n",

@@ -141,6 +141,12 @@ def test_target_platform_and_bundles(target: str) -> None:
     with zipfile.ZipFile(path) as vsix:
         manifest = vsix.read("extension.vsixmanifest").decode()
         assert re.search(rf'<Identity [^>]*TargetPlatform="{re.escape(target)}"', manifest)
+        # Marketplace / Open VSX: icon, changelog, licence, categories and keywords are shipped.
+        manifest_json = json.loads(vsix.read("extension/package.json"))
+        assert "extension/" + manifest_json["icon"] in vsix.namelist()
+        assert {"extension/changelog.md", "extension/readme.md"} <= set(vsix.namelist())
+        assert any(n.lower().startswith("extension/license") for n in vsix.namelist())
+        assert "Notebooks" in manifest_json["categories"] and "jupyter" in manifest_json["keywords"]
         bundle = json.loads(vsix.read(LIBS + "bundle.json"))
         assert bundle["target"] == target
         assert bundle["pythons"] == {py: "cp" + py.replace(".", "") for py in PYTHONS}

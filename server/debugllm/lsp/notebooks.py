@@ -24,11 +24,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from lsprotocol import types
 
 if TYPE_CHECKING:
     from debugllm.lsp.server import DebugLLMServer, DocumentState
+    from pygls.workspace import TextDocument
 
 #: Notebooks whose Python cells the client sends (VS Code: every notebook type).
 SYNC_OPTIONS = types.NotebookDocumentSyncOptions(
@@ -107,6 +109,12 @@ class Notebooks:
 
     # --- sync -----------------------------------------------------------------------------
 
+    def cell_document(self, uri: str) -> TextDocument | None:
+        # pygls keys its documents by the unquoted URI; VS Code's cell URIs are quoted
+        # (`...analysis.ipynb#W0sdnNjb2RlLXJlbW90ZQ%3D%3D`).
+        document: TextDocument | None = self.server.workspace.text_documents.get(unquote(uri))
+        return document
+
     def owns_cell(self, uri: str) -> bool:
         return uri in self.cell_owner
 
@@ -121,7 +129,7 @@ class Notebooks:
             return
         cells = []
         for cell in notebook.cells:
-            document = ls.workspace.text_documents.get(cell.document)
+            document = self.cell_document(cell.document)
             if (
                 cell.kind == types.NotebookCellKind.Code
                 and document is not None
@@ -227,7 +235,7 @@ class Notebooks:
             diagnostic.range = rng
             per_cell[cell.uri].append(diagnostic)
         for cell_uri, found in per_cell.items():
-            document = self.server.workspace.text_documents.get(cell_uri)
+            document = self.cell_document(cell_uri)
             self.server.text_document_publish_diagnostics(
                 types.PublishDiagnosticsParams(
                     uri=cell_uri, version=document.version if document else None, diagnostics=found
@@ -297,7 +305,7 @@ class Notebooks:
                 )
         changes: list[Any] = []
         for cell_uri, edits in per_cell.items():
-            document = self.server.workspace.text_documents.get(cell_uri)
+            document = self.cell_document(cell_uri)
             changes.append(
                 types.TextDocumentEdit(
                     text_document=types.OptionalVersionedTextDocumentIdentifier(
