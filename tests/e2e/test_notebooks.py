@@ -82,7 +82,10 @@ def open_notebook(client: LanguageClient) -> None:
     )
 
 
-def change_cell(client: LanguageClient, uri: str, text: str, version: int) -> None:
+def insert_in_cell(
+    client: LanguageClient, uri: str, at: types.Position, text: str, version: int
+) -> None:
+    """An edit of one cell as VS Code sends it: a range, even to a Full-sync server."""
     client.notebook_document_did_change(
         types.DidChangeNotebookDocumentParams(
             notebook_document=types.VersionedNotebookDocumentIdentifier(
@@ -95,7 +98,11 @@ def change_cell(client: LanguageClient, uri: str, text: str, version: int) -> No
                             document=types.VersionedTextDocumentIdentifier(
                                 uri=uri, version=version
                             ),
-                            changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+                            changes=[
+                                types.TextDocumentContentChangePartial(
+                                    range=types.Range(start=at, end=at), text=text
+                                )
+                            ],
                         )
                     ]
                 )
@@ -145,7 +152,9 @@ async def test_cells_of_one_notebook_are_one_program(client: LanguageClient) -> 
 
     # Once the notebook parses, the static checks run across cells: `radius` and `math`
     # (cell 1) and `display` (IPython) are known, the typo in cell 4 is reported there.
-    change_cell(client, cell2, fixed, version=2)
+    (colon,) = change.edits
+    assert isinstance(colon, types.TextEdit) and colon.new_text == ":"
+    insert_in_cell(client, cell2, colon.range.start, ":", version=2)
     await wait_until(lambda: any(d.code == "undefined-name" for d in diagnostics(client, cell4)))
     assert diagnostics(client, cell2) == [] and diagnostics(client, cell1) == []
     (typo,) = diagnostics(client, cell4)

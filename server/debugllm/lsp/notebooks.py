@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from lsprotocol import types
+from pygls.workspace import TextDocument
 
 if TYPE_CHECKING:
     from debugllm.lsp.server import DebugLLMServer, DocumentState
-    from pygls.workspace import TextDocument
 
 #: Notebooks whose Python cells the client sends (VS Code: every notebook type).
 SYNC_OPTIONS = types.NotebookDocumentSyncOptions(
@@ -106,6 +106,8 @@ class Notebooks:
         #: Virtual document URI -> its cells; cell URI -> virtual document URI.
         self.layouts: dict[str, list[Cell]] = {}
         self.cell_owner: dict[str, str] = {}
+        #: Cells whose pygls document applies changes incrementally (see ``incremental``).
+        self._incremental: set[str] = set()
 
     # --- sync -----------------------------------------------------------------------------
 
@@ -114,6 +116,23 @@ class Notebooks:
         # (`...analysis.ipynb#W0sdnNjb2RlLXJlbW90ZQ%3D%3D`).
         document: TextDocument | None = self.server.workspace.text_documents.get(unquote(uri))
         return document
+
+    def incremental(self, uri: str) -> None:
+        """VS Code sends a cell's edits as ranges, whatever the server's text document sync;
+        pygls makes cell documents with the server's (Full), so a one-character insert would
+        replace the whole cell. Remake the cell's document to apply ranges."""
+        document = self.cell_document(uri)
+        if document is None or uri in self._incremental:
+            return
+        self.server.workspace.text_documents[unquote(uri)] = TextDocument(
+            document.uri,
+            source=document.source,
+            version=document.version,
+            language_id=document.language_id,
+            sync_kind=types.TextDocumentSyncKind.Incremental,
+            position_codec=self.server.workspace.position_codec,
+        )
+        self._incremental.add(uri)
 
     def owns_cell(self, uri: str) -> bool:
         return uri in self.cell_owner
@@ -129,6 +148,7 @@ class Notebooks:
             return
         cells = []
         for cell in notebook.cells:
+            self.incremental(cell.document)
             document = self.cell_document(cell.document)
             if (
                 cell.kind == types.NotebookCellKind.Code
@@ -142,6 +162,7 @@ class Notebooks:
         self.layouts[uri] = layout
         for cell_uri in gone:
             self.cell_owner.pop(cell_uri, None)
+            self._incremental.discard(cell_uri)
             self._clear(cell_uri)
         for cell_layout in layout:
             self.cell_owner[cell_layout.uri] = uri
@@ -159,6 +180,7 @@ class Notebooks:
         uri = virtual_uri(notebook_uri)
         for cell in self.layouts.pop(uri, []):
             self.cell_owner.pop(cell.uri, None)
+            self._incremental.discard(cell.uri)
             self._clear(cell.uri)
         self.server.close(uri)
         self.server.workspace.remove_text_document(uri)
