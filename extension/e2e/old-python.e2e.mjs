@@ -1,6 +1,8 @@
-// End-to-end: a machine whose only Python is 3.10. The `debugllm.interpreter` workspace setting
-// points at it and `python3` on the server's PATH is it too: DebugLLM must say so with an error
-// message whose button opens the interpreter setting (and start no server).
+// End-to-end: the `debugllm.interpreter` workspace setting points at a Python 3.10. DebugLLM must
+// say so with an error message whose button opens the interpreter setting, and start no server
+// (never fall back to another Python the user did not choose). `python3` on the server's PATH is
+// 3.10 too, for VS Code builds that keep the PATH they were started with (code-server resolves
+// the login shell's environment, where pyenv may come first).
 //
 // Environment: see codeserver.mjs, plus E2E_OLD_PYTHON (a CPython 3.10) and OUT_DIR.
 import { strict as assert } from 'node:assert';
@@ -53,7 +55,7 @@ test('Python 3.10: an error names the versions needed, and its button opens the 
         // The Settings editor opens, searched for the interpreter setting.
         const setting = page.locator('.settings-editor .setting-item-contents', { hasText: 'Interpreter' }).first();
         await setting.waitFor({ timeout: 30_000 });
-        assert.match(await setting.innerText(), /Path of the Python/);
+        assert.match(await setting.innerText(), /Path of the CPython/);
         await shot('old-python-setting.png');
         // No server process was started with the old Python.
         const servers = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((pid) => {

@@ -26,13 +26,17 @@ test('parseVersion and isSupported', () => {
     assert.ok(!isSupported(undefined));
 });
 
-test('candidates: setting overrides, then the Python extension, then python3; no duplicates', () => {
+test('candidates: the setting alone when set; else the Python extension, then python3; no duplicates', () => {
     assert.deepEqual(
         candidates(['/opt/py'], '/venv/bin/python').map((c) => c.origin),
-        ['debugllm.interpreter', 'Python extension', 'PATH'],
+        ['debugllm.interpreter'],
+    );
+    assert.deepEqual(
+        candidates([], '/venv/bin/python').map((c) => c.origin),
+        ['Python extension', 'PATH'],
     );
     assert.deepEqual(candidates([], undefined), [{ command: ['python3'], origin: 'PATH' }]);
-    assert.equal(candidates(['python3'], 'python3').length, 1);
+    assert.equal(candidates([], 'python3').length, 1);
 });
 
 const fake =
@@ -47,11 +51,16 @@ const fake =
 
 test('pick skips old and missing interpreters and explains each', async () => {
     const run = fake({ '/old/python': '3.10.4\n', python3: '3.11.2\n' });
-    const { chosen, tried } = await pick(candidates(['/old/python'], '/missing/python'), run);
+    const list = [{ command: ['/old/python'], origin: 'Python extension' }, ...candidates([], '/missing/python')];
+    const { chosen, tried } = await pick(list, run);
     assert.deepEqual(chosen?.command, ['python3']);
     assert.equal(tried.length, 3);
     assert.match(tried[0].reason ?? '', /3\.10\.4 is older than 3\.11/);
     assert.match(tried[1].reason ?? '', /cannot run it .*ENOENT/);
+    // A setting that points at an old Python is an error, never a silent fallback to python3.
+    const set = await pick(candidates(['/old/python'], undefined), run);
+    assert.equal(set.chosen, undefined);
+    assert.equal(set.tried.length, 1);
 });
 
 test('pick reports failure when nothing is supported', async () => {
@@ -65,7 +74,8 @@ test('with a bundle, only the CPython minor versions it holds are accepted, and 
     assert.equal(supportedPythons(bundle), 'CPython 3.11, 3.12 or 3.13');
     assert.equal(supportedPythons(undefined), 'Python 3.11 or newer');
     const run = fake({ '/py314': '3.14.0 cpython\n', '/pypy': '3.11.9 pypy\n', '/py310': '3.10.13 cpython', '/py312': '3.12.1 cpython\n' });
-    const { chosen, tried } = await pick(candidates(['/py314'], '/pypy'), run, bundle);
+    const list = [{ command: ['/py314'], origin: 'debugllm.interpreter' }, { command: ['/pypy'], origin: 'Python extension' }];
+    const { chosen, tried } = await pick(list, run, bundle);
     assert.equal(chosen, undefined);
     assert.match(tried[0].reason ?? '', /Python 3\.14\.0 has no bundled libraries in this linux-x64 build \(CPython 3\.11, 3\.12 or 3\.13\)/);
     assert.match(tried[1].reason ?? '', /pypy 3\.11\.9 has no bundled libraries/);

@@ -73,13 +73,15 @@ export function isSupported(version: readonly number[] | undefined): boolean {
 }
 
 /**
- * The candidates in order: an explicit `debugllm.interpreter` setting overrides, then the Python
- * extension's selected interpreter, then `python3` on PATH. Duplicates are dropped.
+ * The candidates in order: an explicit `debugllm.interpreter` setting overrides (it alone is
+ * tried), else the Python extension's selected interpreter, then `python3` on PATH. Duplicates
+ * are dropped.
  */
 export function candidates(setting: string[], fromPythonExtension: string | undefined): Candidate[] {
     const list: Candidate[] = [];
     if (setting.length > 0) {
-        list.push({ command: setting, origin: 'debugllm.interpreter' });
+        // The user chose it: if it cannot run the server, say so rather than run another Python.
+        return [{ command: setting, origin: 'debugllm.interpreter' }];
     }
     if (fromPythonExtension) {
         list.push({ command: [fromPythonExtension], origin: 'Python extension' });
