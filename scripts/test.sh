@@ -10,7 +10,8 @@ if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q -e ".[dev]"
+# Both distributions: debugllm (server + CLI) and debugllm-inference (debugllm-serve), tested together.
+.venv/bin/python -m pip install -q -e ".[dev]" -e ./inference
 
 echo "== ruff"
 .venv/bin/ruff check .
@@ -51,7 +52,7 @@ if [ "${DEBUGLLM_OTHER_PYTHONS:-1}" != 0 ]; then
         venv=".venv-$version"
         [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
         "$venv/bin/python" -m pip install -q --upgrade pip >/dev/null
-        "$venv/bin/python" -m pip install -q -e ".[dev]"
+        "$venv/bin/python" -m pip install -q -e ".[dev]" -e ./inference
         echo "== pytest (Python $("$venv/bin/python" -c 'import platform; print(platform.python_version())'))"
         started=$SECONDS
         "$venv/bin/pytest" -p no:cacheprovider "$@" || status=1

@@ -1,158 +1,50 @@
 // End-to-end: the packaged .vsix in a real VS Code (code-server), driven like a person with
 // Debian's Chromium through playwright-core. Run by extension/e2e/run.mjs (node's test runner).
 //
-// Environment: VSIX, CODE_SERVER_NODE (Node 24), CODE_SERVER_ENTRY (code-server's out/node/entry.js),
-// CHROMIUM, E2E_PYTHON (a Python >= 3.11 able to run the bundled server), OUT_DIR (screenshots,
-// logs, timings.json).
+// Environment: see codeserver.mjs, plus E2E_PYTHON (a CPython 3.11-3.13 to run the bundled
+// server) and OUT_DIR (screenshots, logs, timings.json).
 import { strict as assert } from 'node:assert';
-import { spawn, execFileSync } from 'node:child_process';
-import { cpSync, createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { env, launch, quickOpen, since } from './codeserver.mjs';
 
-const env = (name) => {
-    const value = process.env[name];
-    assert.ok(value, `${name} must be set`);
-    return value;
-};
 const OUT = env('OUT_DIR');
 const timings = {};
 const t0 = Date.now();
-const since = (start) => Math.round((Date.now() - start) / 100) / 10;
 
 const BUGGY = ['def total(numbers):', '    result = 0', '    for n in numbers', '        result += n', '    return result', ''].join('\n');
 const FIXED_LINE = '    for n in numbers:';
 
-let root, workspace, file, codeServer, browser, page, port;
+// A notebook whose second cell lacks a colon and uses a name from the first.
+const notebookCell = (source) => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source });
+const NOTEBOOK = {
+    cells: [
+        notebookCell(['radius = 2\n', 'print(radius)']),
+        notebookCell(['for i in range(3)\n', '    print(i * radius)']),
+    ],
+    metadata: { kernelspec: { display_name: 'Python 3', language: 'python', name: 'python3' }, language_info: { name: 'python' } },
+    nbformat: 4,
+    nbformat_minor: 5,
+};
 
-function freePort() {
-    return new Promise((resolve, reject) => {
-        const srv = createServer();
-        srv.once('error', reject);
-        srv.listen(0, '127.0.0.1', () => {
-            const { port: p } = srv.address();
-            srv.close(() => resolve(p));
-        });
-    });
-}
-
-async function waitHttp(url, timeoutMs) {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-        try {
-            const res = await fetch(url);
-            if (res.ok) {
-                return;
-            }
-        } catch {
-            // not up yet
-        }
-        if (Date.now() > end) {
-            throw new Error(`${url} did not answer in ${timeoutMs} ms`);
-        }
-        await new Promise((r) => setTimeout(r, 250));
-    }
-}
-
-async function shot(name) {
-    if (page) {
-        await page.screenshot({ path: join(OUT, name) }).catch(() => undefined);
-    }
-}
+let root, workspace, file, page, shot, stop;
 
 before(async () => {
-    rmSync(OUT, { recursive: true, force: true });
-    mkdirSync(OUT, { recursive: true });
-    root = mkdtempSync(join(tmpdir(), 'debugllm-e2e-'));
-    const userData = join(root, 'user-data');
-    const extensions = join(root, 'extensions');
-    workspace = join(root, 'project');
-    mkdirSync(join(userData, 'User'), { recursive: true });
-    mkdirSync(workspace, { recursive: true });
+    ({ root, workspace, page, shot, stop } = await launch({
+        out: OUT,
+        files: { 'buggy.py': BUGGY, 'analysis.ipynb': JSON.stringify(NOTEBOOK, null, 1) + '\n' },
+        settings: { 'debugllm.interpreter': env('E2E_PYTHON') },
+        timings,
+    }));
     file = join(workspace, 'buggy.py');
-    writeFileSync(file, BUGGY);
-    // Extensions stay off in Restricted Mode: trust must be off before the first start.
-    writeFileSync(
-        join(userData, 'User', 'settings.json'),
-        JSON.stringify(
-            {
-                'security.workspace.trust.enabled': false,
-                'debugllm.interpreter': env('E2E_PYTHON'),
-                'workbench.startupEditor': 'none',
-                'workbench.tips.enabled': false,
-                'workbench.enableExperiments': false,
-                'extensions.autoUpdate': false,
-                'extensions.autoCheckUpdates': false,
-                'extensions.ignoreRecommendations': true,
-                'telemetry.telemetryLevel': 'off',
-                'chat.disableAIFeatures': true,
-                'editor.hover.delay': 200,
-                'files.autoSave': 'off',
-                'editor.minimap.enabled': false,
-            },
-            null,
-            2,
-        ),
-    );
-    const node = env('CODE_SERVER_NODE');
-    const entry = env('CODE_SERVER_ENTRY');
-
-    let start = Date.now();
-    execFileSync(node, [entry, '--extensions-dir', extensions, '--user-data-dir', userData, '--install-extension', env('VSIX')], {
-        stdio: 'inherit',
-        timeout: 120_000,
-    });
-    timings.installVsixSeconds = since(start);
-
-    start = Date.now();
-    port = await freePort();
-    const log = createWriteStream(join(OUT, 'code-server.log'));
-    codeServer = spawn(
-        node,
-        [entry, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--user-data-dir', userData, '--extensions-dir', extensions,
-            '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', workspace],
-        { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-    );
-    codeServer.stdout.pipe(log);
-    codeServer.stderr.pipe(log);
-    await waitHttp(`http://127.0.0.1:${port}/healthz`, 60_000);
-    timings.codeServerStartSeconds = since(start);
-
-    start = Date.now();
-    browser = await chromium.launch({
-        executablePath: env('CHROMIUM'),
-        headless: true,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-    });
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.setDefaultTimeout(60_000);
-    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
-    await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
-    timings.workbenchLoadSeconds = since(start);
 });
 
 after(async () => {
-    await browser?.close().catch(() => undefined);
-    if (codeServer?.pid) {
-        try {
-            process.kill(-codeServer.pid, 'SIGTERM'); // its own process group: the server and the extension host
-        } catch {
-            // already gone
-        }
-    }
+    await stop?.();
     timings.totalSeconds = since(t0);
     writeFileSync(join(OUT, 'timings.json'), JSON.stringify(timings, null, 2) + '\n');
     console.log('e2e timings:', JSON.stringify(timings));
-    // Keep VS Code's logs (extension host, the DebugLLM output channel) next to the screenshots.
-    try {
-        cpSync(join(root, 'user-data', 'logs'), join(OUT, 'vscode-logs'), { recursive: true });
-    } catch {
-        // no logs
-    }
-    rmSync(root, { recursive: true, force: true });
 });
 
 /** The bundled server's processes started by this test (their command line names our folder). */
@@ -210,12 +102,7 @@ test('missing colon: diagnostic, hover explanation and quick fix in code-server'
     try {
         let start = Date.now();
         // Open the file like a person: Quick Open.
-        await page.locator('.monaco-workbench').click({ position: { x: 700, y: 400 } }).catch(() => undefined);
-        await page.keyboard.press('Control+P');
-        await page.waitForSelector('.quick-input-widget input');
-        await page.keyboard.type('buggy.py');
-        await page.waitForSelector('.quick-input-list .monaco-list-row');
-        await page.keyboard.press('Enter');
+        await quickOpen(page, 'buggy.py');
         await page.waitForFunction(
             () => document.querySelector('.editor-instance .view-lines')?.textContent?.replace(/\u00a0/g, ' ').includes('for n in numbers'),
         );
@@ -359,6 +246,53 @@ test('missing colon: diagnostic, hover explanation and quick fix in code-server'
         });
     } catch (error) {
         await shot('failure.png');
+        throw error;
+    }
+});
+
+test('notebook: the second cell lacks a colon; squiggle in that cell, quick fix, saved .ipynb', async () => {
+    const notebookFile = join(workspace, 'analysis.ipynb');
+    try {
+        let start = Date.now();
+        await page.keyboard.press('Escape');
+        await quickOpen(page, 'analysis.ipynb');
+        await page.waitForSelector('.notebook-editor .cell-editor-container .view-lines', { timeout: 60_000 });
+        const cells = page.locator('.notebook-editor .code-cell-row');
+        await cells.nth(1).waitFor();
+        // The error is in the second cell, and only there (`radius` from the first cell is known).
+        const squiggle = cells.nth(1).locator('.squiggly-error').first();
+        await squiggle.waitFor({ timeout: 120_000 });
+        assert.equal(await cells.nth(0).locator('.squiggly-error, .squiggly-warning').count(), 0);
+        timings.notebookDiagnosticSeconds = since(start);
+        await shot('notebook.png');
+
+        start = Date.now();
+        const box = await squiggle.boundingBox();
+        assert.ok(box, 'the squiggle has a box');
+        await page.mouse.click(box.x + Math.max(1, box.width / 2), box.y + box.height / 2);
+        await page.keyboard.press('Control+Period');
+        const action = page.locator('.action-widget .monaco-list-row', { hasText: "Insert missing ':'" }).first();
+        await action.waitFor({ state: 'visible', timeout: 30_000 });
+        await shot('notebook-quick-fix.png');
+        await action.click();
+        await page.waitForFunction(
+            () => [...document.querySelectorAll('.notebook-editor .code-cell-row .view-lines')].some((e) =>
+                e.textContent?.replace(/\u00a0/g, ' ').includes('for i in range(3):')),
+        );
+        await page.keyboard.press('Escape');
+        await page.keyboard.press('Control+S');
+        const end = Date.now() + 20_000;
+        const secondCell = () => JSON.parse(readFileSync(notebookFile, 'utf8')).cells[1].source.join('');
+        while (secondCell() !== 'for i in range(3):\n    print(i * radius)' && Date.now() < end) {
+            await new Promise((r) => setTimeout(r, 200));
+        }
+        assert.equal(secondCell(), 'for i in range(3):\n    print(i * radius)');
+        assert.equal(JSON.parse(readFileSync(notebookFile, 'utf8')).cells[0].source.join(''), 'radius = 2\nprint(radius)');
+        await page.waitForSelector('.notebook-editor .squiggly-error', { state: 'detached', timeout: 30_000 });
+        timings.notebookFixSeconds = since(start);
+        await shot('notebook-fixed.png');
+    } catch (error) {
+        await shot('failure-notebook.png');
         throw error;
     }
 });

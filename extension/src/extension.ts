@@ -1,7 +1,7 @@
 // DebugLLM for VS Code: starts the bundled `debugllm-lsp` and wires commands, status and secrets.
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest, LanguageClient, State, Trace } from 'vscode-languageclient/node';
-import { candidates, describeFailures, pick } from './common/python';
+import { candidates, describeFailures, pick, readBundle, supportedPythons } from './common/python';
 import { createClient } from './common/server';
 import { API_KEY_SECRET, RESTART_KEYS, SECTION, interpreterSetting } from './common/settings';
 import { STATUS_NOTIFICATION, StatusView, describeStatus, lifecycleView, offlineView } from './common/status';
@@ -49,18 +49,20 @@ async function findPython(): Promise<string[] | undefined> {
     const resource = vscode.window.activeTextEditor?.document.uri ?? vscode.workspace.workspaceFolders?.[0]?.uri;
     const setting = interpreterSetting(vscode.workspace.getConfiguration(SECTION, resource).get('interpreter'));
     const list = candidates(setting, await pythonExtensionInterpreter(resource));
-    const { chosen, tried } = await pick(list);
+    const bundle = readBundle(context.extensionPath);
+    const { chosen, tried } = await pick(list, undefined, bundle);
     if (chosen) {
         output.info(`Using ${chosen.command.join(' ')} (Python ${chosen.version?.join('.')}, from ${chosen.origin})`);
         return chosen.command;
     }
     const detail = describeFailures(tried);
-    output.error(`No Python >= 3.11 found: ${detail}`);
-    showStatus(lifecycleView('error', 'no Python >= 3.11'));
+    const wanted = supportedPythons(bundle);
+    output.error(`No ${wanted} found: ${detail}`);
+    showStatus(lifecycleView('error', `no ${wanted}`));
     const open = 'Open Setting';
     void vscode.window
         .showErrorMessage(
-            `DebugLLM needs Python 3.11 or newer to run its server. Tried: ${detail}. ` +
+            `DebugLLM needs ${wanted} to run its server. Tried: ${detail}. ` +
                 'Select one in the Python extension or set "debugllm.interpreter".',
             open,
         )

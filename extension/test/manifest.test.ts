@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
@@ -46,4 +46,18 @@ test('every contributed command is registered, and activation is on Python files
     }
     assert.ok(manifest.activationEvents.includes('onLanguage:python'));
     assert.equal(manifest.main, './extension/dist/extension.js');
+});
+
+test('notebooks: activation on Jupyter notebooks, and their Python cells are in the document selector', () => {
+    assert.ok(manifest.activationEvents.includes('onNotebook:jupyter-notebook'));
+    const server = readFileSync(join(root, 'extension', 'src', 'common', 'server.ts'), 'utf8');
+    assert.match(server, /\{ notebook: '\*', language: 'python' \}/);
+});
+
+test('Marketplace-ready: icon, changelog and licence exist; categories and keywords are set', () => {
+    for (const file of [manifest.icon, 'extension/CHANGELOG.md', 'LICENSE']) {
+        assert.ok(existsSync(join(root, file)), file);
+    }
+    assert.ok(manifest.categories.includes('Notebooks'));
+    assert.ok(manifest.keywords.length >= 5 && manifest.keywords.length <= 30);
 });

@@ -41,6 +41,8 @@ export function createClient(options: {
         documentSelector: [
             { scheme: 'file', language: 'python' },
             { scheme: 'untitled', language: 'python' },
+            // Python cells of notebooks (.ipynb): synced with LSP 3.17 notebook document sync.
+            { notebook: '*', language: 'python' },
         ],
         outputChannel: options.outputChannel,
         traceOutputChannel: options.outputChannel,

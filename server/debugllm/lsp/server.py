@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import logging
 import os
@@ -27,7 +28,7 @@ from typing import Any
 from debugllm import __version__, logs
 from debugllm.analysis.analyzer import Analysis
 from debugllm.config import ProjectConfig, project_config
-from debugllm.lsp import code_actions, convert, sync
+from debugllm.lsp import code_actions, convert, notebooks, sync
 from debugllm.lsp.code_actions import FIX_ALL_KIND, is_index, wants
 from debugllm.lsp.documents import DocumentState
 from debugllm.lsp.leaks import forget_finished_handlers
@@ -54,8 +55,10 @@ class DebugLLMServer(LanguageServer):
             "debugllm",
             __version__,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            notebook_document_sync=notebooks.SYNC_OPTIONS,
             protocol_cls=DebugLLMProtocol,
         )
+        self.notebooks = notebooks.Notebooks(self)
         forget_finished_handlers(self.protocol)  # pygls 2.1.1 keeps one per notification
         self.settings = Settings()
         #: The editor's ``debugllm`` section as sent; a project's ``pyproject.toml`` lies under it.
@@ -233,6 +236,8 @@ class DebugLLMServer(LanguageServer):
     def schedule(self, uri: str, delay: float, small_edit: bool = False) -> None:
         """(Re)start the debounced analysis of ``uri``; the newest change wins. After a
         ``small_edit`` that breaks the syntax, the errors are published without the wait."""
+        if self.notebooks.owns_cell(uri):
+            return  # analysed with its notebook (lsp/notebooks.py)
         previous = self._debounced.pop(uri, None)
         if previous is not None:
             previous.cancel()
@@ -346,6 +351,8 @@ class DebugLLMServer(LanguageServer):
         diagnostics: list[types.Diagnostic] = []
         if state.settings.diagnostics.enable:
             diagnostics = state.diagnostics(self.encoding)
+        if self.notebooks.publish(state, diagnostics):
+            return
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(
                 uri=state.uri, version=state.version, diagnostics=diagnostics
@@ -448,6 +455,12 @@ def on_close(ls: DebugLLMServer, params: types.DidCloseTextDocumentParams) -> No
 async def on_code_action(
     ls: DebugLLMServer, params: types.CodeActionParams
 ) -> list[types.CodeAction] | None:
+    if ls.notebooks.owns_cell(params.text_document.uri):
+        return await ls.notebooks.code_action(
+            params,
+            functools.partial(on_code_action, ls),
+            functools.partial(on_code_action_resolve, ls),
+        )
     state = await ls.state_for(params.text_document.uri)
     if state is None:
         return None
@@ -512,6 +525,8 @@ def on_stats(ls: DebugLLMServer, *args: Any) -> dict[str, Any]:
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
 async def on_hover(ls: DebugLLMServer, params: types.HoverParams) -> types.Hover | None:
+    if ls.notebooks.owns_cell(params.text_document.uri):
+        return await ls.notebooks.hover(params, functools.partial(on_hover, ls))
     state = await ls.state_for(params.text_document.uri)
     if state is None:
         return None
@@ -532,6 +547,9 @@ async def on_hover(ls: DebugLLMServer, params: types.HoverParams) -> types.Hover
         contents=types.MarkupContent(kind=kind, value=convert.HOVER_SEPARATOR[kind].join(sections)),
         range=convert.to_range(state.index, first.start, first.end, ls.encoding),
     )
+
+
+notebooks.register(server)
 
 
 class _ContentModifiedIsNormal(logging.Filter):
