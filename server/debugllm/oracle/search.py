@@ -1,0 +1,378 @@
+"""Test-driven repair: run the user's test command, read the failure, search for a verified fix.
+
+The command runs once on a temporary copy of the project; its failure names the failing tests
+and, through ``targets``, the functions to repair. Each function's mutations (``mutations``) are
+run in order against the failing tests and, when those pass, against the rest of their test
+files; the first candidate that makes the failing tests pass and breaks no test that passed is
+the fix, "verified by tests". The search stops at its budget. The user's files are only read.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from debugllm.oracle.failure import Failure, innermost_user_frame, parse_failure
+from debugllm.oracle.mutations import Mutation, mutations, rank
+from debugllm.oracle.runner import (
+    PytestWorker,
+    RunnerError,
+    RunResult,
+    Sandbox,
+    TestCommand,
+    run_command,
+)
+from debugllm.oracle.targets import Target, find_targets
+from debugllm.repair.plausibility import TokenModel
+
+#: The longest the user's command may run once (the first run, which finds the failure).
+COMMAND_TIMEOUT_S = 120.0
+
+
+@dataclass(frozen=True)
+class TestFix:
+    """A change to one function that the user's tests verified."""
+
+    path: Path
+    function: str
+    original: str
+    fixed: str
+    mutation: Mutation
+    #: The tests that failed before and pass with the fix.
+    fixed_tests: tuple[str, ...]
+    #: How many tests ran green with the fix (the failing ones and the rest of their files).
+    tests_run: int
+
+
+@dataclass
+class TestFixResult:
+    """What the command's failure says and the verified fix, if the search found one."""
+
+    command: str
+    failure: Failure
+    #: The innermost frame in the user's code: (file, line, function or None).
+    location: tuple[Path, int, str | None] | None = None
+    targets: list[Target] = field(default_factory=list)
+    fix: TestFix | None = None
+    message: str = ""
+    candidates_tried: int = 0
+    seconds: float = 0.0
+    passed: bool = False
+
+
+def explain_failure(failure: Failure, root: Path) -> tuple[Path, int, str | None] | None:
+    """Where the failure happened in the user's code: file, line and enclosing function."""
+    found = innermost_user_frame(failure, root)
+    if found is None:
+        return None
+    frame, path = found
+    function = frame.function
+    if function is None or function == "<module>":
+        try:
+            from debugllm.oracle.failure import enclosing_function
+
+            node = enclosing_function(ast.parse(path.read_text(encoding="utf-8")), frame.line)
+            function = node.name if node else None
+        except (OSError, SyntaxError, ValueError):
+            function = None
+    return path, frame.line, function
+
+
+def suspicion(before: RunResult, failing: list[str]) -> dict[int, float]:
+    """Ochiai suspiciousness of each line the failing tests ran, normalised to 0..1."""
+    failed_at: dict[int, int] = {}
+    passed_at: dict[int, int] = {}
+    for test, lines in before.lines.items():
+        counts = failed_at if test in failing else passed_at
+        for line in lines:
+            counts[line] = counts.get(line, 0) + 1
+    total_failed = max(1, len(failing))
+    scores = {
+        line: f / math.sqrt(total_failed * (f + passed_at.get(line, 0)))
+        for line, f in failed_at.items()
+    }
+    top = max(scores.values(), default=1.0) or 1.0
+    return {line: score / top for line, score in scores.items()}
+
+
+class TestRepair:
+    """One search: a sandbox, a worker when the command is pytest, and a deadline."""
+
+    def __init__(
+        self,
+        root: Path,
+        command: str,
+        budget_s: float = 5.0,
+        model: TokenModel | None = None,
+        cancelled: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self.root = root.resolve()
+        self.command_text = command
+        self.command = TestCommand.parse(command)
+        self.budget_s = budget_s
+        self.model = model
+        self.cancelled = cancelled
+
+    def run(self) -> TestFixResult:
+        started = time.monotonic()
+        try:
+            result = self._run()
+        finally:
+            pass
+        result.seconds = time.monotonic() - started
+        return result
+
+    def _run(self) -> TestFixResult:
+        with Sandbox(self.root) as sandbox:
+            first = run_command(self.command.argv, sandbox.root, COMMAND_TIMEOUT_S)
+            failure = parse_failure(first.output)
+            result = TestFixResult(self.command_text, failure)
+            if first.timed_out:
+                result.message = f"the test command ran longer than {COMMAND_TIMEOUT_S:.0f} s"
+                return result
+            if first.exit_code == 0:
+                result.passed = True
+                result.message = "the tests pass: nothing to fix"
+                return result
+            # Paths in the output are inside the copy: read them there, report the originals.
+            result.location = _to_original(
+                explain_failure(failure, sandbox.root), sandbox.root, self.root
+            )
+            targets = find_targets(failure, sandbox.root)
+            result.targets = [
+                Target(self.root / t.path.relative_to(sandbox.root), t.name, t.line)
+                for t in targets
+            ]
+            if not targets:
+                result.message = "no function of the project to repair was found in the failure"
+                return result
+            # The budget is the search's: the user's own run above is not part of it.
+            deadline = time.monotonic() + self.budget_s
+            search = _Search(sandbox, self.command, failure, deadline, self.model, self.cancelled)
+            try:
+                found = search.run(targets)
+            finally:
+                search.close()
+            result.candidates_tried = search.tried
+            if found is not None:
+                result.fix = TestFix(
+                    self.root / found.path.relative_to(sandbox.root),
+                    found.function,
+                    found.original,
+                    found.fixed,
+                    found.mutation,
+                    found.fixed_tests,
+                    found.tests_run,
+                )
+            else:
+                result.message = search.message or (
+                    f"no fix verified by the tests within {self.budget_s:g} s "
+                    f"({search.tried} candidate(s) tried)"
+                )
+        return result
+
+
+def _to_original(
+    location: tuple[Path, int, str | None] | None, copy: Path, root: Path
+) -> tuple[Path, int, str | None] | None:
+    if location is None:
+        return None
+    path, line, function = location
+    try:
+        return root / path.relative_to(copy.resolve()), line, function
+    except ValueError:
+        return location
+
+
+class _Search:
+    def __init__(
+        self,
+        sandbox: Sandbox,
+        command: TestCommand,
+        failure: Failure,
+        deadline: float,
+        model: TokenModel | None,
+        cancelled: Callable[[], bool],
+    ) -> None:
+        self.sandbox = sandbox
+        self.command = command
+        self.failure = failure
+        self.deadline = deadline
+        self.model = model
+        self.cancelled = cancelled
+        self.tried = 0
+        self.message = ""
+        self.worker: PytestWorker | None = None
+        self.session: PytestWorker | None = None
+        self.touched: dict[str, str] = {}  # files of the copy changed so far -> original text
+
+    def close(self) -> None:
+        for worker in (self.worker, self.session):
+            if worker is not None:
+                worker.close()
+
+    def _left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def run(self, targets: list[Target]) -> TestFix | None:
+        if self.command.interpreter is not None and self.failure.failed_tests:
+            files = sorted({node.split("::", 1)[0] for node in self.failure.failed_tests})
+            try:  # both start at once: each imports pytest and its plugins
+                self.worker = PytestWorker(self.command.interpreter, self.sandbox.root)
+                self.session = PytestWorker(self.command.interpreter, self.sandbox.root, files)
+                self.worker.wait_ready()
+            except RunnerError as error:
+                self.message = str(error)
+                return None
+            try:
+                self.session.wait_ready()
+            except RunnerError:
+                self.session = None  # every candidate then runs pytest on the written file
+        for target in targets:
+            if self._left() <= 0 or self.cancelled():
+                break
+            found = self._repair(target)
+            if found is not None:
+                return found
+        return None
+
+    def _files(self, relative: str, text: str) -> dict[str, str]:
+        files = dict(self.touched)
+        files[relative] = text
+        return files
+
+    def _repair(self, target: Target) -> TestFix | None:
+        relative = str(target.path.relative_to(self.sandbox.root))
+        original = target.path.read_text(encoding="utf-8")
+        self.touched.setdefault(relative, original)
+        try:
+            tree = ast.parse(original)
+        except SyntaxError:
+            return None
+        found = _function_at(tree, target)
+        if found is None:
+            return None
+        function, qualname = found
+        failing = list(self.failure.failed_tests)
+        test_files = sorted({node.split("::", 1)[0] for node in failing})
+        lines: dict[int, float] = {}
+        timeout = 10.0
+        must_pass: list[str] = list(failing)
+        fast = False
+        if self.worker is not None:
+            before = self.worker.run(
+                test_files, max(1.0, self._left()), self._files(relative, original), relative
+            )
+            failing = [t for t in before.failed if t in failing] or before.failed
+            if before.status != "done" or not failing:
+                return None
+            must_pass = failing + [t for t in before.passed if t not in failing]
+            lines = suspicion(before, failing)
+            if not lines:
+                return None  # the failing tests never ran this function
+            timeout = max(1.0, 3.0 * before.seconds + 0.5)
+            fast, timeout = self._calibrate(relative, qualname, original, must_pass, timeout)
+        ranked = rank(original, mutations(original, function), lines, self.model)
+        body_start = function.body[0].lineno
+        seen: set[str] = set()
+        for mutation in ranked:
+            if self._left() <= 0 or self.cancelled():
+                break
+            candidate = mutation.apply(original)
+            if candidate in seen:
+                continue
+            seen.add(candidate)
+            try:
+                compile(candidate, relative, "exec")
+            except (SyntaxError, ValueError):
+                continue
+            self.tried += 1
+            if fast and mutation.line >= body_start and self.session is not None:
+                quick = self.session.try_function(relative, qualname, candidate, must_pass, timeout)
+                if quick.status != "unpatchable" and not (
+                    quick.status == "done" and len(quick.passed) == len(must_pass)
+                ):
+                    continue
+            verified = self._verify(relative, candidate, failing, test_files, must_pass, timeout)
+            if verified is not None:
+                return TestFix(
+                    target.path,
+                    target.name,
+                    original,
+                    candidate,
+                    mutation,
+                    tuple(failing),
+                    verified,
+                )
+        return None
+
+    def _calibrate(
+        self, relative: str, qualname: str, original: str, tests: list[str], timeout: float
+    ) -> tuple[bool, float]:
+        """Whether the session can swap this function, and a candidate's timeout: the
+        original's own run of the tests (its failure included), several times over."""
+        if self.session is None:
+            return False, timeout
+        probe = self.session.try_function(relative, qualname, original, tests, timeout)
+        if probe.status != "done" or not probe.failed:
+            return False, timeout  # not swappable, or the tests pass without the file's failure
+        return True, max(0.5, 5.0 * probe.seconds + 0.3)
+
+    def _verify(
+        self,
+        relative: str,
+        candidate: str,
+        failing: list[str],
+        files: list[str],
+        must_pass: list[str],
+        timeout: float,
+    ) -> int | None:
+        """Tests run green with ``candidate`` written to the copy, or ``None``: the failing
+        tests first, then their whole files (nothing that passed may break)."""
+        step = min(timeout, max(0.2, self._left()))
+        if self.worker is None:
+            path = self.sandbox.root / relative
+            path.write_text(candidate, encoding="utf-8")
+            try:
+                result = run_command(self.command.argv, self.sandbox.root, step)
+            finally:
+                path.write_text(self.touched[relative], encoding="utf-8")
+            return 1 if result.exit_code == 0 else None
+        first = self.worker.run([*failing, "-x"], step, self._files(relative, candidate))
+        if not first.green:
+            return None
+        # A fix found in time is checked fully, even a little past the budget.
+        slow = max(step, 3.0 * timeout)
+        whole = self.worker.run(files, slow, self._files(relative, candidate))
+        if whole.status != "done" or not set(must_pass) <= set(whole.passed):
+            return None
+        return len(whole.passed)
+
+
+def _function_at(
+    tree: ast.Module, target: Target
+) -> tuple[ast.FunctionDef | ast.AsyncFunctionDef, str] | None:
+    """The target's node and qualified name (``Class.method``, ``outer.<locals>.inner``)."""
+
+    def visit(
+        node: ast.AST, prefix: str
+    ) -> tuple[ast.FunctionDef | ast.AsyncFunctionDef, str] | None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                qualname = prefix + child.name
+                if child.name == target.name and child.lineno == target.line:
+                    return child, qualname
+                found = visit(child, qualname + ".<locals>.")
+            elif isinstance(child, ast.ClassDef):
+                found = visit(child, prefix + child.name + ".")
+            else:
+                found = visit(child, prefix)
+            if found:
+                return found
+        return None
+
+    return visit(tree, "")
