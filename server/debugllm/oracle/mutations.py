@@ -35,30 +35,30 @@ class Mutation:
 
 # Alternatives per operator, most likely slip first.
 _COMPARE: Mapping[str, tuple[str, ...]] = {
-    "<": ("<=", ">", ">="),
-    "<=": ("<", ">=", ">"),
-    ">": (">=", "<", "<="),
-    ">=": (">", "<=", "<"),
-    "==": ("!=",),
-    "!=": ("==",),
+    "<": ("<=", ">", ">=", "==", "!="),
+    "<=": ("<", ">=", ">", "==", "!="),
+    ">": (">=", "<", "<=", "==", "!="),
+    ">=": (">", "<=", "<", "==", "!="),
+    "==": ("!=", "<", ">", "<=", ">="),
+    "!=": ("==", "<", ">"),
     "is": ("is not",),
     "is not": ("is",),
     "in": ("not in",),
     "not in": ("in",),
 }
 _ARITHMETIC: Mapping[str, tuple[str, ...]] = {
-    "+": ("-", "*"),
-    "-": ("+",),
-    "*": ("/", "//", "+", "**"),
-    "/": ("//", "*"),
-    "//": ("/", "%", "*"),
-    "%": ("//",),
-    "**": ("*",),
+    "+": ("-", "*", "/", "//", "%"),
+    "-": ("+", "*", "%", "//", "/"),
+    "*": ("/", "//", "+", "**", "-", "%"),
+    "/": ("//", "*", "%", "+", "-"),
+    "//": ("/", "%", "*", "+", "-"),
+    "%": ("//", "/", "*", "-", "+"),
+    "**": ("*", "+"),
     "<<": (">>",),
     ">>": ("<<",),
-    "&": ("|",),
-    "|": ("&",),
-    "^": ("|",),
+    "&": ("|", "^"),
+    "|": ("&", "^"),
+    "^": ("|", "&"),
 }
 _BOOLEAN: Mapping[str, tuple[str, ...]] = {"and": ("or",), "or": ("and",)}
 #: Functions and methods with a twin that is easy to write instead.
@@ -179,12 +179,16 @@ class _Generator:
             return
         start, end, op = found
         for rank, alternative in enumerate(table.get(op, ())):
-            self.add(start, end, alternative, kind, cost + 0.1 * rank)
+            self.add(start, end, alternative, kind, cost + 0.15 * rank)
 
     def run(self) -> list[Mutation]:
-        for node in ast.walk(self.function):
-            for visit in self._visitors():
-                visit(node)
+        # The body only: annotations and defaults are not where results go wrong.
+        for statement in self.function.body:
+            for node in ast.walk(statement):
+                if isinstance(node, ast.arg):
+                    continue
+                for visit in self._visitors():
+                    visit(node)
         self._missing_return()
         return self.out
 
@@ -208,11 +212,8 @@ class _Generator:
             return
         self.operator(node.left, node.right, _ARITHMETIC, "operator", 1.0)
         left, right = self.text.segment(node.left), self.text.segment(node.right)
-        if isinstance(node.op, _NON_COMMUTATIVE) and "\n" not in left + right:
-            start, end = self.text.span(node)
-            inner = self.source[start:end]
-            swapped = inner.replace(left, "\0", 1).replace(right, left, 1).replace("\0", right, 1)
-            self.add(start, end, swapped, "swapped-operands", 2.6)
+        if isinstance(node.op, _NON_COMMUTATIVE):
+            self._swap(node.left, node.right, "swapped-operands", 2.6)
         # Excess logic: `a + 1` where `a` was meant.
         if isinstance(node.right, ast.Constant) and isinstance(
             node.op, ast.Add | ast.Sub | ast.Mult
@@ -221,12 +222,25 @@ class _Generator:
         if isinstance(node.left, ast.Constant) and isinstance(node.op, ast.Add | ast.Mult):
             self.replace_node(node, right, "dropped-term", 2.6)
 
+    def _swap(self, first: ast.AST, second: ast.AST, kind: str, cost: float) -> None:
+        """``first`` and ``second`` exchanged, the text between them kept."""
+        a_start, a_end = self.text.span(first)
+        b_start, b_end = self.text.span(second)
+        if a_end > b_start:
+            return
+        middle = self.source[a_end:b_start]
+        new = self.source[b_start:b_end] + middle + self.source[a_start:a_end]
+        self.add(a_start, b_end, new, kind, cost)
+
     def _compare(self, node: ast.AST) -> None:
         if not isinstance(node, ast.Compare):
             return
         operands = [node.left, *node.comparators]
         for left, right in itertools.pairwise(operands):
             self.operator(left, right, _COMPARE, "comparison", 1.0)
+        if len(node.comparators) == 1 and isinstance(node.ops[0], ast.In | ast.NotIn):
+            # `x in s` for `s in x` (for < and > a flipped operator says the same)
+            self._swap(node.left, node.comparators[0], "swapped-operands", 2.6)
 
     def _boolop(self, node: ast.AST) -> None:
         if not isinstance(node, ast.BoolOp):
@@ -260,6 +274,11 @@ class _Generator:
                 self.replace_node(node, str(new), "off-by-one", 2.0 + 0.1 * rank)
             if value not in (0, 1):
                 self.replace_node(node, "0", "constant", 2.9)
+        elif isinstance(value, str) and value in ("", " "):
+            quote = self.text.segment(node)[:1]
+            if quote in ("'", '"'):
+                other = "" if value else " "
+                self.replace_node(node, f"{quote}{other}{quote}", "constant", 2.5)
         elif isinstance(value, float) and math.isfinite(value) and value == int(value):
             self.replace_node(node, repr(value + 1), "constant", 2.5)
 
@@ -338,18 +357,17 @@ class _Generator:
         if twin and name_node is not None:
             self.replace_node(name_node, twin, "function", 2.3)
         elif twin and isinstance(func, ast.Attribute):
-            start, end = self.text.span(func)
+            _start, end = self.text.span(func)
             self.add(end - len(name), end, twin, "function", 2.3)
         args = node.args
         if len(args) >= 2 and not any(isinstance(a, ast.Starred) for a in args):
-            a, b = args[0], args[1]
-            first, second = self.text.segment(a), self.text.segment(b)
-            start, _ = self.text.span(a)
-            _, end = self.text.span(b)
-            middle = self.source[self.text.span(a)[1] : self.text.span(b)[0]]
-            self.add(start, end, second + middle + first, "swapped-arguments", 2.8)
+            self._swap(args[0], args[1], "swapped-arguments", 2.8)
 
     def _name(self, node: ast.AST) -> None:
+        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            for other in self.names:  # `total += x` where `count += x` was meant
+                if other != node.target.id:
+                    self.replace_node(node.target, other, "variable", 3.2)
         if not isinstance(node, ast.Name) or not isinstance(node.ctx, ast.Load):
             return
         if node.id not in self.names:

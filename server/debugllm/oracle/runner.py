@@ -186,15 +186,18 @@ def run_command(argv: tuple[str, ...], cwd: Path, timeout: float) -> CommandResu
     )
 
 
-class PytestWorker:
-    """One worker interpreter for a search; each ``run`` forks a pytest child (worker.py)."""
+class PytestSession:
+    """The worker for one search (worker.py): pytest collects ``tests`` once, then runs them
+    against candidate versions of one function, each in a forked child."""
 
-    def __init__(self, interpreter: str, root: Path, session: list[str] | None = None) -> None:
+    def __init__(self, interpreter: str, root: Path, tests: list[str]) -> None:
         self.root = root
-        extra = ["--session", *session] if session is not None else []
+        self.interpreter = interpreter
+        self.items: list[str] = []
+        self._ready = False
         try:
             self.process = subprocess.Popen(
-                [interpreter, str(WORKER), str(root), *extra],
+                [interpreter, str(WORKER), str(root), *tests],
                 cwd=root,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -205,18 +208,15 @@ class PytestWorker:
             )
         except OSError as error:
             raise RunnerError(f"cannot start {interpreter}: {error.strerror or error}") from None
-        self.interpreter = interpreter
-        self.items: list[str] = []
-        self._ready = False
 
     def wait_ready(self, timeout: float = 60.0) -> None:
-        """Wait for the worker to have imported pytest (and, for a session, collected)."""
+        """Wait for the worker to have collected the tests."""
         if self._ready:
             return
         ready = self._read(timeout)
         if ready is None or not ready.get("ready"):
             self.close()
-            raise RunnerError(f"pytest could not be started by {self.interpreter}")
+            raise RunnerError(f"pytest could not collect the tests with {self.interpreter}")
         self.items = list(ready.get("items", ()))
         self._ready = True
 
@@ -231,32 +231,31 @@ class PytestWorker:
         answer: dict[str, Any] = json.loads(line)
         return answer
 
-    def run(
+    def try_function(
         self,
-        args: list[str],
+        path: str,
+        qualname: str,
+        source: str | None,
+        tests: list[str],
         timeout: float,
-        files: dict[str, str] | None = None,
-        trace: str | None = None,
+        *,
+        stop: bool = True,
+        trace: bool = False,
     ) -> RunResult:
-        """Write ``files`` (paths relative to the copy) and run pytest with ``args``."""
-        request = {
-            "args": args,
-            "timeout": timeout,
-            "files": {str(self.root / path): text for path, text in (files or {}).items()},
-            "trace": str(self.root / trace) if trace else None,
-        }
-        answer = self._ask(request, timeout)
-        return RunResult(
-            answer["status"],
-            list(answer.get("passed", ())),
-            list(answer.get("failed", ())),
-            answer.get("exit"),
-            {k: list(v) for k, v in answer.get("lines", {}).items()},
-            float(answer.get("seconds", 0.0)),
-        )
-
-    def _ask(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
+        """Run ``tests`` with the function ``qualname`` of ``path`` (relative to the copy)
+        compiled from ``source`` (``None``: as it is), stopping at the first failure unless
+        ``stop`` is false; ``trace`` records the lines of ``path`` each test ran. Status
+        ``unpatchable`` when the function's code cannot be swapped."""
         self.wait_ready()
+        request = {
+            "path": str(self.root / path),
+            "qualname": qualname,
+            "source": source,
+            "tests": tests,
+            "timeout": timeout,
+            "stop": stop,
+            "trace": trace,
+        }
         stdin = self.process.stdin
         assert stdin is not None
         try:
@@ -268,28 +267,13 @@ class PytestWorker:
         if answer is None:
             self.close()
             raise RunnerError("the test worker stopped answering")
-        return answer
-
-    def try_function(
-        self, path: str, qualname: str, source: str, tests: list[str], timeout: float
-    ) -> RunResult:
-        """(A session worker) run ``tests`` with ``qualname`` of ``path`` compiled from
-        ``source``, stopping at the first failure; status ``unpatchable`` when the function's
-        code cannot be swapped (the caller then runs the tests on the written file)."""
-        request = {
-            "path": str(self.root / path),
-            "qualname": qualname,
-            "source": source,
-            "tests": tests,
-            "timeout": timeout,
-        }
-        answer = self._ask(request, timeout)
         return RunResult(
             answer["status"],
             list(answer.get("passed", ())),
             list(answer.get("failed", ())),
             answer.get("exit"),
-            seconds=float(answer.get("seconds", 0.0)),
+            {k: list(v) for k, v in answer.get("lines", {}).items()},
+            float(answer.get("seconds", 0.0)),
         )
 
     def close(self) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from debugllm.oracle.failure import Failure, innermost_user_frame, parse_failure
 from debugllm.oracle.mutations import Mutation, mutations, rank
 from debugllm.oracle.runner import (
-    PytestWorker,
+    PytestSession,
     RunnerError,
     RunResult,
     Sandbox,
@@ -109,8 +109,10 @@ class TestRepair:
         budget_s: float = 5.0,
         model: TokenModel | None = None,
         cancelled: Callable[[], bool] = lambda: False,
+        command_timeout: float = COMMAND_TIMEOUT_S,
     ) -> None:
         self.root = root.resolve()
+        self.command_timeout = command_timeout
         self.command_text = command
         self.command = TestCommand.parse(command)
         self.budget_s = budget_s
@@ -128,11 +130,11 @@ class TestRepair:
 
     def _run(self) -> TestFixResult:
         with Sandbox(self.root) as sandbox:
-            first = run_command(self.command.argv, sandbox.root, COMMAND_TIMEOUT_S)
+            first = run_command(self.command.argv, sandbox.root, self.command_timeout)
             failure = parse_failure(first.output)
             result = TestFixResult(self.command_text, failure)
             if first.timed_out:
-                result.message = f"the test command ran longer than {COMMAND_TIMEOUT_S:.0f} s"
+                result.message = f"the test command ran longer than {self.command_timeout:g} s"
                 return result
             if first.exit_code == 0:
                 result.passed = True
@@ -206,32 +208,25 @@ class _Search:
         self.cancelled = cancelled
         self.tried = 0
         self.message = ""
-        self.worker: PytestWorker | None = None
-        self.session: PytestWorker | None = None
-        self.touched: dict[str, str] = {}  # files of the copy changed so far -> original text
+        self.session: PytestSession | None = None
+        self.test_files = sorted({node.split("::", 1)[0] for node in failure.failed_tests})
 
     def close(self) -> None:
-        for worker in (self.worker, self.session):
-            if worker is not None:
-                worker.close()
+        if self.session is not None:
+            self.session.close()
 
     def _left(self) -> float:
         return self.deadline - time.monotonic()
 
     def run(self, targets: list[Target]) -> TestFix | None:
-        if self.command.interpreter is not None and self.failure.failed_tests:
-            files = sorted({node.split("::", 1)[0] for node in self.failure.failed_tests})
-            try:  # both start at once: each imports pytest and its plugins
-                self.worker = PytestWorker(self.command.interpreter, self.sandbox.root)
-                self.session = PytestWorker(self.command.interpreter, self.sandbox.root, files)
-                self.worker.wait_ready()
-            except RunnerError as error:
-                self.message = str(error)
-                return None
+        if self.command.interpreter is not None and self.test_files:
             try:
+                self.session = PytestSession(
+                    self.command.interpreter, self.sandbox.root, self.test_files
+                )
                 self.session.wait_ready()
             except RunnerError:
-                self.session = None  # every candidate then runs pytest on the written file
+                self.session = None  # every candidate then runs the command on the written file
         for target in targets:
             if self._left() <= 0 or self.cancelled():
                 break
@@ -240,15 +235,9 @@ class _Search:
                 return found
         return None
 
-    def _files(self, relative: str, text: str) -> dict[str, str]:
-        files = dict(self.touched)
-        files[relative] = text
-        return files
-
     def _repair(self, target: Target) -> TestFix | None:
         relative = str(target.path.relative_to(self.sandbox.root))
         original = target.path.read_text(encoding="utf-8")
-        self.touched.setdefault(relative, original)
         try:
             tree = ast.parse(original)
         except SyntaxError:
@@ -258,24 +247,23 @@ class _Search:
             return None
         function, qualname = found
         failing = list(self.failure.failed_tests)
-        test_files = sorted({node.split("::", 1)[0] for node in failing})
         lines: dict[int, float] = {}
         timeout = 10.0
         must_pass: list[str] = list(failing)
-        fast = False
-        if self.worker is not None:
-            before = self.worker.run(
-                test_files, max(1.0, self._left()), self._files(relative, original), relative
+        fast = self.session is not None
+        if self.session is not None:
+            tests = [t for t in self.session.items if t.split("::", 1)[0] in self.test_files]
+            before = self.session.try_function(
+                relative, qualname, None, tests, max(1.0, self._left()), stop=False, trace=True
             )
-            failing = [t for t in before.failed if t in failing] or before.failed
-            if before.status != "done" or not failing:
+            if before.status != "done" or not before.failed:
                 return None
+            failing = [t for t in before.failed if t in failing] or before.failed
             must_pass = failing + [t for t in before.passed if t not in failing]
             lines = suspicion(before, failing)
             if not lines:
                 return None  # the failing tests never ran this function
-            timeout = max(1.0, 3.0 * before.seconds + 0.5)
-            fast, timeout = self._calibrate(relative, qualname, original, must_pass, timeout)
+            timeout = max(0.5, 4.0 * before.seconds + 0.3)
         ranked = rank(original, mutations(original, function), lines, self.model)
         body_start = function.body[0].lineno
         seen: set[str] = set()
@@ -292,13 +280,14 @@ class _Search:
                 continue
             self.tried += 1
             if fast and mutation.line >= body_start and self.session is not None:
-                quick = self.session.try_function(relative, qualname, candidate, must_pass, timeout)
-                if quick.status != "unpatchable" and not (
-                    quick.status == "done" and len(quick.passed) == len(must_pass)
-                ):
+                quick = self.session.try_function(
+                    relative, qualname, candidate, must_pass, min(timeout, max(0.2, self._left()))
+                )
+                if quick.status == "unpatchable":
+                    fast = False
+                elif quick.status != "done" or len(quick.passed) != len(must_pass):
                     continue
-            verified = self._verify(relative, candidate, failing, test_files, must_pass, timeout)
-            if verified is not None:
+            if self._verify(relative, original, candidate, must_pass, timeout):
                 return TestFix(
                     target.path,
                     target.name,
@@ -306,51 +295,34 @@ class _Search:
                     candidate,
                     mutation,
                     tuple(failing),
-                    verified,
+                    len(must_pass),
                 )
         return None
 
-    def _calibrate(
-        self, relative: str, qualname: str, original: str, tests: list[str], timeout: float
-    ) -> tuple[bool, float]:
-        """Whether the session can swap this function, and a candidate's timeout: the
-        original's own run of the tests (its failure included), several times over."""
-        if self.session is None:
-            return False, timeout
-        probe = self.session.try_function(relative, qualname, original, tests, timeout)
-        if probe.status != "done" or not probe.failed:
-            return False, timeout  # not swappable, or the tests pass without the file's failure
-        return True, max(0.5, 5.0 * probe.seconds + 0.3)
-
     def _verify(
-        self,
-        relative: str,
-        candidate: str,
-        failing: list[str],
-        files: list[str],
-        must_pass: list[str],
-        timeout: float,
-    ) -> int | None:
-        """Tests run green with ``candidate`` written to the copy, or ``None``: the failing
-        tests first, then their whole files (nothing that passed may break)."""
-        step = min(timeout, max(0.2, self._left()))
-        if self.worker is None:
-            path = self.sandbox.root / relative
-            path.write_text(candidate, encoding="utf-8")
-            try:
-                result = run_command(self.command.argv, self.sandbox.root, step)
-            finally:
-                path.write_text(self.touched[relative], encoding="utf-8")
-            return 1 if result.exit_code == 0 else None
-        first = self.worker.run([*failing, "-x"], step, self._files(relative, candidate))
-        if not first.green:
-            return None
-        # A fix found in time is checked fully, even a little past the budget.
-        slow = max(step, 3.0 * timeout)
-        whole = self.worker.run(files, slow, self._files(relative, candidate))
-        if whole.status != "done" or not set(must_pass) <= set(whole.passed):
-            return None
-        return len(whole.passed)
+        self, relative: str, original: str, candidate: str, must_pass: list[str], timeout: float
+    ) -> bool:
+        """The candidate written to the copy, a fresh run of the tests: the failing ones and
+        every one that passed before must pass. A candidate the session already passed is
+        checked fully, even a little past the budget."""
+        path = self.sandbox.root / relative
+        path.write_text(candidate, encoding="utf-8")
+        try:
+            if self.command.interpreter is None:
+                step = min(timeout, max(0.2, self._left()))
+                return run_command(self.command.argv, self.sandbox.root, step).exit_code == 0
+            argv = (
+                self.command.interpreter,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                *must_pass,
+            )
+            return run_command(argv, self.sandbox.root, max(10.0, 3.0 * timeout)).exit_code == 0
+        finally:
+            path.write_text(original, encoding="utf-8")
 
 
 def _function_at(
