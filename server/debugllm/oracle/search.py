@@ -28,6 +28,7 @@ from debugllm.oracle.runner import (
 )
 from debugllm.oracle.targets import Target, find_targets
 from debugllm.repair.plausibility import TokenModel
+from debugllm.sourcefile import SourceError, SourceFile, read_source
 
 #: The longest the user's command may run once (the first run, which finds the failure).
 COMMAND_TIMEOUT_S = 120.0
@@ -209,6 +210,7 @@ class _Search:
         self.tried = 0
         self.message = ""
         self.session: PytestSession | None = None
+        self.files: dict[str, SourceFile] = {}
         self.test_files = sorted({node.split("::", 1)[0] for node in failure.failed_tests})
 
     def close(self) -> None:
@@ -237,7 +239,12 @@ class _Search:
 
     def _repair(self, target: Target) -> TestFix | None:
         relative = str(target.path.relative_to(self.sandbox.root))
-        original = target.path.read_text(encoding="utf-8")
+        try:
+            file = read_source(str(target.path), force_python=True)
+        except SourceError:
+            return None
+        original = file.text
+        self.files[relative] = file
         try:
             tree = ast.parse(original)
         except SyntaxError:
@@ -276,7 +283,8 @@ class _Search:
             seen.add(candidate)
             try:
                 compile(candidate, relative, "exec")
-            except (SyntaxError, ValueError):
+                file.encode(candidate)
+            except (SyntaxError, ValueError, SourceError):
                 continue
             self.tried += 1
             if fast and mutation.line >= body_start and self.session is not None:
@@ -306,7 +314,7 @@ class _Search:
         every one that passed before must pass. A candidate the session already passed is
         checked fully, even a little past the budget."""
         path = self.sandbox.root / relative
-        path.write_text(candidate, encoding="utf-8")
+        _write(path, self.files[relative], candidate)
         try:
             if self.command.interpreter is None:
                 step = min(timeout, max(0.2, self._left()))
@@ -322,7 +330,12 @@ class _Search:
             )
             return run_command(argv, self.sandbox.root, max(10.0, 3.0 * timeout)).exit_code == 0
         finally:
-            path.write_text(original, encoding="utf-8")
+            _write(path, self.files[relative], original)
+
+
+def _write(path: Path, file: SourceFile, text: str) -> None:
+    """``text`` in the file's own encoding (its BOM too), line endings as they are."""
+    path.write_bytes(file.encode(text))
 
 
 def _function_at(
