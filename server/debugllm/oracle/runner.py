@@ -113,6 +113,8 @@ class RunResult:
     exit_code: int | None = None
     lines: dict[str, list[int]] = field(default_factory=dict)
     seconds: float = 0.0
+    #: Seconds per test (session runs).
+    durations: dict[str, float] = field(default_factory=dict)
 
     @property
     def green(self) -> bool:
@@ -241,11 +243,13 @@ class PytestSession:
         *,
         stop: bool = True,
         trace: bool = False,
+        test_timeout: float = 0.0,
     ) -> RunResult:
         """Run ``tests`` with the function ``qualname`` of ``path`` (relative to the copy)
         compiled from ``source`` (``None``: as it is), stopping at the first failure unless
         ``stop`` is false; ``trace`` records the lines of ``path`` each test ran. Status
-        ``unpatchable`` when the function's code cannot be swapped."""
+        ``unpatchable`` when the function's code cannot be swapped. ``test_timeout`` fails a
+        single test that runs longer (0: only the whole run's ``timeout``)."""
         self.wait_ready()
         request = {
             "path": str(self.root / path),
@@ -255,6 +259,7 @@ class PytestSession:
             "timeout": timeout,
             "stop": stop,
             "trace": trace,
+            "test_timeout": test_timeout,
         }
         stdin = self.process.stdin
         assert stdin is not None
@@ -274,6 +279,7 @@ class PytestSession:
             answer.get("exit"),
             {k: list(v) for k, v in answer.get("lines", {}).items()},
             float(answer.get("seconds", 0.0)),
+            {k: float(v) for k, v in answer.get("durations", {}).items()},
         )
 
     def close(self) -> None:

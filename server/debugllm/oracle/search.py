@@ -32,6 +32,9 @@ from debugllm.sourcefile import SourceError, SourceFile, read_source
 
 #: The longest the user's command may run once (the first run, which finds the failure).
 COMMAND_TIMEOUT_S = 120.0
+#: The longest one test may run when the failing function is first traced (a bug that loops
+#: forever fails that test; the others still run and give their lines).
+BASELINE_TEST_TIMEOUT_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -256,12 +259,22 @@ class _Search:
         failing = list(self.failure.failed_tests)
         lines: dict[int, float] = {}
         timeout = 10.0
+        per_test = 0.0
         must_pass: list[str] = list(failing)
         fast = self.session is not None
         if self.session is not None:
             tests = [t for t in self.session.items if t.split("::", 1)[0] in self.test_files]
             before = self.session.try_function(
-                relative, qualname, None, tests, max(1.0, self._left()), stop=False, trace=True
+                relative,
+                qualname,
+                None,
+                tests,
+                # The baseline is needed whatever the budget left (a loop forever costs the
+                # per-test limit once here, not once per candidate).
+                max(10.0, self._left()),
+                stop=False,
+                trace=True,
+                test_timeout=BASELINE_TEST_TIMEOUT_S,
             )
             if before.status != "done" or not before.failed:
                 return None
@@ -270,7 +283,9 @@ class _Search:
             lines = suspicion(before, failing)
             if not lines:
                 return None  # the failing tests never ran this function
-            timeout = max(0.5, 4.0 * before.seconds + 0.3)
+            finished = [d for t, d in before.durations.items() if d < 0.9 * BASELINE_TEST_TIMEOUT_S]
+            per_test = max(0.25, 5.0 * max(finished, default=0.05))
+            timeout = per_test * len(must_pass) + 0.5
         ranked = rank(original, mutations(original, function), lines, self.model)
         body_start = function.body[0].lineno
         seen: set[str] = set()
@@ -289,7 +304,12 @@ class _Search:
             self.tried += 1
             if fast and mutation.line >= body_start and self.session is not None:
                 quick = self.session.try_function(
-                    relative, qualname, candidate, must_pass, min(timeout, max(0.2, self._left()))
+                    relative,
+                    qualname,
+                    candidate,
+                    must_pass,
+                    min(timeout, max(0.2, self._left())),
+                    test_timeout=per_test,
                 )
                 if quick.status == "unpatchable":
                     fast = False

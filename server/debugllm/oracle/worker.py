@@ -61,6 +61,7 @@ class _Session:
     def __init__(self, protocol_in: Any, protocol_out: Any) -> None:
         self.input = protocol_in
         self.output = protocol_out
+        self._modules: dict[str, Any] = {}
 
     def _send(self, answer: dict[str, Any]) -> None:
         self.output.write(json.dumps(answer) + "\n")
@@ -73,7 +74,21 @@ class _Session:
             self._send(self._try(items, json.loads(line)))
         return True
 
+    def _module(self, path: str) -> Any:
+        """The imported module of ``path`` (looked up once: realpath on every module is slow)."""
+        if path not in self._modules:
+            self._modules[path] = next(
+                (
+                    m
+                    for m in list(sys.modules.values())
+                    if os.path.realpath(str(getattr(m, "__file__", None) or "")) == path
+                ),
+                None,
+            )
+        return self._modules[path]
+
     def _try(self, items: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
+        module = self._module(os.path.realpath(request["path"]))
         handle, result_path = tempfile.mkstemp(suffix=".json")
         os.close(handle)
         started = time.monotonic()
@@ -81,7 +96,7 @@ class _Session:
         if pid == 0:
             try:
                 _limit(float(request["timeout"]))
-                outcome = _patched_run(items, request)
+                outcome = _patched_run(items, request, module)
                 with open(result_path, "w", encoding="utf-8") as out:
                     json.dump(outcome, out)
             finally:
@@ -110,19 +125,11 @@ def _find_code(code: Any, qualname: str) -> Any:
     return None
 
 
-def _swap(path: str, qualname: str, source: str) -> bool:
-    """Give the function ``qualname`` of the module at ``path`` the code compiled from
+def _swap(module: Any, path: str, qualname: str, source: str) -> bool:
+    """Give the function ``qualname`` of ``module`` (the file ``path``) the code compiled from
     ``source``; False when the module is not imported or the code cannot be swapped."""
     import inspect
 
-    module = next(
-        (
-            m
-            for m in list(sys.modules.values())
-            if os.path.realpath(str(getattr(m, "__file__", None) or "")) == path
-        ),
-        None,
-    )
     if module is None:
         return False
     new_code = _find_code(compile(source, path, "exec"), qualname)
@@ -141,7 +148,7 @@ def _swap(path: str, qualname: str, source: str) -> bool:
     return True
 
 
-def _patched_run(items: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
+def _patched_run(items: dict[str, Any], request: dict[str, Any], module: Any) -> dict[str, Any]:
     """In the forked child: swap in the candidate, run the tests (stop at a failure if asked)."""
     from _pytest.runner import runtestprotocol
 
@@ -154,24 +161,69 @@ def _patched_run(items: dict[str, Any], request: dict[str, Any]) -> dict[str, An
     passed: list[str] = []
     failed: list[str] = []
     lines: dict[str, list[int]] = {}
+    durations: dict[str, float] = {}
+    per_test = float(request.get("test_timeout") or 0)
+    if per_test:
+        signal.signal(signal.SIGALRM, _too_long)
     for index, item in enumerate(selected):
         following = selected[index + 1] if index + 1 < len(selected) else None
         tracer = _Lines(path) if request.get("trace") else None
         if tracer is not None:
             sys.settrace(tracer)
+        if per_test:  # a test that loops forever fails alone, the others still run
+            signal.setitimer(signal.ITIMER_REAL, per_test)
+        started = time.monotonic()
         try:
-            reports = runtestprotocol(item, nextitem=following, log=False)
+            if request.get("trace") or request.get("source") is None:
+                reports = runtestprotocol(item, nextitem=following, log=False)
+                ok = not any(r.failed for r in reports)
+            else:
+                ok = _quick(item, following)
         finally:
+            if per_test:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            durations[item.nodeid] = time.monotonic() - started
             if tracer is not None:
                 sys.settrace(None)
                 lines[item.nodeid] = sorted(tracer.lines)
-        if any(r.failed for r in reports):
+        if not ok:
             failed.append(item.nodeid)
             if request.get("stop", True):
                 break
         else:
             passed.append(item.nodeid)
-    return {"passed": passed, "failed": failed, "exit": 1 if failed else 0, "lines": lines}
+    return {
+        "passed": passed,
+        "failed": failed,
+        "exit": 1 if failed else 0,
+        "lines": lines,
+        "durations": durations,
+    }
+
+
+def _quick(item: Any, following: Any) -> bool:
+    """Run one test through pytest's setup, call and teardown hooks, without the reports
+    (formatting a failure costs more than most tests): whether it passed. A skip passes; a
+    failure of a test marked xfail too."""
+    import pytest
+
+    ok = True
+    try:
+        item.ihook.pytest_runtest_setup(item=item)
+        item.ihook.pytest_runtest_call(item=item)
+    except pytest.skip.Exception:
+        pass
+    except BaseException:
+        ok = item.get_closest_marker("xfail") is not None
+    try:
+        item.ihook.pytest_runtest_teardown(item=item, nextitem=following)
+    except BaseException:
+        ok = False
+    return ok
+
+
+def _too_long(signum: int, frame: Any) -> None:
+    raise TimeoutError("the test ran longer than its time limit")
 
 
 def _wait(pid: int, deadline: float) -> str:
