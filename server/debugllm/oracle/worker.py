@@ -154,7 +154,7 @@ def _patched_run(items: dict[str, Any], request: dict[str, Any], module: Any) ->
 
     path = os.path.realpath(request["path"])
     if request.get("source") is not None and not _swap(
-        path, request["qualname"], request["source"]
+        module, path, request["qualname"], request["source"]
     ):
         return {"status": "unpatchable"}
     selected = [items[n] for n in request["tests"] if n in items]
