@@ -27,6 +27,7 @@ from debugllm.lsp import convert
 from debugllm.lsp.leaks import forget_finished_handlers
 from debugllm.lsp.model_actions import ModelActions
 from debugllm.lsp.protocol import DebugLLMProtocol, start_server
+from debugllm.lsp.test_commands import TestCommands, register_test_commands
 from debugllm.pipeline import FixPipeline, FixPlan, ModelResult, VerifiedFix
 from debugllm.problems import Problem
 from debugllm.remote.stats import Stats
@@ -76,6 +77,7 @@ class DebugLLMServer(LanguageServer):
         self._reported: set[str] = set()
         self.stats = Stats()
         self.model_actions = ModelActions(self)
+        self.test_commands = TestCommands(self)  # "Fix failing test", "Explain traceback"
         self.pipeline = self._make_pipeline(self.settings)
         self.states: dict[str, DocumentState] = {}
         self._debounced: dict[str, asyncio.Task[None]] = {}
@@ -276,6 +278,7 @@ class DebugLLMServer(LanguageServer):
                 convert.to_diagnostic(state.index, p, self.encoding)
                 for p in state.analysis.problems
             ]
+        diagnostics += self.test_commands.diagnostics(state.uri)
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(
                 uri=state.uri, version=state.version, diagnostics=diagnostics
@@ -523,6 +526,9 @@ async def on_code_action_resolve(ls: DebugLLMServer, action: types.CodeAction) -
     fix = fixes[rank]
     action.edit = ls.edit_for(state, fix.candidate.edits)
     return action
+
+
+register_test_commands(server)
 
 
 @server.command(STATS_COMMAND)
