@@ -76,7 +76,7 @@ def leftover_workers(marker: str) -> list[str]:
             text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        if "worker.py" in text and marker in text:
+        if "worker.py" in text and f"/{marker} " in text:
             found.append(text)
     return found
 
@@ -92,7 +92,7 @@ async def test_client(lsp_client: LanguageClient) -> AsyncIterator[LanguageClien
 async def test_fix_failing_test_offers_applies_and_the_test_goes_green(
     test_client: LanguageClient, tmp_path: Path
 ) -> None:
-    root = tmp_path / "project"
+    root = tmp_path / "lsp-test-project"
     root.mkdir()
     make_project(root)
     assert run_tests(root) != 0
@@ -136,7 +136,7 @@ async def test_fix_failing_test_offers_applies_and_the_test_goes_green(
 
 
 async def test_dismissed_fix_is_not_applied(test_client: LanguageClient, tmp_path: Path) -> None:
-    root = tmp_path / "project"
+    root = tmp_path / "lsp-test-project"
     root.mkdir()
     make_project(root)
     before = digests(root)
@@ -158,7 +158,7 @@ async def test_dismissed_fix_is_not_applied(test_client: LanguageClient, tmp_pat
 async def test_explain_traceback_publishes_the_diagnostic_without_running_anything(
     test_client: LanguageClient, tmp_path: Path
 ) -> None:
-    root = tmp_path / "project"
+    root = tmp_path / "lsp-test-project"
     root.mkdir()
     make_project(root)
     ran = subprocess.run(

@@ -40,6 +40,8 @@ DEFAULT_TEST_COMMAND = "python -m pytest -x"
 class TestCommands:
     """The test diagnostics per URI (kept until the next run) and the two commands."""
 
+    __test__ = False  # not a pytest test class
+
     def __init__(self, server: DebugLLMServer) -> None:
         self.server = server
         self._diagnostics: dict[str, list[types.Diagnostic]] = {}

@@ -57,6 +57,8 @@ class RunnerError(Exception):
 class TestCommand:
     """A parsed test command: pytest (its interpreter and arguments) or any other program."""
 
+    __test__ = False  # not a pytest test class
+
     argv: tuple[str, ...]
     #: The interpreter that runs pytest, or ``None`` when the command is not pytest.
     interpreter: str | None = None

@@ -41,6 +41,8 @@ BASELINE_TEST_TIMEOUT_S = 1.0
 class TestFix:
     """A change to one function that the user's tests verified."""
 
+    __test__ = False  # not a pytest test class
+
     path: Path
     function: str
     original: str
@@ -55,6 +57,8 @@ class TestFix:
 @dataclass
 class TestFixResult:
     """What the command's failure says and the verified fix, if the search found one."""
+
+    __test__ = False  # not a pytest test class
 
     command: str
     failure: Failure
@@ -105,6 +109,8 @@ def suspicion(before: RunResult, failing: list[str]) -> dict[int, float]:
 
 class TestRepair:
     """One search: a sandbox, a worker when the command is pytest, and a deadline."""
+
+    __test__ = False  # not a pytest test class
 
     def __init__(
         self,
@@ -278,7 +284,11 @@ class _Search:
             )
             if before.status != "done" or not before.failed:
                 return None
-            failing = [t for t in before.failed if t in failing] or before.failed
+            # Every test of those files that fails must pass, not only the first one reported
+            # (``pytest -x`` stops there): one fix for all of them is the fix meant.
+            failing = [t for t in failing if t in before.failed] + [
+                t for t in before.failed if t not in failing
+            ]
             must_pass = failing + [t for t in before.passed if t not in failing]
             lines = suspicion(before, failing)
             if not lines:

@@ -52,6 +52,8 @@ def find_targets(failure: Failure, root: Path, limit: int = 6) -> list[Target]:
         tree = _parse(path)
         function = enclosing_function(tree, frame.line) if tree else None
         if function is None:
+            # Module-level code (a script that checks its results): like a test, its calls.
+            test_frame = test_frame or (path, frame.line)
             continue
         if is_test_file(str(path)):
             test_frame = test_frame or (path, frame.line)
@@ -86,7 +88,12 @@ def _called_functions(
     tree = _parse(test_path)
     if tree is None:
         return []
-    test = enclosing_function(tree, line)
+    test: ast.AST | None = enclosing_function(tree, line)
+    if test is None:  # module level: the statement at that line
+        test = next(
+            (stmt for stmt in tree.body if stmt.lineno <= line <= (stmt.end_lineno or stmt.lineno)),
+            None,
+        )
     if test is None:
         return []
     imported = _imported_names(tree, test_path, root)
