@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from debugllm.oracle.failure import parse_failure
+from debugllm.oracle.model import model_proposer, run_on
 from debugllm.oracle.report import diagnostic, explanation, result_json
 from debugllm.oracle.runner import RunnerError
 from debugllm.oracle.search import TestFix, TestRepair, explain_failure
@@ -109,7 +110,11 @@ class TestCommands:
         started = time.monotonic()
         self._message(types.MessageType.Log, f"DebugLLM: running {command} in {root}")
         try:
-            repair = TestRepair(root, str(command), settings.repair.test_budget_ms / 1000)
+            model = self.server.model_actions.source
+            propose = model_proposer(model, run_on(asyncio.get_running_loop())) if model else None
+            repair = TestRepair(
+                root, str(command), settings.repair.test_budget_ms / 1000, propose=propose
+            )
             result = await asyncio.to_thread(_run_with_model, repair)
         except RunnerError as error:
             self._message(types.MessageType.Error, f"DebugLLM: {error}")

@@ -10,6 +10,7 @@ written.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import time
@@ -17,9 +18,11 @@ from pathlib import Path
 from typing import TextIO
 
 from debugllm.config import project_config
+from debugllm.oracle.model import model_proposer
 from debugllm.oracle.report import print_human, result_json
 from debugllm.oracle.runner import RunnerError
 from debugllm.oracle.search import TestFixResult, TestRepair
+from debugllm.remote.source import build_model_source
 from debugllm.repair.plausibility import TokenModel
 from debugllm.settings import load_settings
 from debugllm.sourcefile import SourceError, read_source, write_source
@@ -33,11 +36,23 @@ def run_test_fix(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"debugllm: {problem}\n")
     budget_ms = args.test_budget_ms or settings.repair.test_budget_ms
     started = time.monotonic()
+    loop = asyncio.new_event_loop()
+    model = None
     try:
-        result = TestRepair(root, args.test, budget_ms / 1000, TokenModel.load()).run()
+        if not args.offline:
+            model, refusal = build_model_source(settings.endpoint)
+            if refusal:
+                err.write(f"{refusal}\n")
+        propose = model_proposer(model, loop.run_until_complete) if model else None
+        repair = TestRepair(root, args.test, budget_ms / 1000, TokenModel.load(), propose=propose)
+        result = repair.run()
     except RunnerError as error:
         err.write(f"debugllm: {error}\n")
         return 2
+    finally:
+        if model is not None:
+            loop.run_until_complete(model.aclose())
+        loop.close()
     applied = False
     status = 0 if result.passed else 1
     if result.fix is not None and args.write:

@@ -70,7 +70,10 @@ def _utf16(text: str) -> int:
 
 
 def explanation(fix: TestFix) -> str:
-    why = MUTATION_EXPLANATIONS.get(fix.mutation.kind, "A small slip in the code.")
+    if fix.origin == "model":
+        why = "DebugLLM's model rewrote the function."
+    else:
+        why = MUTATION_EXPLANATIONS.get(fix.mutation.kind, "A small slip in the code.")
     tests = ", ".join(fix.fixed_tests[:3]) + (" ..." if len(fix.fixed_tests) > 3 else "")
     return (
         f"{why} With {fix.mutation.description} in {fix.function}, the failing test(s) "
@@ -99,7 +102,7 @@ def fix_json(fix: TestFix, applied: bool) -> dict[str, Any]:
         "explanation": explanation(fix),
         "kind": FIX_KIND,
         "mutation": fix.mutation.kind,
-        "source": "embedded",
+        "source": fix.origin,
         "verified": True,
         "verified_by": "tests",
         "applied": applied,
@@ -132,6 +135,11 @@ def result_json(result: TestFixResult, applied: bool, elapsed_ms: float) -> dict
         "fixed_path": str(fix.path) if fix else None,
         "fixed_source": fix.fixed if fix else None,
         "candidates_tried": result.candidates_tried,
+        # Model answers that were not run: they add an import, a call or a name.
+        "unexecuted": [
+            {"path": str(path), "adds": list(added), "fixed_source": text, "executed": False}
+            for path, text, added in result.unexecuted
+        ],
         "message": result.message,
         "remaining_errors": 0 if result.passed or (fix and applied) else 1,
         "elapsed_ms": round(elapsed_ms, 1),
@@ -148,14 +156,22 @@ def print_human(result: TestFixResult, applied: bool, out: Any) -> None:
     out.write(f"{where}: test-failure {result.failure.summary()}{function}\n")
     if result.failure.failed_tests:
         out.write(f"    failing: {', '.join(result.failure.failed_tests)}\n")
+    for path, text, added in result.unexecuted:
+        out.write(f"    the model's answer for {path} was not run (it adds {', '.join(added)}):\n")
+        original = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
+        _diff(original, text, out)
     fix = result.fix
     if fix is None:
         out.write(f"    no verified fix: {result.message}\n")
         return
     state = "applied" if applied else "unsafe (verified by tests): review before applying"
     out.write(f"    {explanation(fix)}\n    fix, {state}: {fix.path}:{fix.mutation.line}\n")
+    _diff(fix.original, fix.fixed, out)
+
+
+def _diff(before: str, after: str, out: Any) -> None:
     diff = difflib.unified_diff(
-        fix.original.splitlines(), fix.fixed.splitlines(), "before", "after", n=1, lineterm=""
+        before.splitlines(), after.splitlines(), "before", "after", n=1, lineterm=""
     )
     for line in diff:
         if not line.startswith(("---", "+++")):

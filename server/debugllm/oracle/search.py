@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from debugllm.oracle.failure import Failure, innermost_user_frame, parse_failure
+from debugllm.oracle.model import Proposer, admit, function_named
 from debugllm.oracle.mutations import Mutation, mutations, rank
 from debugllm.oracle.runner import (
     PytestSession,
@@ -29,6 +30,7 @@ from debugllm.oracle.runner import (
 from debugllm.oracle.targets import Target, find_targets
 from debugllm.repair.plausibility import TokenModel
 from debugllm.sourcefile import SourceError, SourceFile, read_source
+from debugllm.text import minimal_edits
 
 #: The longest the user's command may run once (the first run, which finds the failure).
 COMMAND_TIMEOUT_S = 120.0
@@ -52,6 +54,8 @@ class TestFix:
     fixed_tests: tuple[str, ...]
     #: How many tests ran green with the fix (the failing ones and the rest of their files).
     tests_run: int
+    #: ``embedded`` (a mutation) or ``model`` (the remote model's rewrite of the function).
+    origin: str = "embedded"
 
 
 @dataclass
@@ -70,6 +74,9 @@ class TestFixResult:
     candidates_tried: int = 0
     seconds: float = 0.0
     passed: bool = False
+    #: Model answers not run because they add an import, call or name (shown, marked so):
+    #: (file, fixed module text, what it adds).
+    unexecuted: list[tuple[Path, str, tuple[str, ...]]] = field(default_factory=list)
 
 
 def explain_failure(failure: Failure, root: Path) -> tuple[Path, int, str | None] | None:
@@ -120,7 +127,10 @@ class TestRepair:
         model: TokenModel | None = None,
         cancelled: Callable[[], bool] = lambda: False,
         command_timeout: float = COMMAND_TIMEOUT_S,
+        propose: Proposer | None = None,
     ) -> None:
+        #: The remote model, asked when the embedded search found nothing.
+        self.propose = propose
         self.root = root.resolve()
         self.command_timeout = command_timeout
         self.command_text = command
@@ -165,11 +175,16 @@ class TestRepair:
             # The budget is the search's: the user's own run above is not part of it.
             deadline = time.monotonic() + self.budget_s
             search = _Search(sandbox, self.command, failure, deadline, self.model, self.cancelled)
+            search.propose = self.propose
             try:
                 found = search.run(targets)
             finally:
                 search.close()
             result.candidates_tried = search.tried
+            result.unexecuted = [
+                (self.root / path.relative_to(sandbox.root), text, added)
+                for path, text, added in search.unexecuted
+            ]
             if found is not None:
                 result.fix = TestFix(
                     self.root / found.path.relative_to(sandbox.root),
@@ -179,6 +194,7 @@ class TestRepair:
                     found.mutation,
                     found.fixed_tests,
                     found.tests_run,
+                    found.origin,
                 )
             else:
                 result.message = search.message or (
@@ -219,6 +235,10 @@ class _Search:
         self.tried = 0
         self.message = ""
         self.session: PytestSession | None = None
+        self.propose: Proposer | None = None
+        self.unexecuted: list[tuple[Path, str, tuple[str, ...]]] = []
+        self.failing: list[str] = list(failure.failed_tests)
+        self.must_pass: list[str] = list(failure.failed_tests)
         self.files: dict[str, SourceFile] = {}
         self.test_files = sorted({node.split("::", 1)[0] for node in failure.failed_tests})
 
@@ -244,6 +264,63 @@ class _Search:
             found = self._repair(target)
             if found is not None:
                 return found
+        if self.propose is not None and targets and not self.cancelled():
+            return self._ask_model(targets[0])
+        return None
+
+    def _ask_model(self, target: Target) -> TestFix | None:
+        """The model's rewrite of the first target, run by the same tests when admissible."""
+        relative = str(target.path.relative_to(self.sandbox.root))
+        file = self.files.get(relative)
+        if file is None or self.propose is None:
+            return None
+        original = file.text
+        tree = ast.parse(original)
+        found = _function_at(tree, target)
+        if found is None:
+            return None
+        function, _ = found
+        try:
+            answers = self.propose(original, relative, function)
+        except Exception as error:  # the endpoint's failures cost the model's fix, no more
+            self.message = f"the model could not be asked: {error}"
+            return None
+        for answer in answers:
+            try:
+                rewritten = function_named(ast.parse(answer), target.name)
+            except SyntaxError:
+                continue
+            if rewritten is None:
+                continue
+            admission = admit(function, rewritten)
+            if not admission.allowed:
+                self.unexecuted.append((target.path, answer, admission.added))
+                continue
+            self.tried += 1
+            if self._verify(relative, original, answer, self.must_pass, 10.0):
+                edit = minimal_edits(original, answer)
+                start = min(e.start for e in edit) if edit else 0
+                end = max(e.end for e in edit) if edit else 0
+                new_text = answer[start : len(answer) - (len(original) - end)]
+                mutation = Mutation(
+                    start,
+                    end,
+                    new_text,
+                    "model",
+                    "the model's rewrite",
+                    0.0,
+                    original.count("\n", 0, start) + 1,
+                )
+                return TestFix(
+                    target.path,
+                    target.name,
+                    original,
+                    answer,
+                    mutation,
+                    tuple(self.failing),
+                    len(self.must_pass),
+                    "model",
+                )
         return None
 
     def _repair(self, target: Target) -> TestFix | None:
@@ -290,6 +367,7 @@ class _Search:
                 t for t in before.failed if t not in failing
             ]
             must_pass = failing + [t for t in before.passed if t not in failing]
+            self.failing, self.must_pass = failing, must_pass
             lines = suspicion(before, failing)
             if not lines:
                 return None  # the failing tests never ran this function
