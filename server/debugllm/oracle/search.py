@@ -141,67 +141,90 @@ class TestRepair:
 
     def run(self) -> TestFixResult:
         started = time.monotonic()
-        try:
-            result = self._run()
-        finally:
-            pass
+        result = self._run()
         result.seconds = time.monotonic() - started
         return result
 
     def _run(self) -> TestFixResult:
         with Sandbox(self.root) as sandbox:
-            first = run_command(self.command.argv, sandbox.root, self.command_timeout)
-            failure = parse_failure(first.output)
-            result = TestFixResult(self.command_text, failure)
-            if first.timed_out:
-                result.message = f"the test command ran longer than {self.command_timeout:g} s"
-                return result
-            if first.exit_code == 0:
-                result.passed = True
-                result.message = "the tests pass: nothing to fix"
-                return result
-            # Paths in the output are inside the copy: read them there, report the originals.
-            result.location = _to_original(
-                explain_failure(failure, sandbox.root), sandbox.root, self.root
-            )
-            targets = find_targets(failure, sandbox.root)
-            result.targets = [
-                Target(self.root / t.path.relative_to(sandbox.root), t.name, t.line)
-                for t in targets
-            ]
-            if not targets:
-                result.message = "no function of the project to repair was found in the failure"
-                return result
-            # The budget is the search's: the user's own run above is not part of it.
-            deadline = time.monotonic() + self.budget_s
-            search = _Search(sandbox, self.command, failure, deadline, self.model, self.cancelled)
-            search.propose = self.propose
+            # The session collects the command's test paths while the command runs.
+            early = _early_session(self.command, sandbox.root)
             try:
-                found = search.run(targets)
+                return self._run_in(sandbox, early)
             finally:
-                search.close()
-            result.candidates_tried = search.tried
-            result.unexecuted = [
-                (self.root / path.relative_to(sandbox.root), text, added)
-                for path, text, added in search.unexecuted
-            ]
-            if found is not None:
-                result.fix = TestFix(
-                    self.root / found.path.relative_to(sandbox.root),
-                    found.function,
-                    found.original,
-                    found.fixed,
-                    found.mutation,
-                    found.fixed_tests,
-                    found.tests_run,
-                    found.origin,
-                )
-            else:
-                result.message = search.message or (
-                    f"no fix verified by the tests within {self.budget_s:g} s "
-                    f"({search.tried} candidate(s) tried)"
-                )
+                if early is not None:
+                    early.close()
+
+    def _run_in(self, sandbox: Sandbox, early: PytestSession | None) -> TestFixResult:
+        first = run_command(self.command.argv, sandbox.root, self.command_timeout)
+        failure = parse_failure(first.output)
+        result = TestFixResult(self.command_text, failure)
+        if first.timed_out:
+            result.message = f"the test command ran longer than {self.command_timeout:g} s"
+            return result
+        if first.exit_code == 0:
+            result.passed = True
+            result.message = "the tests pass: nothing to fix"
+            return result
+        # Paths in the output are inside the copy: read them there, report the originals.
+        result.location = _to_original(
+            explain_failure(failure, sandbox.root), sandbox.root, self.root
+        )
+        targets = find_targets(failure, sandbox.root)
+        result.targets = [
+            Target(self.root / t.path.relative_to(sandbox.root), t.name, t.line) for t in targets
+        ]
+        if not targets:
+            result.message = "no function of the project to repair was found in the failure"
+            return result
+        # The budget is the search's: the user's own run above is not part of it.
+        deadline = time.monotonic() + self.budget_s
+        search = _Search(sandbox, self.command, failure, deadline, self.model, self.cancelled)
+        search.propose = self.propose
+        search.early = early
+        try:
+            found = search.run(targets)
+        finally:
+            search.close()
+        result.candidates_tried = search.tried
+        result.unexecuted = [
+            (self.root / path.relative_to(sandbox.root), text, added)
+            for path, text, added in search.unexecuted
+        ]
+        if found is not None:
+            result.fix = TestFix(
+                self.root / found.path.relative_to(sandbox.root),
+                found.function,
+                found.original,
+                found.fixed,
+                found.mutation,
+                found.fixed_tests,
+                found.tests_run,
+                found.origin,
+            )
+        else:
+            result.message = search.message or (
+                f"no fix verified by the tests within {self.budget_s:g} s "
+                f"({search.tried} candidate(s) tried)"
+            )
         return result
+
+
+def _early_session(command: TestCommand, root: Path) -> PytestSession | None:
+    """A pytest session on the paths the command names, started at once (None otherwise)."""
+    if command.interpreter is None:
+        return None
+    paths = [
+        arg
+        for arg in command.pytest_args
+        if not arg.startswith("-") and (root / arg.split("::", 1)[0]).exists()
+    ]
+    if not paths:
+        return None
+    try:
+        return PytestSession(command.interpreter, root, paths)
+    except RunnerError:
+        return None
 
 
 def _to_original(
@@ -235,6 +258,8 @@ class _Search:
         self.tried = 0
         self.message = ""
         self.session: PytestSession | None = None
+        #: A session started while the command ran (see ``_early_session``), not yet checked.
+        self.early: PytestSession | None = None
         self.propose: Proposer | None = None
         self.unexecuted: list[tuple[Path, str, tuple[str, ...]]] = []
         self.failing: list[str] = list(failure.failed_tests)
@@ -249,8 +274,25 @@ class _Search:
     def _left(self) -> float:
         return self.deadline - time.monotonic()
 
+    def _adopt_early(self) -> None:
+        """Use the session started with the command if it collected the failing tests' files."""
+        early, self.early = self.early, None
+        if early is None:
+            return
+        try:
+            early.wait_ready()
+        except RunnerError:
+            return
+        collected = {item.split("::", 1)[0] for item in early.items}
+        if set(self.test_files) <= collected:
+            self.session = early
+        else:
+            early.close()
+
     def run(self, targets: list[Target]) -> TestFix | None:
         if self.command.interpreter is not None and self.test_files:
+            self._adopt_early()
+        if self.session is None and self.command.interpreter is not None and self.test_files:
             try:
                 self.session = PytestSession(
                     self.command.interpreter, self.sandbox.root, self.test_files
