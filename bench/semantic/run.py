@@ -36,6 +36,7 @@ from typing import Any
 os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
 
 from debugllm.oracle.search import TestRepair
+from debugllm.repair.plausibility import TokenModel
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "bench"
 if not SHARED.is_dir():
@@ -410,7 +411,11 @@ def run_item(item: Item, budget: float) -> Outcome:
         before = {p.name: p.read_bytes() for p in root.iterdir()}
         started = time.monotonic()
         command = f"{PYTEST} test_{item.module}.py"
-        result = TestRepair(root, command, budget, command_timeout=COMMAND_TIMEOUT).run()
+        # As `debugllm fix --test` runs it: the token model breaks ties between candidates.
+        repair = TestRepair(
+            root, command, budget, TokenModel.load(), command_timeout=COMMAND_TIMEOUT
+        )
+        result = repair.run()
         seconds = time.monotonic() - started
         after = {p.name: p.read_bytes() for p in root.iterdir()}
         if before != after:
