@@ -123,6 +123,23 @@ def test_mutations_cover_the_bug_classes() -> None:
     assert source.replace("total = 0", "total = 1") in found  # constant
 
 
+def test_mutations_for_bounds_passed_on_coordinates_and_order() -> None:
+    source = (
+        "def g(lo, hi, grid, digits, key):\n"
+        "    mid = (lo + hi) // 2\n"
+        "    g(lo, mid, grid, digits, key)\n"
+        "    best = grid[lo - 1, hi]\n"
+        "    return digits + key\n"
+    )
+    found = edits(source, "g")
+    assert source.replace("g(lo, mid,", "g(lo, mid + 1,") in found  # a bound passed on
+    assert source.replace("grid[lo - 1, hi]", "grid[lo - 1, hi - 1]") in found  # a coordinate
+    assert source.replace("digits + key", "key + digits") in found  # order of a concatenation
+    later = source.replace("mid, grid, digits, key)", "mid, grid, key, digits)")
+    assert later in found  # later arguments
+    assert not any(") // lo" in candidate for candidate in found)  # brackets stay whole
+
+
 def test_mutations_stay_inside_the_function_body() -> None:
     source = "LIMIT = 3\n\n\ndef f(x: list[int], k: int = 2) -> int:\n    return x[0] - k\n"
     for candidate in edits(source, "f"):

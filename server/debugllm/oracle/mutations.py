@@ -214,6 +214,9 @@ class _Generator:
         left, right = self.text.segment(node.left), self.text.segment(node.right)
         if isinstance(node.op, _NON_COMMUTATIVE):
             self._swap(node.left, node.right, "swapped-operands", 2.6)
+        elif isinstance(node.op, ast.Add) and not _numeric(node.left, node.right):
+            # `result + digit` for `digit + result`: strings and lists do not commute
+            self._swap(node.left, node.right, "swapped-operands", 2.9)
         # Excess logic: `a + 1` where `a` was meant.
         if isinstance(node.right, ast.Constant) and isinstance(
             node.op, ast.Add | ast.Sub | ast.Mult
@@ -229,6 +232,8 @@ class _Generator:
         if a_end > b_start:
             return
         middle = self.source[a_end:b_start]
+        if middle.count("(") != middle.count(")") or middle.count("[") != middle.count("]"):
+            return  # `(a + b) // c`: the brackets belong to one operand
         new = self.source[b_start:b_end] + middle + self.source[a_start:a_end]
         self.add(a_start, b_end, new, kind, cost)
 
@@ -311,7 +316,11 @@ class _Generator:
                 self.replace_node(index, f"{self.text.segment(index.upper)}:", "slice", 2.7)
             if index.upper is None and index.lower is not None and index.step is None:
                 self.replace_node(index, f":{self.text.segment(index.lower)}", "slice", 2.7)
-        elif not isinstance(index, ast.Constant | ast.Tuple):
+        elif isinstance(index, ast.Tuple):  # `grid[i - 1, j]`: each coordinate
+            for element in index.elts:
+                if not isinstance(element, ast.Constant | ast.Slice):
+                    self._plus_minus_one(element, 2.1)
+        elif not isinstance(index, ast.Constant):
             self._plus_minus_one(index, 2.0)
 
     def _plus_minus_one(self, node: ast.AST, cost: float) -> None:
@@ -347,6 +356,11 @@ class _Generator:
         if isinstance(func, ast.Name) and func.id == "range" and not node.keywords:
             for arg in node.args[:2]:
                 self._plus_minus_one(arg, 1.9)
+        elif not (isinstance(func, ast.Name) and func.id in ("len", "print", "isinstance")):
+            # `search(lo, mid)` for `search(lo, mid + 1)`: a bound passed on
+            for arg in node.args:
+                if isinstance(arg, ast.Name | ast.BinOp):
+                    self._plus_minus_one(arg, 2.3)
         name_node: ast.AST | None = None
         name = ""
         if isinstance(func, ast.Name):
@@ -360,8 +374,9 @@ class _Generator:
             _start, end = self.text.span(func)
             self.add(end - len(name), end, twin, "function", 2.3)
         args = node.args
-        if len(args) >= 2 and not any(isinstance(a, ast.Starred) for a in args):
-            self._swap(args[0], args[1], "swapped-arguments", 2.8)
+        if not any(isinstance(a, ast.Starred) for a in args):
+            for rank, (first, second) in enumerate(itertools.pairwise(args)):
+                self._swap(first, second, "swapped-arguments", 2.8 + 0.1 * rank)
 
     def _name(self, node: ast.AST) -> None:
         if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
@@ -428,6 +443,11 @@ class _Generator:
         self.add(
             end, end, f"\n{indent}return {value}", "missing-return", 1.0, f"add `return {value}`"
         )
+
+
+def _numeric(*nodes: ast.AST) -> bool:
+    """Whether one of ``nodes`` is a number literal (then ``+`` commutes)."""
+    return any(isinstance(n, ast.Constant) and isinstance(n.value, int | float) for n in nodes)
 
 
 def _bodies(node: ast.AST) -> Iterator[list[ast.stmt]]:

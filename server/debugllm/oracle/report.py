@@ -34,7 +34,7 @@ MUTATION_EXPLANATIONS: Mapping[str, str] = {
     "function": "The function called looks like a slip for its twin.",
     "variable": "A variable is used where another one of the same function was meant.",
     "swapped-operands": "The operands are the wrong way round.",
-    "swapped-arguments": "The first two arguments are the wrong way round.",
+    "swapped-arguments": "Two arguments are the wrong way round.",
     "dropped-term": "A term too many in the expression.",
     "dropped-condition": "A condition too many.",
     "removed-statement": "A statement too many.",

@@ -266,6 +266,8 @@ def main() -> None:
             "-p",
             "no:randomly",
             "--capture=no",
+            # No failure is shown: formatting one (a deep recursion) costs seconds.
+            "--tb=no",
         ],
         plugins=[session],
     )
