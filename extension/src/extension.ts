@@ -8,6 +8,8 @@ import { STATUS_NOTIFICATION, StatusView, describeStatus, lifecycleView, offline
 
 const FIX_ALL_KIND = 'source.fixAll.debugllm';
 const SERVER_STATS_COMMAND = 'debugllm.stats';
+const SERVER_FIX_TEST_COMMAND = 'debugllm.tests.fix';
+const SERVER_EXPLAIN_COMMAND = 'debugllm.tests.explain';
 
 let client: LanguageClient | undefined;
 let output: vscode.LogOutputChannel;
@@ -134,6 +136,84 @@ async function fixAll(): Promise<void> {
     await vscode.commands.executeCommand('editor.action.codeAction', { kind: FIX_ALL_KIND, apply: 'first' });
 }
 
+/** The running server if it offers `command`; otherwise a message and undefined. */
+async function serverWith(command: string): Promise<LanguageClient | undefined> {
+    await restarting;
+    if (!client || !client.isRunning()) {
+        void vscode.window.showWarningMessage('DebugLLM: the server is not running.');
+        return undefined;
+    }
+    const offered = client.initializeResult?.capabilities.executeCommandProvider?.commands ?? [];
+    if (!offered.includes(command)) {
+        void vscode.window.showInformationMessage(`DebugLLM: this server does not offer "${command}".`);
+        return undefined;
+    }
+    return client;
+}
+
+/** Runs the test command the user confirms (never on its own), then the server offers the fix. */
+async function fixFailingTest(): Promise<void> {
+    const running = await serverWith(SERVER_FIX_TEST_COMMAND);
+    if (!running) {
+        return;
+    }
+    const editor = vscode.window.activeTextEditor;
+    const folder =
+        (editor && vscode.workspace.getWorkspaceFolder(editor.document.uri)) ?? vscode.workspace.workspaceFolders?.[0];
+    if (!folder) {
+        void vscode.window.showInformationMessage('DebugLLM: open a folder to run its tests.');
+        return;
+    }
+    const python = (await pythonExtensionInterpreter(folder.uri)) ?? 'python';
+    const file = editor ? vscode.workspace.asRelativePath(editor.document.uri, false) : '';
+    const target = /(^|\/)test_[^/]*\.py$|_test\.py$/.test(file) ? ` ${file}` : '';
+    const command = await vscode.window.showInputBox({
+        title: 'DebugLLM: Fix failing test',
+        prompt: 'The test command to run once (on a temporary copy of the folder)',
+        value: `${python} -m pytest -x${target}`,
+    });
+    if (!command) {
+        return;
+    }
+    const result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'DebugLLM: running the tests and searching a fix' },
+        () =>
+            running.sendRequest(ExecuteCommandRequest.type, {
+                command: SERVER_FIX_TEST_COMMAND,
+                arguments: [{ command, cwd: folder.uri.fsPath }],
+            }),
+    );
+    output.info(`Fix failing test: ${JSON.stringify(result)}`);
+}
+
+/** The selection, else the clipboard, else what the user pastes: read, never run. */
+async function explainTraceback(): Promise<void> {
+    const running = await serverWith(SERVER_EXPLAIN_COMMAND);
+    if (!running) {
+        return;
+    }
+    const editor = vscode.window.activeTextEditor;
+    let text = editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection) : '';
+    if (!text.includes('Traceback') && !text.includes('.py:')) {
+        text = await vscode.env.clipboard.readText();
+    }
+    if (!text.includes('Traceback') && !text.includes('.py:')) {
+        text = (await vscode.window.showInputBox({ title: 'DebugLLM: Explain traceback', prompt: 'Paste the traceback' })) ?? '';
+    }
+    if (!text) {
+        return;
+    }
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    const result: unknown = await running.sendRequest(ExecuteCommandRequest.type, {
+        command: SERVER_EXPLAIN_COMMAND,
+        arguments: [{ traceback: text, cwd: folder?.uri.fsPath }],
+    });
+    const path = (result as { path?: string } | null)?.path;
+    if (path) {
+        await vscode.window.showTextDocument(vscode.Uri.file(path));
+    }
+}
+
 async function showStats(): Promise<void> {
     await restarting; // a (re)start in progress: wait for it rather than report "not running"
     if (!client || !client.isRunning()) {
@@ -200,6 +280,8 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<void> {
         output.onDidChangeLogLevel((level) => void client?.setTrace(traceFor(level))),
         vscode.commands.registerCommand('debugllm.fixAll', fixAll),
         vscode.commands.registerCommand('debugllm.showStats', showStats),
+        vscode.commands.registerCommand('debugllm.fixFailingTest', fixFailingTest),
+        vscode.commands.registerCommand('debugllm.explainTraceback', explainTraceback),
         vscode.commands.registerCommand('debugllm.restart', restart),
         vscode.commands.registerCommand('debugllm.showOutput', () => output.show()),
         vscode.commands.registerCommand('debugllm.setApiKey', setApiKey),

@@ -27,6 +27,7 @@ test("defaults mirror the server's (README settings reference)", () => {
         'debugllm.diagnostics.disabledChecks': [],
         'debugllm.repair.budgetMs': 1000,
         'debugllm.repair.maxFixesPerDiagnostic': 3,
+        'debugllm.repair.testBudgetMs': 5000,
         'debugllm.endpoint.url': '',
         'debugllm.endpoint.model': '',
         'debugllm.endpoint.explainModel': '',

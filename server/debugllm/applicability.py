@@ -99,6 +99,9 @@ KIND_APPLICABILITY: Mapping[str, Applicability] = {
     "missing-global": "unsafe",
     # The remote model's answer: untrusted, whatever the verifier says.
     "model-fix": "unsafe",
+    # A fix found by running the user's tests (``debugllm fix --test``): it changes what the
+    # code computes, and the tests are its only witness.
+    "test-fix": "unsafe",
 }
 
 

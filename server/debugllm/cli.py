@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     fix = commands.add_parser("fix", help="report problems and verified fixes for files")
     fix.add_argument(
-        "paths", nargs="+", metavar="PATH", help="Python files; '-' reads standard input"
+        "paths", nargs="*", metavar="PATH", help="Python files; '-' reads standard input"
     )
     fix.add_argument("--json", action="store_true", help="one JSON object per file per line")
     fix.add_argument(
@@ -63,6 +63,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fix.add_argument(
         "--budget-ms", type=int, default=2000, help="time budget per file for repairs (ms)"
+    )
+    fix.add_argument(
+        "--test",
+        metavar="CMD",
+        help='run this test command once (e.g. "pytest -x tests/test_x.py"), explain the '
+        "failure and search a fix verified by the tests (on a temporary copy of the project)",
+    )
+    fix.add_argument(
+        "--test-budget-ms",
+        type=int,
+        help="search budget of --test (ms; default: [tool.debugllm.repair] test-budget-ms, 5000)",
     )
     return parser
 
@@ -120,6 +131,12 @@ def _progress_wanted(args: argparse.Namespace, out: TextIO) -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.test is not None:
+        from debugllm.oracle.command import run_test_fix  # its own module: runs the tests
+
+        return run_test_fix(args, sys.stdout, sys.stderr)
+    if not args.paths:
+        parser.error("the following arguments are required: PATH (or --test CMD)")
     try:
         return asyncio.run(run(args, sys.stdin, sys.stdout, sys.stderr))
     except BrokenPipeError:

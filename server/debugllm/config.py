@@ -24,7 +24,7 @@ PYPROJECT = "pyproject.toml"
 PROJECT_KEYS: Mapping[str, frozenset[str]] = {
     "": frozenset({"unsafeFixes", "targetVersion", "diagnostics", "repair"}),
     "diagnostics": frozenset({"enable", "disabledChecks"}),
-    "repair": frozenset({"budgetMs", "maxFixesPerDiagnostic"}),
+    "repair": frozenset({"budgetMs", "maxFixesPerDiagnostic", "testBudgetMs"}),
 }
 
 

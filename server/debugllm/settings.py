@@ -51,6 +51,8 @@ class RepairSettings(_Section):
     budget_ms: int = Field(default=1000, ge=10, le=60_000)
     #: Most fixes offered per diagnostic (the best one is preferred).
     max_fixes_per_diagnostic: int = Field(default=3, ge=1, le=10)
+    #: Search budget of "Fix failing test" (``debugllm fix --test``), after the tests ran once.
+    test_budget_ms: int = Field(default=5000, ge=500, le=600_000)
 
 
 #: What an API key may contain: printable ASCII, no whitespace. It travels in an HTTP header,

@@ -79,6 +79,7 @@ export const PROJECT_KEYS: readonly string[] = [
     'diagnostics.disabledChecks',
     'repair.budgetMs',
     'repair.maxFixesPerDiagnostic',
+    'repair.testBudgetMs',
 ];
 
 /** `settings` without the project keys that `isSet` says the user left at their defaults. */

@@ -34,6 +34,7 @@ from debugllm.lsp.documents import DocumentState
 from debugllm.lsp.leaks import forget_finished_handlers
 from debugllm.lsp.model_actions import STATUS_NOTIFICATION, ModelActions
 from debugllm.lsp.protocol import DebugLLMProtocol, start_server
+from debugllm.lsp.test_commands import TestCommands, register_test_commands
 from debugllm.pipeline import FixPipeline, FixPlan, load_repair_engines
 from debugllm.remote.stats import Stats
 from debugllm.settings import Settings, load_settings
@@ -72,6 +73,8 @@ class DebugLLMServer(LanguageServer):
         self._reported: set[str] = set()
         self.stats = Stats()
         self.model_actions = ModelActions(self, self.stats)
+        #: "Fix failing test", "Explain traceback" (lsp/test_commands.py)
+        self.test_commands: TestCommands = TestCommands(self)
         self._progress_ids = itertools.count(1)
         self.pipeline = self._make_pipeline(self.settings)
         self.states: dict[str, DocumentState] = {}
@@ -351,6 +354,7 @@ class DebugLLMServer(LanguageServer):
         diagnostics: list[types.Diagnostic] = []
         if state.settings.diagnostics.enable:
             diagnostics = state.diagnostics(self.encoding)
+        diagnostics += self.test_commands.diagnostics(state.uri)
         if self.notebooks.publish(state, diagnostics):
             return
         self.text_document_publish_diagnostics(
@@ -514,6 +518,9 @@ async def on_code_action_resolve(ls: DebugLLMServer, action: types.CodeAction) -
     ls.check_current(state)
     action.edit = code_actions.resolve_fix(state, plan, data, ls.encoding)
     return action
+
+
+register_test_commands(server, lambda: server.test_commands)
 
 
 @server.command(STATS_COMMAND)

@@ -179,6 +179,8 @@ CATALOG: dict[str, str] = {
     ),
     # --- end static-check repairs ---
     "model-fix": "DebugLLM's model rewrote {where} to fix the bug: {summary}",
+    # debugllm.oracle (the failing tests verify it; report.py adds the bug class and the tests)
+    "test-fix": "A small edit of {where} makes the failing tests pass and breaks no other test.",
 }
 
 

@@ -1,0 +1,173 @@
+"""Which functions to repair for a failure: the one that raised, or the ones the test called.
+
+An exception raised in the user's code points at the function around the innermost frame (and
+the user's functions that called it). A failed assertion points at the test itself; then the
+suspects are the project's functions the test calls, those on the failing line first.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+from debugllm.oracle.failure import (
+    Failure,
+    enclosing_function,
+    is_test_file,
+    resolve,
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A function to repair: its file and the line of its ``def``."""
+
+    path: Path
+    name: str
+    line: int
+
+
+def _parse(path: Path) -> ast.Module | None:
+    try:
+        return ast.parse(path.read_text(encoding="utf-8"), str(path))
+    except (OSError, SyntaxError, ValueError, UnicodeDecodeError):
+        return None
+
+
+def find_targets(failure: Failure, root: Path, limit: int = 6) -> list[Target]:
+    """The functions most likely to hold the bug, most likely first."""
+    found: list[Target] = []
+
+    def add(path: Path, function: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        target = Target(path, function.name, function.lineno)
+        if target not in found and not is_test_file(str(path)):
+            found.append(target)
+
+    test_frame: tuple[Path, int] | None = None
+    for frame in reversed(failure.frames):
+        path = resolve(frame, root)
+        if path is None:
+            continue
+        tree = _parse(path)
+        function = enclosing_function(tree, frame.line) if tree else None
+        if function is None:
+            # Module-level code (a script that checks its results): like a test, its calls.
+            test_frame = test_frame or (path, frame.line)
+            continue
+        if is_test_file(str(path)):
+            test_frame = test_frame or (path, frame.line)
+            continue
+        add(path, function)
+    if test_frame is None:
+        # No frame of a test (a plain traceback, or a report without locations): the test ids.
+        for node in failure.failed_tests:
+            path = root / node.split("::", 1)[0]
+            name = node.split("::")[-1].split("[", 1)[0]
+            tree = _parse(path) if path.is_file() else None
+            if tree is not None:
+                for item in ast.walk(tree):
+                    if (
+                        isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
+                        and item.name == name
+                    ):
+                        test_frame = (path, item.body[-1].lineno)
+                        break
+            if test_frame:
+                break
+    if test_frame is not None:
+        for path, function in _called_functions(test_frame[0], test_frame[1], root):
+            add(path, function)
+    return found[:limit]
+
+
+def _called_functions(
+    test_path: Path, line: int, root: Path
+) -> list[tuple[Path, ast.FunctionDef | ast.AsyncFunctionDef]]:
+    """The project's functions called by the test around ``line``, that line's calls first."""
+    tree = _parse(test_path)
+    if tree is None:
+        return []
+    test: ast.AST | None = enclosing_function(tree, line)
+    if test is None:  # module level: the statement at that line
+        test = next(
+            (stmt for stmt in tree.body if stmt.lineno <= line <= (stmt.end_lineno or stmt.lineno)),
+            None,
+        )
+    if test is None:
+        return []
+    imported = _imported_names(tree, test_path, root)
+    calls: list[tuple[int, str, str]] = []  # (not on the line, module alias or "", name)
+    for node in ast.walk(test):
+        if not isinstance(node, ast.Call):
+            continue
+        on_line = 0 if node.lineno <= line <= (node.end_lineno or node.lineno) else 1
+        if isinstance(node.func, ast.Name):
+            calls.append((on_line, "", node.func.id))
+        elif isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
+            calls.append((on_line, node.func.value.id, node.func.attr))
+    calls.sort(key=lambda c: c[0])
+    result: list[tuple[Path, ast.FunctionDef | ast.AsyncFunctionDef]] = []
+    for _, alias, name in calls:
+        module = imported.get(alias) if alias else imported.get(name)
+        if module is None:
+            continue
+        tree_of = _parse(module)
+        if tree_of is None:
+            continue
+        wanted = name if alias else _original_name(tree, name)
+        for item in tree_of.body:
+            if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and item.name == wanted:
+                result.append((module, item))
+            elif isinstance(item, ast.ClassDef) and item.name == wanted:
+                for method in item.body:  # a class called by the test: its methods
+                    if isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
+                        result.append((module, method))
+    return result
+
+
+def _original_name(tree: ast.Module, name: str) -> str:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                if (alias.asname or alias.name) == name:
+                    return alias.name
+    return name
+
+
+def _imported_names(tree: ast.Module, test_path: Path, root: Path) -> dict[str, Path]:
+    """Names bound by the test module's imports -> the project file they come from."""
+    names: dict[str, Path] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            base = _module_file(node.module or "", node.level, test_path, root)
+            for alias in node.names:
+                # `from pkg import module` names a file; `from module import f` a member.
+                sub = _module_file(f"{node.module or ''}.{alias.name}", node.level, test_path, root)
+                found = sub or base
+                if found is not None:
+                    names[alias.asname or alias.name] = found
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                found = _module_file(alias.name, 0, test_path, root)
+                if found is not None:
+                    names[alias.asname or alias.name] = found
+    return names
+
+
+def _module_file(module: str, level: int, test_path: Path, root: Path) -> Path | None:
+    parts = [p for p in module.split(".") if p]
+    bases: list[Path] = []
+    if level:
+        base = test_path.parent
+        for _ in range(level - 1):
+            base = base.parent
+        bases.append(base)
+    else:
+        bases.extend([root, root / "src", test_path.parent])
+    for base in bases:
+        candidate = base.joinpath(*parts)
+        for path in (candidate.with_suffix(".py"), candidate / "__init__.py"):
+            if parts and path.is_file():
+                return path
+    return None

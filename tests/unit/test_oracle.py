@@ -1,0 +1,232 @@
+"""The test-driven repair engine (debugllm.oracle) on real projects run by real pytest."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from debugllm.cli import main
+from debugllm.oracle.failure import parse_failure
+from debugllm.oracle.mutations import mutations
+from debugllm.oracle.search import TestRepair, explain_failure
+
+PYTEST = f"{sys.executable} -m pytest -x"
+
+
+@pytest.fixture(autouse=True)
+def _no_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
+    # This repository's dev environment loads several pytest plugins per interpreter start.
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+
+
+def project(root: Path, module: str, tests: str) -> Path:
+    root.mkdir(exist_ok=True)
+    (root / "mod.py").write_text(module)
+    (root / "test_mod.py").write_text(tests)
+    return root
+
+
+def digests(root: Path) -> dict[str, str]:
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in root.iterdir() if p.is_file()
+    }
+
+
+def leftover_workers(marker: str) -> list[str]:
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if "worker.py" in text and f"/{marker} " in text:
+            found.append(text)
+    return found
+
+
+def function(source: str, name: str) -> ast.FunctionDef:
+    return next(
+        n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.FunctionDef) and n.name == name
+    )
+
+
+def edits(source: str, name: str) -> set[str]:
+    return {m.apply(source) for m in mutations(source, function(source, name))}
+
+
+# --- reading failures ---------------------------------------------------------------------------
+
+
+def test_pytest_report_gives_the_failing_test_the_frame_and_the_exception(tmp_path: Path) -> None:
+    root = project(
+        tmp_path / "p",
+        "def div(a, b):\n    return a / b\n",
+        "from mod import div\n\n\ndef test_div():\n    assert div(1, 0) == 0\n",
+    )
+    output = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "test_mod.py"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    failure = parse_failure(output)
+    assert failure.failed_tests == ["test_mod.py::test_div"]
+    assert failure.exception == "ZeroDivisionError"
+    assert failure.message == "division by zero"
+    location = explain_failure(failure, root)
+    assert location == (root / "mod.py", 2, "div")
+
+
+def test_plain_traceback_gives_the_innermost_frame_of_the_project(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / "prog.py").write_text(
+        "import json\n\n\ndef load(text):\n    return json.loads(text)\n\n\nload('{')\n"
+    )
+    stderr = subprocess.run(
+        [sys.executable, "prog.py"], cwd=root, capture_output=True, text=True, timeout=60
+    ).stderr
+    failure = parse_failure(stderr)
+    assert failure.exception == "json.decoder.JSONDecodeError"
+    assert failure.message.startswith("Expecting property name")
+    # The innermost frames are the standard library's: the user's own is the one reported.
+    assert explain_failure(failure, root) == (root / "prog.py", 5, "load")
+
+
+# --- mutations ----------------------------------------------------------------------------------
+
+
+def test_mutations_cover_the_bug_classes() -> None:
+    source = (
+        "def f(items, n):\n"
+        "    total = 0\n"
+        "    for i in range(n - 1):\n"
+        "        if items[i] < n and i > 0:\n"
+        "            total += items[i] * 2\n"
+        "    result = total - n\n"
+    )
+    found = edits(source, "f")
+    assert source.replace("range(n - 1)", "range(n)") in found  # off by one, simplified
+    assert source.replace("items[i] < n", "items[i] <= n") in found  # comparison boundary
+    assert source.replace("and i > 0", "or i > 0") in found  # boolean
+    assert source.replace("total += items", "total -= items") in found  # operator
+    assert source.replace("total - n", "n - total") in found  # swapped operands
+    assert source.replace("total - n\n", "total - items\n") in found  # another variable
+    assert source + "    return result\n" in found  # the missing return
+    assert source.replace("total = 0", "total = 1") in found  # constant
+
+
+def test_mutations_for_bounds_passed_on_coordinates_and_order() -> None:
+    source = (
+        "def g(lo, hi, grid, digits, key):\n"
+        "    mid = (lo + hi) // 2\n"
+        "    g(lo, mid, grid, digits, key)\n"
+        "    best = grid[lo - 1, hi]\n"
+        "    return digits + key\n"
+    )
+    found = edits(source, "g")
+    assert source.replace("g(lo, mid,", "g(lo, mid + 1,") in found  # a bound passed on
+    assert source.replace("grid[lo - 1, hi]", "grid[lo - 1, hi - 1]") in found  # a coordinate
+    assert source.replace("digits + key", "key + digits") in found  # order of a concatenation
+    later = source.replace("mid, grid, digits, key)", "mid, grid, key, digits)")
+    assert later in found  # later arguments
+    assert not any(") // lo" in candidate for candidate in found)  # brackets stay whole
+
+
+def test_mutations_stay_inside_the_function_body() -> None:
+    source = "LIMIT = 3\n\n\ndef f(x: list[int], k: int = 2) -> int:\n    return x[0] - k\n"
+    for candidate in edits(source, "f"):
+        assert candidate.splitlines()[:4] == source.splitlines()[:4]
+
+
+# --- the search ---------------------------------------------------------------------------------
+
+MAX_INDEX = (
+    "def last_index(items):\n    i = 0\n    while i < len(items) - 1:\n        i += 1\n"
+    "    return i - 1\n"
+)
+MAX_TESTS = (
+    "from mod import last_index\n\n\n"
+    "def test_three():\n    assert last_index([1, 2, 3]) == 2\n\n\n"
+    "def test_one():\n    assert last_index([7]) == 0\n"
+)
+
+
+def test_search_finds_the_fix_without_touching_the_users_files(tmp_path: Path) -> None:
+    root = project(tmp_path / "oracle-unit-project", MAX_INDEX, MAX_TESTS)
+    before = digests(root)
+    result = TestRepair(root, f"{PYTEST} test_mod.py", budget_s=60).run()
+    assert digests(root) == before
+    assert leftover_workers(root.name) == []
+    fix = result.fix
+    assert fix is not None
+    assert fix.path == root / "mod.py" and fix.function == "last_index"
+    # `return i` or `while i <= ...`: the same program; both give the last index.
+    namespace: dict[str, Any] = {}
+    exec(fix.fixed, namespace)
+    assert [namespace["last_index"](list(range(n))) for n in range(1, 6)] == [0, 1, 2, 3, 4]
+    assert set(fix.fixed_tests) == {"test_mod.py::test_three", "test_mod.py::test_one"}
+    # Some candidates on the way loop forever (`i -= 1`): the time limits stopped them.
+    assert result.candidates_tried >= 1
+
+
+def test_passing_tests_mean_nothing_to_fix(tmp_path: Path) -> None:
+    root = project(
+        tmp_path / "ok",
+        "def one():\n    return 1\n",
+        "from mod import one\n\n\ndef test_one():\n    assert one() == 1\n",
+    )
+    result = TestRepair(root, f"{PYTEST} test_mod.py", budget_s=10).run()
+    assert result.passed and result.fix is None
+
+
+def test_any_command_works_by_its_exit_status(tmp_path: Path) -> None:
+    root = tmp_path / "script"
+    root.mkdir()
+    (root / "mod.py").write_text("def area(w, h):\n    return w + h\n")
+    (root / "check.py").write_text("from mod import area\n\nassert area(3, 4) == 12, area(3, 4)\n")
+    result = TestRepair(root, f"{sys.executable} check.py", budget_s=60).run()
+    assert result.failure.exception == "AssertionError"
+    assert result.fix is not None
+    assert result.fix.fixed == "def area(w, h):\n    return w * h\n"
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+
+def test_cli_reports_json_and_writes_only_with_unsafe_fixes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = project(tmp_path / "cli", MAX_INDEX, MAX_TESTS)
+    monkeypatch.chdir(root)
+    command = f"{PYTEST} test_mod.py"
+    assert main(["fix", "--test", command, "--json", "--write", "--test-budget-ms", "60000"]) == 1
+    out, err = capsys.readouterr()
+    report = json.loads(out)
+    assert "--unsafe-fixes" in err
+    assert report["fixes"][0]["applicability"] == "unsafe"
+    assert report["fixes"][0]["verified_by"] == "tests"
+    assert report["fixes"][0]["applied"] is False
+    assert report["diagnostics"][0]["code"] == "test-failure"
+    assert (root / "mod.py").read_text() == MAX_INDEX
+    code = main(
+        ["fix", "--test", command, "--write", "--unsafe-fixes", "--test-budget-ms", "60000"]
+    )
+    assert code == 0
+    assert (root / "mod.py").read_text() != MAX_INDEX
+    assert (
+        subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+            cwd=root,
+            capture_output=True,
+            timeout=120,
+        ).returncode
+        == 0
+    )
