@@ -96,8 +96,7 @@ async def open_document(
 ) -> types.PublishDiagnosticsParams:
     """Open ``uri`` and return the diagnostics the server publishes for this version."""
     received: list[types.PublishDiagnosticsParams] = []
-    waiter = asyncio.ensure_future(_collect(client, uri, version, received))
-    await asyncio.sleep(0)
+    waiter = asyncio.ensure_future(_collect(client, uri, version, received, published(client)))
     client.text_document_did_open(
         types.DidOpenTextDocumentParams(
             text_document=types.TextDocumentItem(
@@ -113,8 +112,7 @@ async def change_document(
     client: LanguageClient, uri: str, text: str, version: int
 ) -> types.PublishDiagnosticsParams:
     received: list[types.PublishDiagnosticsParams] = []
-    waiter = asyncio.ensure_future(_collect(client, uri, version, received))
-    await asyncio.sleep(0)
+    waiter = asyncio.ensure_future(_collect(client, uri, version, received, published(client)))
     client.text_document_did_change(
         types.DidChangeTextDocumentParams(
             text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
@@ -125,14 +123,50 @@ async def change_document(
     return received[-1]
 
 
+def _publish_log(client: LanguageClient) -> list[types.PublishDiagnosticsParams]:
+    """Every publishDiagnostics the client received since the first call, in order.
+
+    ``wait_for_notification`` resolves only a future registered before the notification came:
+    of a burst (a settings change re-publishes every open document at once) a loop of such
+    waits sees the first and misses the rest, so the tests read this log instead.
+    """
+    log: list[types.PublishDiagnosticsParams] | None = getattr(client, "_debugllm_published", None)
+    if log is None:
+        log = []
+        features = client.protocol.fm.features
+        previous = features.get(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+
+        def record(params: types.PublishDiagnosticsParams) -> Any:
+            log.append(params)  # type: ignore[union-attr]
+            return previous(params) if previous is not None else None
+
+        features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = record
+        client._debugllm_published = log  # type: ignore[attr-defined]
+    return log
+
+
+def published(client: LanguageClient) -> int:
+    """Where the next publishDiagnostics will be in the client's log (see ``_collect``)."""
+    return len(_publish_log(client))
+
+
 async def _collect(
-    client: LanguageClient, uri: str, version: int, into: list[types.PublishDiagnosticsParams]
+    client: LanguageClient,
+    uri: str,
+    version: int,
+    into: list[types.PublishDiagnosticsParams],
+    since: int = 0,
 ) -> None:
+    """Wait for the diagnostics of ``uri`` at ``version`` published from ``since`` on."""
+    log = _publish_log(client)
+    seen = since
     while True:
-        params = await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-        if params.uri == uri and params.version == version:
-            into.append(params)
-            return
+        for params in log[seen:]:
+            if params.uri == uri and params.version == version:
+                into.append(params)
+                return
+        seen = len(log)
+        await asyncio.sleep(0.01)
 
 
 def apply_text_edits(text: str, edit: types.WorkspaceEdit, version: int) -> str:

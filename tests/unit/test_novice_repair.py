@@ -310,3 +310,17 @@ def test_the_evident_unpacking_of_subscripts() -> None:
     best = _repairs(source)[0]
     assert _applicability(best) == "safe"
     assert "next_perm[i], next_perm[j] = perm[j], perm[i]" in best.apply(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "def f(x) -> Tuple[int int]:\n    pass\n",  # a type list that lost its comma
+        "x: Dict[str int] = {}\n",
+        "pair = (int float)\n",
+    ],
+)
+def test_types_side_by_side_are_not_a_call_of_the_first(source: str) -> None:
+    titles = [c.title for c in _repairs(source)]
+    assert titles  # the comma repair is still there
+    assert not any("with parentheses" in t for t in titles), titles

@@ -17,6 +17,7 @@ from debugllm.repair.syntax.context import (
     KNOWN_NAMES,
     PLAIN_INVALID,
     Ctx,
+    Open,
     Proposal,
     Tok,
     callee_of,
@@ -30,6 +31,8 @@ _BUILTIN_CALLS = frozenset(
     {"int", "str", "float", "len", "input", "abs", "list", "sorted", "sum", "max", "min"}
     | {"range", "type", "bool", "round", "set", "tuple", "ord", "chr", "reversed"}
 )
+#: Built-in types: `Tuple[int int]`, `x: int str` put types side by side, never call one on another.
+_BUILTIN_TYPES = frozenset({"int", "str", "float", "bool", "bytes", "list", "dict", "set", "tuple"})
 #: Symbols that stand alone as an argument only when a string of them was meant: `print(*)`.
 _BARE_SYMBOLS = frozenset({"*", "+", "-", "/", "%", "@", "#", "$", "!", "?", "&", "|", "^", "~"})
 _SPLIT_OPERATORS = frozenset({"+", "-", "*", "/", "%", "<", ">", "!", "=", "//", "**"})
@@ -210,6 +213,12 @@ def _argument_end(code: list[Tok], k: int) -> int | None:
     return j
 
 
+def _subscript(ctx: Ctx, bracket: Open) -> bool:
+    """Whether ``bracket`` (a '[') subscripts what stands before it (`x[`, `f()[`, `Dict[`)."""
+    before = ctx.lines[bracket.line][: bracket.col].rstrip()
+    return bool(before) and (before[-1].isalnum() or before[-1] in "_)]")
+
+
 def gen_builtin_call(ctx: Ctx) -> Iterator[Proposal]:
     """`n = int input()`, `if len c >= 2:`: a built-in function with its argument after it and
     no parentheses; the argument goes in parentheses."""
@@ -229,6 +238,11 @@ def gen_builtin_call(ctx: Ctx) -> Iterator[Proposal]:
         end = _argument_end(code, k + 1)
         if end is None:
             continue
+        if end == k + 2 and code[k + 1].text in _BUILTIN_TYPES:
+            continue  # two types side by side (a type list lost its comma), not a call
+        stack = ctx.open_brackets(ctx.line, callee.start)
+        if stack and stack[-1].char == "[" and _subscript(ctx, stack[-1]):
+            continue  # `Dict[str int]`: the items of a subscript, not a call
         start, stop = code[k + 1].start, code[end - 1].end
         argument = ctx.lines[ctx.line][start:stop]
         title = f"Call '{callee.text}' with parentheses: {callee.text}({argument})"
