@@ -324,3 +324,11 @@ def test_types_side_by_side_are_not_a_call_of_the_first(source: str) -> None:
     titles = [c.title for c in _repairs(source)]
     assert titles  # the comma repair is still there
     assert not any("with parentheses" in t for t in titles), titles
+
+
+def test_targets_after_a_comma_do_not_break_the_unpacking_check() -> None:
+    # `var a, b = ...`: a comma among the targets once made this check index an empty target
+    # and cost the whole repair ("recovery failed" in the log).
+    source = "x = 1\nvar a, b = 1, 2\n"
+    repairs = _repairs(source)
+    assert repairs and all(ast.parse(c.apply(source)) for c in repairs)

@@ -97,7 +97,9 @@ def unpacks_evidently(ctx: Ctx, line: int) -> bool:
     targets: list[list[Tok]] = []
     depth = 0
     for tok in code[body : equals[0]]:
-        starts = depth == 0 and (not targets or targets[-1][-1].kind in ("name", "close"))
+        starts = depth == 0 and (
+            not targets or not targets[-1] or targets[-1][-1].kind in ("name", "close")
+        )
         if tok.text == "," and depth == 0:
             targets.append([])
             continue
