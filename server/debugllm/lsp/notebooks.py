@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote
 
+from debugllm.lsp import opened
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.workspace import TextDocument, Workspace
@@ -136,10 +137,8 @@ class Notebooks:
     # --- sync -----------------------------------------------------------------------------
 
     def cell_document(self, uri: str) -> TextDocument | None:
-        # pygls keys its documents by the unquoted URI; VS Code's cell URIs are quoted
-        # (`...analysis.ipynb#W0sdnNjb2RlLXJlbW90ZQ%3D%3D`).
-        document: TextDocument | None = self.server.workspace.text_documents.get(unquote(uri))
-        return document
+        # VS Code's cell URIs are quoted (`...analysis.ipynb#W0sdnNjb2RlLXJlbW90ZQ%3D%3D`).
+        return opened.text_document(self.server.workspace, uri)
 
     def incremental(self, uri: str) -> None:
         """VS Code sends a cell's edits as ranges, whatever the server's text document sync;

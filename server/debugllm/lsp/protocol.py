@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 import cattrs
+from debugllm.lsp import opened
 from debugllm.lsp.sync import apply_changes
 from lsprotocol import types
 from pygls.io_ import StdoutWriter
@@ -74,8 +75,8 @@ class DebugLLMProtocol(LanguageServerProtocol):
     ) -> Iterator[tuple[Callable[..., Any], tuple[Any, ...], None]]:
         """pygls's built-in, with incremental changes applied by ``lsp.sync`` (LSP lines)."""
         uri = params.text_document.uri
-        if uri in self.workspace.text_documents:
-            document = self.workspace.get_text_document(uri)
+        document = opened.text_document(self.workspace, uri)
+        if document is not None:
             encoding = str(self.workspace.position_encoding or "utf-16")
             text = apply_changes(
                 document.source,

@@ -28,7 +28,7 @@ from typing import Any
 from debugllm import __version__, logs
 from debugllm.analysis.analyzer import Analysis
 from debugllm.config import ProjectConfig, project_config
-from debugllm.lsp import code_actions, convert, notebooks, sync
+from debugllm.lsp import code_actions, convert, notebooks, opened, sync
 from debugllm.lsp.code_actions import FIX_ALL_KIND, is_index, wants
 from debugllm.lsp.documents import DocumentState
 from debugllm.lsp.leaks import forget_finished_handlers
@@ -112,7 +112,7 @@ class DebugLLMServer(LanguageServer):
         """Settings changed: forget every computed state and analyse the open documents again."""
         self._projects.clear()
         self.states.clear()
-        for uri in list(self.workspace.text_documents):
+        for uri in opened.open_uris(self.workspace):
             self.schedule(uri, delay=0.0)
 
     def apply_folder_settings(self, by_folder: dict[str, dict[str, Any]]) -> None:
@@ -248,10 +248,14 @@ class DebugLLMServer(LanguageServer):
 
     async def _analyse_later(self, uri: str, delay: float, small_edit: bool = False) -> None:
         try:
-            if delay and small_edit and uri in self.workspace.text_documents:
-                source = self.workspace.get_text_document(uri).source
-                if await asyncio.to_thread(sync.has_syntax_error, source):
-                    delay = 0.0  # a syntax error (no static checks to run): show it at once
+            document = opened.text_document(self.workspace, uri)
+            if (
+                delay
+                and small_edit
+                and document is not None
+                and await asyncio.to_thread(sync.has_syntax_error, document.source)
+            ):
+                delay = 0.0  # a syntax error (no static checks to run): show it at once
             if delay:
                 await asyncio.sleep(delay)
             state = await self.state_for(uri)
@@ -274,7 +278,7 @@ class DebugLLMServer(LanguageServer):
         version with other text. Comparing the text is cheap (identical strings short-circuit,
         different lengths too; else one memcmp) next to what a request does with the state.
         """
-        document = self.workspace.text_documents.get(uri := state.uri)
+        document = opened.text_document(self.workspace, uri := state.uri)
         return (
             document is not None
             and self._generations.get(uri) == state.generation
@@ -287,9 +291,9 @@ class DebugLLMServer(LanguageServer):
 
         ``None`` when the document is not open, or was replaced while it was being analysed.
         """
-        if uri not in self.workspace.text_documents:
+        document = opened.text_document(self.workspace, uri)
+        if document is None:
             return None
-        document = self.workspace.get_text_document(uri)
         version = document.version or 0
         generation = self._generations.get(uri, 0)
         state = self.states.get(uri)

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from debugllm.lsp import opened
 from debugllm.oracle.failure import parse_failure
 from debugllm.oracle.model import model_proposer, run_on
 from debugllm.oracle.report import diagnostic, explanation, result_json
@@ -218,7 +219,7 @@ class TestCommands:
 
     def _current_text(self, path: Path) -> str | None:
         uri = from_fs_path(str(path)) or ""
-        document = self.server.workspace.text_documents.get(uri)
+        document = opened.text_document(self.server.workspace, uri)
         if document is not None:
             return str(document.source)
         try:
