@@ -11,12 +11,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
+import multiprocessing
 import os
 import sys
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing.context import BaseContext
 from typing import TYPE_CHECKING, TextIO
 
 from debugllm.filecheck import FileStatus
@@ -80,7 +82,7 @@ def run_parallel(
     jobs = min(workers(), len(paths))
     # Small chunks keep the cores busy to the end when a few files take most of the time.
     chunk = max(1, min(16, len(paths) // (jobs * 8)))
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=_start_context()) as pool:
         for report in pool.map(_check_in_worker, _with_args(args, paths), chunksize=chunk):
             progress.clear()
             out.write(report.out)
@@ -93,6 +95,18 @@ def run_parallel(
             progress.advance()
     progress.clear()
     return status
+
+
+def _start_context() -> BaseContext:
+    """How workers start: never by ``fork`` of this process, whose threads (the event loop's
+    pool) may hold locks a forked child would inherit held (3.12 warns of the deadlock). A fork
+    server is forked once, before any thread, with the checker imported, so each worker starts
+    from it about as fast as a fork; where there is none (Windows), workers are spawned."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["debugllm.filecheck"])
+        return context
+    return multiprocessing.get_context("spawn")
 
 
 def _with_args(args: argparse.Namespace, paths: Sequence[str]) -> Iterator[tuple[object, str]]:

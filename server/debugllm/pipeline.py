@@ -314,11 +314,18 @@ class FixPipeline:
                 plan.remaining = self.analyze(fix.fixed_source, filename).problems
         return target, result
 
-    async def plan(self, analysis: Analysis, budget_s: float = 1.0) -> FixPlan:
-        """Verified fixes for every problem, and the whole file with all of them applied."""
+    async def plan(
+        self, analysis: Analysis, budget_s: float = 1.0, into: FixPlan | None = None
+    ) -> FixPlan:
+        """Verified fixes for every problem, and the whole file with all of them applied.
+
+        ``into`` (a ``FixPlan`` of ``analysis``, empty) is filled as the plan goes, so a reader
+        can use what is ready before it ends: a problem's entry in ``fixes``, once there, is
+        its final ranking (the chain only adds entries for problems that have none).
+        """
         load_repair_engines(analysis.problems)  # before the budget starts, not inside it
         deadline = time.monotonic() + budget_s
-        plan = FixPlan(analysis, remaining=analysis.problems)
+        plan = into if into is not None else FixPlan(analysis, remaining=analysis.problems)
         # Problems that can be fixed on the original text directly: static ones and the first
         # syntax error (later syntax errors only exist once the earlier ones are fixed).
         syntax = analysis.syntax_errors

@@ -92,9 +92,10 @@ async def wait_until(predicate: Callable[[], bool], timeout: float = 15.0) -> No
 
 
 async def open_document(
-    client: LanguageClient, uri: str, text: str, version: int = 1
+    client: LanguageClient, uri: str, text: str, version: int = 1, settle: bool = True
 ) -> types.PublishDiagnosticsParams:
-    """Open ``uri`` and return the diagnostics the server publishes for this version."""
+    """Open ``uri`` and return the diagnostics the server publishes for this version; with
+    ``settle``, once the fix plans are done too (see ``settled``)."""
     received: list[types.PublishDiagnosticsParams] = []
     waiter = asyncio.ensure_future(_collect(client, uri, version, received, published(client)))
     client.text_document_did_open(
@@ -105,11 +106,13 @@ async def open_document(
         )
     )
     await asyncio.wait_for(waiter, 30)
+    if settle:
+        await settled(client)
     return received[-1]
 
 
 async def change_document(
-    client: LanguageClient, uri: str, text: str, version: int
+    client: LanguageClient, uri: str, text: str, version: int, settle: bool = True
 ) -> types.PublishDiagnosticsParams:
     received: list[types.PublishDiagnosticsParams] = []
     waiter = asyncio.ensure_future(_collect(client, uri, version, received, published(client)))
@@ -120,7 +123,27 @@ async def change_document(
         )
     )
     await asyncio.wait_for(waiter, 30)
+    if settle:
+        await settled(client)
     return received[-1]
+
+
+async def plans_running(client: LanguageClient) -> int:
+    stats = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="debugllm.stats", arguments=[])
+    )
+    return int(stats["plans_running"])
+
+
+async def settled(client: LanguageClient, timeout: float = 30.0) -> None:
+    """Wait until no fix plan runs: code actions list only the fixes verified so far, and
+    tests that check what is offered check the whole plan's offer."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while await plans_running(client):
+        if loop.time() > deadline:
+            raise AssertionError("the server's fix plans did not end")
+        await asyncio.sleep(0.02)
 
 
 def _publish_log(client: LanguageClient) -> list[types.PublishDiagnosticsParams]:

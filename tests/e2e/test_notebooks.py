@@ -13,7 +13,14 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from tests.e2e.conftest import SERVER, apply_text_edits, hover_at, vscode_capabilities, wait_until
+from tests.e2e.conftest import (
+    SERVER,
+    apply_text_edits,
+    hover_at,
+    settled,
+    vscode_capabilities,
+    wait_until,
+)
 
 NOTEBOOK = "file:///tmp/debugllm-notebook/analysis.ipynb"
 CELLS = {
@@ -159,6 +166,7 @@ async def test_cells_of_one_notebook_are_one_program(client: LanguageClient) -> 
     assert diagnostics(client, cell2) == [] and diagnostics(client, cell1) == []
     (typo,) = diagnostics(client, cell4)
     assert "raduis" in typo.message and typo.range.start.line == 2
+    await settled(client)  # code actions list only the fixes verified so far
     rename = await client.text_document_code_action_async(
         types.CodeActionParams(
             text_document=types.TextDocumentIdentifier(uri=cell4),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import multiprocessing
 import os
 import re
 import stat
@@ -12,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from debugllm import cli, filecheck, sourcefile
+from debugllm import cli, filecheck, parallel, sourcefile
 from debugllm.sourcefile import (
     ChangedOnDisk,
     SourceError,
@@ -190,6 +191,9 @@ def test_an_edit_saved_while_the_cli_works_is_kept(
         return result
 
     monkeypatch.setattr(filecheck, "fix_source", fix_then_edit)
+    # Two files run in worker processes: forked from here, they carry the patch (a fork
+    # server's workers import filecheck afresh).
+    monkeypatch.setattr(parallel, "_start_context", lambda: multiprocessing.get_context("fork"))
     code = cli.main(["fix", "--offline", "--write", str(path), str(other)])
     err = capsys.readouterr().err
     assert code == 2

@@ -15,6 +15,7 @@ from debugllm.analysis.static import ALL_CHECKS, analyze_static
 from debugllm.analysis.suppressions import without_suppressed
 from debugllm.analysis.syntax import compile_fault, fault_to_problem, problem_from_exception
 from debugllm.analysis.versions import Construct, construct_problem, too_new, unsupported
+from debugllm.gcpause import paused_gc
 from debugllm.problems import Problem
 from debugllm.text import LineIndex
 
@@ -99,7 +100,7 @@ def compiled_tree(source: str, filename: str = "<file>") -> ast.Module:
 
 @functools.lru_cache(maxsize=4)
 def _compiled_tree(source: str, filename: str) -> ast.Module:
-    with quiet_compile():
+    with quiet_compile(), paused_gc():
         compile(source, filename, "exec", dont_inherit=True)
         try:
             tree = ast.parse(source, filename)
@@ -111,14 +112,25 @@ def _compiled_tree(source: str, filename: str) -> ast.Module:
 
 
 def tree_depth(tree: ast.AST) -> int:
-    """The deepest nesting of ``tree``, measured without recursion."""
-    deepest = 0
-    stack: list[tuple[ast.AST, int]] = [(tree, 1)]
-    while stack:
-        node, depth = stack.pop()
-        deepest = max(deepest, depth)
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
-    return deepest
+    """The deepest nesting of ``tree``, measured without recursion: level by level, reading
+    the fields directly (``ast.iter_child_nodes`` per node cost three times as much)."""
+    depth = 0
+    level = [tree]
+    while level:
+        depth += 1
+        below: list[ast.AST] = []
+        add = below.append
+        for node in level:
+            for name in node._fields:
+                value = getattr(node, name, None)
+                if isinstance(value, ast.AST):
+                    add(value)
+                elif isinstance(value, list):
+                    for item in value:
+                        if isinstance(item, ast.AST):
+                            add(item)
+        level = below
+    return depth
 
 
 def analyze(

@@ -18,6 +18,11 @@ from pygls.exceptions import JsonRpcInvalidParams
 
 FIX_ALL_KIND = "source.fixAll.debugllm"
 
+#: How long a list of code actions for a client without ``codeAction/resolve`` waits for the
+#: rest of the plan: its actions carry their edits, so what is not verified by then is left out
+#: (the next request lists it). Within the 50 ms a code action may take.
+EAGER_WAIT_S = 0.03
+
 
 def is_index(value: object) -> TypeGuard[int]:
     """A non-negative int as we put it in resolve data (a bool is an int to Python: not here)."""
@@ -63,6 +68,46 @@ def fix_action(
     if not lazy:
         action.edit = state.edit_for(fix.candidate.edits, encoding)
     return action
+
+
+def pending_action(
+    state: DocumentState,
+    problem: Problem,
+    diagnostic: types.Diagnostic | None,
+    encoding: Encoding,
+) -> types.CodeAction:
+    """For a lazy client, a problem whose fixes are still being verified: its resolve waits
+    for the plan and edits with the best fix only if that one is safe (the title cannot say
+    what the fix is, nor that it needs review)."""
+    return types.CodeAction(
+        title=f"DebugLLM: safe fix for {problem.code} (verifying)",
+        kind=types.CodeActionKind.QuickFix,
+        diagnostics=[diagnostic or state.diagnostic(problem, encoding)],
+        data={
+            "uri": state.uri,
+            "version": state.version,
+            "problem": state.problem_id(problem),
+            "pending": True,
+        },
+    )
+
+
+def resolve_pending(
+    state: DocumentState, plan: FixPlan, data: dict[str, Any], encoding: Encoding
+) -> tuple[types.WorkspaceEdit | None, str | None]:
+    """The edit of a ``pending_action`` once the plan is done, or why there is none."""
+    index = data.get("problem")
+    problem = state.problem(index)
+    if problem is None:
+        raise JsonRpcInvalidParams(f"unknown DebugLLM fix: problem {index!r}")
+    best = plan.best(problem)
+    if best is None or not best.candidate.safe:
+        what = "no fix" if best is None else "no safe fix"
+        return None, (
+            f"DebugLLM: {what} was verified for this {problem.code}; "
+            "request code actions again to see what there is to review"
+        )
+    return state.edit_for(best.candidate.edits, encoding), None
 
 
 def fix_all_action(

@@ -37,6 +37,9 @@ class DocumentState:
     analysis: Analysis
     index: LineIndex
     plan: asyncio.Task[FixPlan]
+    #: The plan as ``plan`` fills it: a problem's fixes are final once listed in its ``fixes``
+    #: (``None``: nothing is shown before ``plan`` ends).
+    progress: FixPlan | None = None
     #: The settings this version was analysed with (the editor's over its project's).
     settings: Settings = field(default_factory=Settings)
     #: The pipeline for those settings (with the session's model, if any).
@@ -54,6 +57,17 @@ class DocumentState:
             if self.plan.cancelled():
                 raise JsonRpcContentModified("The document changed; request again.") from None
             raise
+
+    async def plan_within(self, timeout: float) -> FixPlan | None:
+        """The whole plan if it is (or gets) done within ``timeout`` seconds, else ``None``.
+
+        Waiting never cancels the plan; a plan cancelled by a change answers ContentModified.
+        """
+        if not self.plan.done() and timeout > 0:
+            await asyncio.wait([self.plan], timeout=timeout)
+        if not self.plan.done():
+            return None
+        return await self.fix_plan()
 
     def problem(self, problem_id: object) -> Problem | None:
         """The problem with this id (exactly an int we handed out: not a bool, not "0")."""

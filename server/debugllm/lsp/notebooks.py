@@ -315,6 +315,8 @@ class Notebooks:
         for action in actions:
             if isinstance(action.data, dict) and action.data.get("model"):
                 continue  # see the module's docstring
+            if isinstance(action.data, dict) and action.data.get("pending"):
+                continue  # still being verified: listed by a later request, with its edit
             if action.edit is None:
                 action = await resolve(action)
             edit = self.to_cell_edit(uri, action.edit)

@@ -83,6 +83,8 @@ class DebugLLMServer(LanguageServer):
         self._generations: dict[str, int] = {}
         self._next_generation = itertools.count(1)
         self._computing: dict[tuple[str, int, int], asyncio.Future[DocumentState]] = {}
+        #: Fix plans under way (``debugllm.stats``: code actions list only what is ready).
+        self.plans_running = 0
 
     # --- settings ---------------------------------------------------------------------------
 
@@ -236,6 +238,14 @@ class DebugLLMServer(LanguageServer):
         if state is not None:
             self.model_actions.cancel(state)
 
+    def changed(self, uri: str) -> None:
+        """A change makes the last version's fix plan useless: stop it now, not once the new
+        version is analysed (its verifications would hold the GIL the analysis needs)."""
+        self.cancel_model(uri)
+        state = self.states.get(uri)
+        if state is not None and not self.is_current(state):
+            state.plan.cancel()
+
     def schedule(self, uri: str, delay: float, small_edit: bool = False) -> None:
         """(Re)start the debounced analysis of ``uri``; the newest change wins. After a
         ``small_edit`` that breaks the syntax, the errors are published without the wait."""
@@ -318,8 +328,12 @@ class DebugLLMServer(LanguageServer):
         settings, pipeline = self.settings_for(path)
         analysis = await asyncio.to_thread(pipeline.analyze, source, path)
         budget = settings.repair.budget_ms / 1000
+        progress: FixPlan | None = None
         if analysis.static_checked:
-            plan = asyncio.ensure_future(self._timed_plan(pipeline, analysis, budget))
+            progress = FixPlan(analysis, remaining=analysis.problems)
+            plan = asyncio.ensure_future(self._timed_plan(pipeline, analysis, budget, progress))
+            self.plans_running += 1  # counted from now: a plan cancelled unstarted ends too
+            plan.add_done_callback(self._plan_ended)
         else:
             # A file of several MB (every verification would re-parse it for seconds while
             # holding the GIL; the CLI still fixes it), or newer Python than the server's.
@@ -332,6 +346,7 @@ class DebugLLMServer(LanguageServer):
             analysis,
             LineIndex(source),
             plan,
+            progress=progress,
             settings=settings,
             pipeline=pipeline,
         )
@@ -346,11 +361,14 @@ class DebugLLMServer(LanguageServer):
         self.states[uri] = state
         return state
 
+    def _plan_ended(self, _: asyncio.Future[FixPlan]) -> None:
+        self.plans_running -= 1
+
     async def _timed_plan(
-        self, pipeline: FixPipeline, analysis: Analysis, budget: float
+        self, pipeline: FixPipeline, analysis: Analysis, budget: float, progress: FixPlan
     ) -> FixPlan:
         started = time.perf_counter()
-        plan = await pipeline.plan(analysis, budget)
+        plan = await pipeline.plan(analysis, budget, into=progress)
         self.stats.record("embedded", (time.perf_counter() - started) * 1000)
         return plan
 
@@ -440,7 +458,7 @@ def on_open(ls: DebugLLMServer, params: types.DidOpenTextDocumentParams) -> None
 
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
 def on_change(ls: DebugLLMServer, params: types.DidChangeTextDocumentParams) -> None:
-    ls.cancel_model(params.text_document.uri)
+    ls.changed(params.text_document.uri)
     ls.schedule(
         params.text_document.uri,
         delay=ls.settings.diagnostics.debounce_ms / 1000,
@@ -472,25 +490,40 @@ async def on_code_action(
     state = await ls.state_for(params.text_document.uri)
     if state is None:
         return None
-    plan = await state.fix_plan()
-    ls.check_current(state)
     lazy = ls.supports_resolve()
     only = params.context.only
     encoding = ls.encoding
+    quick_fixes = wants(only, types.CodeActionKind.QuickFix)
+    if quick_fixes:
+        # The lightbulb never waits for the whole plan: what is ready is listed, the rest
+        # (lazy clients) as actions whose resolve waits. Only "fix all" asked alone (on save)
+        # waits for the plan: its edit is the whole chain.
+        plan = await state.plan_within(0.0 if lazy else code_actions.EAGER_WAIT_S)
+    else:
+        plan = await state.fix_plan()
+    ls.check_current(state)
     actions: list[types.CodeAction] = []
-    if wants(only, types.CodeActionKind.QuickFix):
+    if quick_fixes:
         limit = state.settings.repair.max_fixes_per_diagnostic
         found = state.problems_for(params.context.diagnostics, params.range, encoding)
+        ready = plan if plan is not None else state.progress
         for problem, diagnostic in found:
-            for rank, fix in enumerate(plan.fixes.get(problem, [])[:limit]):
+            ranked = ready.fixes.get(problem) if ready is not None else None
+            if ranked is None and plan is None:
+                if lazy:
+                    pending = code_actions.pending_action(state, problem, diagnostic, encoding)
+                    actions.append(pending)
+                continue
+            for rank, fix in enumerate((ranked or [])[:limit]):
                 action = code_actions.fix_action(
                     state, problem, diagnostic, fix, rank, lazy, encoding
                 )
                 actions.append(action)
-        model = await ls.model_actions.action(state, plan, params, lazy, encoding)
-        if model is not None:
-            actions.append(model)
-    if plan.applied and wants(only, FIX_ALL_KIND):
+        if plan is not None:  # the model is offered for what the whole plan left unfixed
+            model = await ls.model_actions.action(state, plan, params, lazy, encoding)
+            if model is not None:
+                actions.append(model)
+    if plan is not None and plan.applied and wants(only, FIX_ALL_KIND):
         actions.append(code_actions.fix_all_action(state, plan, lazy, encoding))
     return actions
 
@@ -520,6 +553,11 @@ async def on_code_action_resolve(ls: DebugLLMServer, action: types.CodeAction) -
         return resolved
     plan = await state.fix_plan()
     ls.check_current(state)
+    if data.get("pending"):
+        action.edit, message = code_actions.resolve_pending(state, plan, data, ls.encoding)
+        if message is not None:
+            ls.show(message, types.MessageType.Warning)
+        return action
     action.edit = code_actions.resolve_fix(state, plan, data, ls.encoding)
     return action
 
@@ -531,6 +569,7 @@ register_test_commands(server, lambda: server.test_commands)
 def on_stats(ls: DebugLLMServer, *args: Any) -> dict[str, Any]:
     snapshot = ls.stats.snapshot()
     snapshot.update(ls.model_actions.stats_snapshot())
+    snapshot["plans_running"] = ls.plans_running
     return snapshot
 
 
