@@ -132,6 +132,9 @@ def _swap(module: Any, path: str, qualname: str, source: str) -> bool:
 
     if module is None:
         return False
+    # A nested function is made anew by each call of the one around it: swap that one's code
+    # (the nested code is among its constants).
+    qualname = qualname.split(".<locals>.", 1)[0]
     new_code = _find_code(compile(source, path, "exec"), qualname)
     if new_code is None:
         return False
