@@ -246,12 +246,15 @@ class PytestSession:
         stop: bool = True,
         trace: bool = False,
         test_timeout: float = 0.0,
+        test_floor: float = 0.0,
     ) -> RunResult:
         """Run ``tests`` with the function ``qualname`` of ``path`` (relative to the copy)
         compiled from ``source`` (``None``: as it is), stopping at the first failure unless
         ``stop`` is false; ``trace`` records the lines of ``path`` each test ran. Status
         ``unpatchable`` when the function's code cannot be swapped. ``test_timeout`` fails a
-        single test that runs longer (0: only the whole run's ``timeout``)."""
+        single test that runs longer (0: only the whole run's ``timeout``); with ``test_floor``
+        the limit shrinks, once a test passed, to ten times the slowest pass (not below the
+        floor)."""
         self.wait_ready()
         request = {
             "path": str(self.root / path),
@@ -262,6 +265,7 @@ class PytestSession:
             "stop": stop,
             "trace": trace,
             "test_timeout": test_timeout,
+            "test_floor": test_floor,
         }
         stdin = self.process.stdin
         assert stdin is not None

@@ -38,6 +38,9 @@ COMMAND_TIMEOUT_S = 120.0
 #: The longest one test may run when the failing function is first traced (a bug that loops
 #: forever fails that test; the others still run and give their lines).
 BASELINE_TEST_TIMEOUT_S = 1.0
+#: The least one test may run in that baseline once a test passed (then the limit is ten times
+#: the slowest pass): three tests that loop forever cost 0.6 s, not 3 s.
+BASELINE_TEST_FLOOR_S = 0.2
 
 
 @dataclass(frozen=True)
@@ -441,6 +444,7 @@ class _Search:
                 stop=False,
                 trace=True,
                 test_timeout=BASELINE_TEST_TIMEOUT_S,
+                test_floor=BASELINE_TEST_FLOOR_S,
             )
             if before.status != "done" or not before.failed:
                 return None

@@ -4,9 +4,10 @@ Started by ``runner.PytestSession`` as a script (``python worker.py ROOT TESTS..
 interpreter that runs the user's tests, so it imports nothing of DebugLLM, only the standard
 library and pytest. pytest collects TESTS once; then each request (a JSON line on stdin) names a
 function of a module and a new source for it. A forked child swaps the function's code object (so
-every reference the tests hold sees the candidate), runs the chosen tests with pytest's own
-``runtestprotocol`` under memory and CPU limits, and reports (a JSON line on stdout) unless the
-timeout kills it first. A candidate costs a fork, not an interpreter start and a collection.
+every reference the tests hold sees the candidate), runs the chosen tests through pytest's own
+setup, call and teardown hooks under memory and CPU limits, and reports (a JSON line on stdout)
+unless the timeout kills it first. A candidate costs a fork, not an interpreter start and a
+collection.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import tempfile
 import time
 from typing import Any
 
+#: How many times the slowest passing test a test may take (``test_floor`` requests).
+_PASS_SCALE = 10.0
 #: The address space a child may use (an endless list append must not take the machine down).
 MEMORY_LIMIT = 2 * 1024**3
 
@@ -153,8 +156,6 @@ def _swap(module: Any, path: str, qualname: str, source: str) -> bool:
 
 def _patched_run(items: dict[str, Any], request: dict[str, Any], module: Any) -> dict[str, Any]:
     """In the forked child: swap in the candidate, run the tests (stop at a failure if asked)."""
-    from _pytest.runner import runtestprotocol
-
     path = os.path.realpath(request["path"])
     if request.get("source") is not None and not _swap(
         module, path, request["qualname"], request["source"]
@@ -166,6 +167,10 @@ def _patched_run(items: dict[str, Any], request: dict[str, Any], module: Any) ->
     lines: dict[str, list[int]] = {}
     durations: dict[str, float] = {}
     per_test = float(request.get("test_timeout") or 0)
+    #: Once a test passed, the limit shrinks to ``scale`` times the slowest pass (not below
+    #: ``floor``): a bug that loops forever then costs a fraction of ``per_test`` per test.
+    floor = float(request.get("test_floor") or 0)
+    slowest_pass = 0.0
     if per_test:
         signal.signal(signal.SIGALRM, _too_long)
     for index, item in enumerate(selected):
@@ -174,14 +179,13 @@ def _patched_run(items: dict[str, Any], request: dict[str, Any], module: Any) ->
         if tracer is not None:
             sys.settrace(tracer)
         if per_test:  # a test that loops forever fails alone, the others still run
-            signal.setitimer(signal.ITIMER_REAL, per_test)
+            limit = per_test
+            if floor and passed:
+                limit = min(per_test, max(floor, _PASS_SCALE * slowest_pass))
+            signal.setitimer(signal.ITIMER_REAL, limit)
         started = time.monotonic()
         try:
-            if request.get("trace") or request.get("source") is None:
-                reports = runtestprotocol(item, nextitem=following, log=False)
-                ok = not any(r.failed for r in reports)
-            else:
-                ok = _quick(item, following)
+            ok = _quick(item, following)
         finally:
             if per_test:
                 signal.setitimer(signal.ITIMER_REAL, 0)
@@ -195,6 +199,7 @@ def _patched_run(items: dict[str, Any], request: dict[str, Any], module: Any) ->
                 break
         else:
             passed.append(item.nodeid)
+            slowest_pass = max(slowest_pass, durations[item.nodeid])
     return {
         "passed": passed,
         "failed": failed,
