@@ -14,6 +14,7 @@ from debugllm.cli import main
 from debugllm.oracle.additions import additions
 from debugllm.oracle.failure import parse_failure
 from debugllm.oracle.mutations import mutations
+from debugllm.oracle.runner import TestCommand, runs_like_session
 from debugllm.oracle.search import TestRepair, explain_failure
 
 from tests.oracle_projects import (
@@ -247,6 +248,37 @@ def test_a_slip_in_a_helper_no_exception_names_is_found_through_the_caller(
     assert [t.name for t in result.targets] == ["report", "scale"]
     assert result.fix is not None and result.fix.function == "scale"
     assert result.fix.fixed == app.replace("v - factor", "v * factor")
+
+
+def test_a_test_that_loops_forever_gets_a_location_and_a_fix(tmp_path: Path) -> None:
+    # The worker runs the command's tests (paths and -x only): a test running past a quarter of
+    # the command's limit fails with a traceback of where it looped, and the search goes on.
+    steps = (
+        "def steps(n):\n    count = 0\n    while n > 0:\n        n += 1\n"
+        "        count += 1\n    return count\n"
+    )
+    tests = (
+        "from mod import steps\n\n\n"
+        "def test_three():\n    assert steps(3) == 3\n\n\n"
+        "def test_zero():\n    assert steps(0) == 0\n"
+    )
+    root = project(tmp_path / "oracle-loop-project", steps, tests)
+    result = TestRepair(root, f"{PYTEST} test_mod.py", budget_s=60, command_timeout=4.0).run()
+    assert result.failure.exception == "TimeoutError"
+    assert result.location is not None and result.location[2] == "steps"
+    assert result.fix is not None
+    assert result.fix.fixed == steps.replace("n += 1", "n -= 1")
+    assert leftover_workers(root.name) == []
+
+
+def test_the_command_runs_itself_unless_the_worker_runs_the_same_tests(tmp_path: Path) -> None:
+    root = project(tmp_path / "p", "X = 1\n", "def test_x():\n    pass\n")
+    assert runs_like_session(TestCommand.parse(f"{PYTEST} -q test_mod.py"), root)
+    assert runs_like_session(TestCommand.parse("pytest -p no:cacheprovider test_mod.py"), root)
+    assert not runs_like_session(TestCommand.parse(f"{PYTEST} -k x test_mod.py"), root)
+    assert not runs_like_session(TestCommand.parse(f"{sys.executable} test_mod.py"), root)
+    (root / "pytest.ini").write_text("[pytest]\naddopts = --doctest-modules\n")
+    assert not runs_like_session(TestCommand.parse(f"{PYTEST} test_mod.py"), root)
 
 
 def test_passing_tests_mean_nothing_to_fix(tmp_path: Path) -> None:

@@ -21,12 +21,14 @@ from debugllm.oracle.failure import Failure, innermost_user_frame, parse_failure
 from debugllm.oracle.model import Proposer, admit, function_named
 from debugllm.oracle.mutations import Mutation, mutations, scored
 from debugllm.oracle.runner import (
+    CommandResult,
     PytestSession,
     RunnerError,
     RunResult,
     Sandbox,
     TestCommand,
     run_command,
+    runs_like_session,
 )
 from debugllm.oracle.targets import Target, find_targets
 from debugllm.repair.plausibility import TokenModel
@@ -160,7 +162,9 @@ class TestRepair:
                     early.close()
 
     def _run_in(self, sandbox: Sandbox, early: PytestSession | None) -> TestFixResult:
-        first = run_command(self.command.argv, sandbox.root, self.command_timeout)
+        first = self._first_in_session(sandbox, early)
+        if first is None:
+            first = run_command(self.command.argv, sandbox.root, self.command_timeout)
         failure = parse_failure(first.output)
         result = TestFixResult(self.command_text, failure)
         if first.timed_out:
@@ -212,6 +216,36 @@ class TestRepair:
                 f"({search.tried} candidate(s) tried)"
             )
         return result
+
+    def _first_in_session(
+        self, sandbox: Sandbox, early: PytestSession | None
+    ) -> CommandResult | None:
+        """The command's run done by the worker that collected its tests (no second interpreter
+        start and collection), when that is the same run (``runs_like_session``) and a test
+        fails; None otherwise (the command itself runs then, also to confirm a green run). A
+        test that runs longer than a quarter of the command's time limit fails with a traceback
+        of where it was: a loop forever gets a location instead of a timeout."""
+        if early is None or not runs_like_session(self.command, sandbox.root):
+            return None
+        try:
+            early.wait_ready(self.command_timeout)
+            outcome = early.try_function(
+                "",
+                "",
+                None,
+                early.items,
+                self.command_timeout,
+                stop=any(a in ("-x", "--exitfirst") for a in self.command.pytest_args),
+                test_timeout=self.command_timeout / 4,
+                report=True,
+            )
+        except RunnerError:
+            return None
+        if outcome.status == "timeout":
+            return CommandResult(None, "", True, outcome.seconds)
+        if outcome.status != "done" or not outcome.failed:
+            return None
+        return CommandResult(1, outcome.output, False, outcome.seconds)
 
 
 def _early_session(command: TestCommand, root: Path) -> PytestSession | None:

@@ -167,10 +167,15 @@ def _patched_run(items: dict[str, Any], request: dict[str, Any], module: Any) ->
     lines: dict[str, list[int]] = {}
     durations: dict[str, float] = {}
     per_test = float(request.get("test_timeout") or 0)
-    #: Once a test passed, the limit shrinks to ``scale`` times the slowest pass (not below
-    #: ``floor``): a bug that loops forever then costs a fraction of ``per_test`` per test.
+    #: A run as the user's command would: the first failure's traceback is reported.
+    report = bool(request.get("report"))
+    errors: list[BaseException] = []
+    #: Once a test passed or ran into the limit, the limit shrinks to ``_PASS_SCALE`` times the
+    #: slowest pass (not below ``floor``): a bug that loops forever then costs a fraction of
+    #: ``per_test`` per test.
     floor = float(request.get("test_floor") or 0)
     slowest_pass = 0.0
+    timeouts = 0
     if per_test:
         signal.signal(signal.SIGALRM, _too_long)
     for index, item in enumerate(selected):
@@ -180,12 +185,12 @@ def _patched_run(items: dict[str, Any], request: dict[str, Any], module: Any) ->
             sys.settrace(tracer)
         if per_test:  # a test that loops forever fails alone, the others still run
             limit = per_test
-            if floor and passed:
+            if floor and (passed or timeouts):
                 limit = min(per_test, max(floor, _PASS_SCALE * slowest_pass))
             signal.setitimer(signal.ITIMER_REAL, limit)
         started = time.monotonic()
         try:
-            ok = _quick(item, following)
+            ok = _quick(item, following, errors if report and not failed else None)
         finally:
             if per_test:
                 signal.setitimer(signal.ITIMER_REAL, 0)
@@ -195,12 +200,15 @@ def _patched_run(items: dict[str, Any], request: dict[str, Any], module: Any) ->
                 lines[item.nodeid] = sorted(tracer.lines)
         if not ok:
             failed.append(item.nodeid)
+            if per_test and durations[item.nodeid] >= 0.9 * limit:
+                timeouts += 1  # one loop forever: the next ones get the short limit
             if request.get("stop", True):
                 break
         else:
             passed.append(item.nodeid)
             slowest_pass = max(slowest_pass, durations[item.nodeid])
     return {
+        "output": _report(failed, errors[0] if errors else None) if report else "",
         "passed": passed,
         "failed": failed,
         "exit": 1 if failed else 0,
@@ -209,10 +217,10 @@ def _patched_run(items: dict[str, Any], request: dict[str, Any], module: Any) ->
     }
 
 
-def _quick(item: Any, following: Any) -> bool:
+def _quick(item: Any, following: Any, errors: list[BaseException] | None = None) -> bool:
     """Run one test through pytest's setup, call and teardown hooks, without the reports
     (formatting a failure costs more than most tests): whether it passed. A skip passes; a
-    failure of a test marked xfail too."""
+    failure of a test marked xfail too. A failure's exception goes to ``errors`` if given."""
     import pytest
 
     ok = True
@@ -221,13 +229,33 @@ def _quick(item: Any, following: Any) -> bool:
         item.ihook.pytest_runtest_call(item=item)
     except pytest.skip.Exception:
         pass
-    except BaseException:
+    except BaseException as error:
         ok = item.get_closest_marker("xfail") is not None
+        if not ok and errors is not None:
+            errors.append(error)
     try:
         item.ihook.pytest_runtest_teardown(item=item, nextitem=following)
-    except BaseException:
+    except BaseException as error:
         ok = False
+        if errors is not None:
+            errors.append(error)
     return ok
+
+
+def _report(failed: list[str], error: BaseException | None) -> str:
+    """The first failure as a plain traceback, then pytest's summary lines (what
+    ``failure.parse_failure`` reads from a real run)."""
+    import traceback
+
+    lines: list[str] = []
+    if error is not None:
+        lines.extend(traceback.format_exception(type(error), error, error.__traceback__))
+        head = traceback.format_exception_only(type(error), error)[-1].strip().splitlines()[0]
+    else:
+        head = ""
+    for node in failed:
+        lines.append(f"FAILED {node}" + (f" - {head}" if head else "") + "\n")
+    return "".join(lines)
 
 
 def _too_long(signum: int, frame: Any) -> None:
