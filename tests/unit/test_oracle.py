@@ -144,6 +144,20 @@ def test_mutations_for_transposed_indices_a_call_too_many_and_no_power_to_plus()
     assert source.replace("** 0.5", "+ 0.5") not in found  # no slip anyone makes
 
 
+def test_a_variable_edit_that_leaves_a_name_unused_comes_last() -> None:
+    source = (
+        "def reach(node, goal):\n    if node is goal:\n        return True\n"
+        "    return any(reach(nxt, goal) for nxt in node.succ)\n"
+    )
+    costs = {
+        (m.line, m.description): m.cost
+        for m in mutations(source, function(source, "reach"))
+        if m.kind == "variable"
+    }
+    assert costs[(4, "`nxt` -> `goal`")] == 4.0  # `nxt` would be bound and never read
+    assert costs[(4, "`goal` -> `nxt`")] == 3.0  # `goal` is still read on line 2
+
+
 def test_additions_supply_left_out_code() -> None:
     drain = (
         "def drain(stack):\n    out = []\n    while True:\n"

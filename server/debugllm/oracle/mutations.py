@@ -154,6 +154,11 @@ class _Generator:
         self.tokens = _Tokens(self.text, start, end)
         self.out: list[Mutation] = []
         self.names = _scope_names(function)
+        #: How often each name is read in the function.
+        self.loads: dict[str, int] = {}
+        for node in ast.walk(function):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                self.loads[node.id] = self.loads.get(node.id, 0) + 1
 
     def add(self, start: int, end: int, new: str, kind: str, cost: float, what: str = "") -> None:
         old = self.source[start:end]
@@ -377,8 +382,9 @@ class _Generator:
             and not node.keywords
             and not isinstance(node.args[0], ast.Starred)
         ):
-            # A call too many: `yield flatten(x)` for `yield x`
-            self.replace_node(node, self.text.segment(node.args[0]), "dropped-call", 3.1)
+            # A call too many: `yield flatten(x)` for `yield x`. It drops behaviour, like a
+            # removed statement: after the additions of what a container evidently lacks.
+            self.replace_node(node, self.text.segment(node.args[0]), "dropped-call", 3.3)
         twin = _TWINS.get(name)
         if twin and name_node is not None:
             self.replace_node(name_node, twin, "function", 2.3)
@@ -399,9 +405,12 @@ class _Generator:
             return
         if node.id not in self.names:
             return
+        # Replacing the only read of a name leaves it bound and unused (`f(goal) for nxt in
+        # ...`): the author wrote the name to use it, so that edit comes last.
+        cost = 3.0 if self.loads.get(node.id, 0) > 1 else 4.0
         for other in self.names:
             if other != node.id:
-                self.replace_node(node, other, "variable", 3.0)
+                self.replace_node(node, other, "variable", cost)
 
     def _statement(self, node: ast.AST) -> None:
         """Excess logic: one simple statement too many (never the last one of a block)."""
