@@ -295,6 +295,24 @@ def test_the_command_runs_itself_unless_the_worker_runs_the_same_tests(tmp_path:
     assert not runs_like_session(TestCommand.parse(f"{PYTEST} test_mod.py"), root)
 
 
+def test_a_function_a_package_re_exports_is_a_target(tmp_path: Path) -> None:
+    # `import pkg as p; p.nth(...)` where `pkg/__init__.py` only does `from .recipes import *`.
+    root = tmp_path / "reexport"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "__init__.py").write_text("from .recipes import *\n")
+    recipes = "def nth(items, n):\n    return items[n + 1]\n"
+    (root / "pkg" / "recipes.py").write_text(recipes)
+    (root / "test_pkg.py").write_text(
+        "import pkg as p\n\n\ndef test_nth():\n    assert p.nth([1, 2, 3], 0) == 1\n"
+    )
+    result = TestRepair(root, f"{PYTEST} test_pkg.py", budget_s=60).run()
+    assert [(t.path.name, t.name) for t in result.targets] == [("recipes.py", "nth")]
+    assert result.fix is not None and result.fix.path.name == "recipes.py"
+    namespace: dict[str, Any] = {}
+    exec(result.fix.fixed, namespace)  # `items[n]` or the same program (`items[n * 1]`)
+    assert [namespace["nth"]([5, 6, 7], n) for n in range(3)] == [5, 6, 7]
+
+
 def test_passing_tests_mean_nothing_to_fix(tmp_path: Path) -> None:
     root = project(
         tmp_path / "ok",

@@ -282,6 +282,8 @@ class PytestSession:
         test_timeout: float = 0.0,
         test_floor: float = 0.0,
         report: bool = False,
+        trace_budget: float = 0.0,
+        trace_always: tuple[str, ...] = (),
     ) -> RunResult:
         """Run ``tests`` with the function ``qualname`` of ``path`` (relative to the copy)
         compiled from ``source`` (``None``: as it is), stopping at the first failure unless
@@ -289,7 +291,9 @@ class PytestSession:
         ``unpatchable`` when the function's code cannot be swapped. ``test_timeout`` fails a
         single test that runs longer (0: only the whole run's ``timeout``); with ``test_floor``
         the limit shrinks, once a test passed or ran into it, to ten times the slowest pass
-        (not below the floor); ``report`` gives the first failure's traceback in ``output``."""
+        (not below the floor); ``report`` gives the first failure's traceback in ``output``.
+        With ``trace_budget`` (seconds), tests after that much traced time run untraced except
+        ``trace_always``."""
         self.wait_ready()
         request = {
             "path": str(self.root / path),
@@ -302,6 +306,8 @@ class PytestSession:
             "test_timeout": test_timeout,
             "test_floor": test_floor,
             "report": report,
+            "trace_budget": trace_budget,
+            "trace_always": list(trace_always),
         }
         stdin = self.process.stdin
         assert stdin is not None

@@ -185,18 +185,41 @@ def _called_functions(
         module = imported.get(alias) if alias else imported.get(name)
         if module is None:
             continue
-        tree_of = _parse(module)
-        if tree_of is None:
-            continue
         wanted = name if alias else _original_name(tree, name)
-        for item in tree_of.body:
-            if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and item.name == wanted:
-                result.append((module, item))
-            elif isinstance(item, ast.ClassDef) and item.name == wanted:
-                for method in item.body:  # a class called by the test: its methods
-                    if isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
-                        result.append((module, method))
+        result.extend(_definitions(module, wanted, root))
     return result
+
+
+def _definitions(
+    module: Path, name: str, root: Path, depth: int = 3
+) -> list[tuple[Path, ast.FunctionDef | ast.AsyncFunctionDef]]:
+    """The function ``name`` of ``module`` (a class: its methods), following the module's
+    re-exports (`from .recipes import *` in a package's ``__init__.py``) a few levels down."""
+    tree = _parse(module)
+    if tree is None:
+        return []
+    found: list[tuple[Path, ast.FunctionDef | ast.AsyncFunctionDef]] = []
+    for item in tree.body:
+        if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and item.name == name:
+            found.append((module, item))
+        elif isinstance(item, ast.ClassDef) and item.name == name:
+            for method in item.body:  # a class called by the test: its methods
+                if isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
+                    found.append((module, method))
+    if found or depth == 0:
+        return found
+    for item in tree.body:
+        if not isinstance(item, ast.ImportFrom):
+            continue
+        for alias in item.names:
+            if alias.name == "*" or (alias.asname or alias.name) == name:
+                source = _module_file(item.module or "", item.level, module, root)
+                if source is not None and source != module:
+                    inner = name if alias.name == "*" else alias.name
+                    found.extend(_definitions(source, inner, root, depth - 1))
+        if found:
+            break
+    return found
 
 
 def _original_name(tree: ast.Module, name: str) -> str:

@@ -170,6 +170,9 @@ def _patched_run(items: dict[str, Any], request: dict[str, Any], module: Any) ->
     #: A run as the user's command would: the first failure's traceback is reported.
     report = bool(request.get("report"))
     errors: list[BaseException] = []
+    trace_budget = float(request.get("trace_budget") or 0)
+    always = set(request.get("trace_always") or ())
+    traced = 0.0
     #: Once a test passed or ran into the limit, the limit shrinks to ``_PASS_SCALE`` times the
     #: slowest pass (not below ``floor``): a bug that loops forever then costs a fraction of
     #: ``per_test`` per test.
@@ -180,7 +183,12 @@ def _patched_run(items: dict[str, Any], request: dict[str, Any], module: Any) ->
         signal.signal(signal.SIGALRM, _too_long)
     for index, item in enumerate(selected):
         following = selected[index + 1] if index + 1 < len(selected) else None
-        tracer = _Lines(path) if request.get("trace") else None
+        # Tracing slows a test several times: past ``trace_budget`` seconds of traced tests
+        # only the ``trace_always`` ones (the known failures) are traced, the rest just run.
+        tracing = bool(request.get("trace")) and (
+            not trace_budget or traced < trace_budget or item.nodeid in always
+        )
+        tracer = _Lines(path) if tracing else None
         if tracer is not None:
             sys.settrace(tracer)
         if per_test:  # a test that loops forever fails alone, the others still run
@@ -195,6 +203,8 @@ def _patched_run(items: dict[str, Any], request: dict[str, Any], module: Any) ->
             if per_test:
                 signal.setitimer(signal.ITIMER_REAL, 0)
             durations[item.nodeid] = time.monotonic() - started
+            if tracing:
+                traced += durations[item.nodeid]
             if tracer is not None:
                 sys.settrace(None)
                 lines[item.nodeid] = sorted(tracer.lines)
