@@ -76,6 +76,8 @@ class Outcome:
     kind: str
     description: str
     message: str
+    #: Processes still running for this bug's project after the search (must be 0).
+    left_behind: int = 0
 
 
 # QuixBugs --------------------------------------------------------------------------------------
@@ -400,6 +402,25 @@ def passes_reference(source: str, item: Item) -> bool:
 # Running ---------------------------------------------------------------------------------------
 
 
+def left_behind(marker: str) -> int:
+    """Processes that inherited ``marker`` in their environment (every process the search
+    started does) and still run."""
+    count = 0
+    needle = f"{_MARKER}={marker}".encode()
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        if environ.parent.name == str(os.getpid()):
+            continue
+        try:
+            if needle in environ.read_bytes():
+                count += 1
+        except OSError:
+            continue
+    return count
+
+
+_MARKER = "DEBUGLLM_SEMANTIC_BENCH_ITEM"
+
+
 def run_item(item: Item, budget: float) -> Outcome:
     with tempfile.TemporaryDirectory(prefix="semantic-") as folder:
         root = Path(folder) / "project"
@@ -415,8 +436,10 @@ def run_item(item: Item, budget: float) -> Outcome:
         repair = TestRepair(
             root, command, budget, TokenModel.load(), command_timeout=COMMAND_TIMEOUT
         )
+        os.environ[_MARKER] = marker = f"{os.getpid()}-{item.benchmark}-{item.name}"
         result = repair.run()
         seconds = time.monotonic() - started
+        left = left_behind(marker)
         after = {p.name: p.read_bytes() for p in root.iterdir()}
         if before != after:
             raise SystemExit(f"{item.name}: the search changed the user's files")
@@ -433,6 +456,7 @@ def run_item(item: Item, budget: float) -> Outcome:
             "",
             "",
             result.message,
+            left,
         )
     passed = passes_reference(fix.fixed, item)
     wrong = False
@@ -452,6 +476,7 @@ def run_item(item: Item, budget: float) -> Outcome:
         fix.mutation.kind,
         fix.mutation.description,
         "",
+        left,
     )
 
 
@@ -470,6 +495,7 @@ def summary(outcomes: list[Outcome], benchmark: str) -> dict[str, Any]:
         "pass@1 %": round(100 * passing / len(chosen), 1),
         "correct on extra inputs": sum(o.passes_reference and not o.wrong for o in chosen),
         "wrong fixes (tests pass, behaviour differs on extra inputs)": sum(o.wrong for o in chosen),
+        "processes left behind": sum(o.left_behind for o in chosen),
         "median s": round(statistics.median(times), 2),
         "p95 s": round(p95, 2),
     }

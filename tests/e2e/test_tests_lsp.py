@@ -7,7 +7,6 @@ after: red, then green.
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -19,40 +18,14 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from tests.e2e.conftest import SERVER, start
-
-CALC = "def add(a, b):\n    return a - b\n\n\ndef double(x):\n    return 2 * x\n"
-TESTS = (
-    "from calc import add, double\n\n\n"
-    "def test_add():\n    assert add(1, 2) == 3\n\n\n"
-    "def test_add_zero():\n    assert add(0, 0) == 0\n\n\n"
-    "def test_double():\n    assert double(4) == 8\n"
+from tests.oracle_projects import (
+    CALC,
+    CALC_COMMAND,
+    digests,
+    flipped_operator_project,
+    leftover_workers,
+    run_tests,
 )
-PROG = "def ratio(a, b):\n    return a / b\n\n\nprint(ratio(1, 0))\n"
-
-
-def make_project(root: Path) -> None:
-    (root / "tests").mkdir()
-    (root / "calc.py").write_text(CALC)
-    (root / "tests" / "test_calc.py").write_text(TESTS)
-    (root / "prog.py").write_text(PROG)
-    (root / "pyproject.toml").write_text('[tool.pytest.ini_options]\npythonpath = ["."]\n')
-
-
-def digests(root: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and "__pycache__" not in p.parts
-    }
-
-
-def run_tests(root: Path) -> int:
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
-        cwd=root,
-        capture_output=True,
-        timeout=120,
-    ).returncode
 
 
 def apply_to_disk(edit: types.WorkspaceEdit) -> None:
@@ -69,18 +42,6 @@ def apply_to_disk(edit: types.WorkspaceEdit) -> None:
         path.write_text("".join(lines))
 
 
-def leftover_workers(marker: str) -> list[str]:
-    found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if "worker.py" in text and f"/{marker} " in text:
-            found.append(text)
-    return found
-
-
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
 async def test_client(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
     # A generous budget: the search stops at its first verified fix, and CI machines are busy.
@@ -92,10 +53,8 @@ async def test_client(lsp_client: LanguageClient) -> AsyncIterator[LanguageClien
 async def test_fix_failing_test_offers_applies_and_the_test_goes_green(
     test_client: LanguageClient, tmp_path: Path
 ) -> None:
-    root = tmp_path / "lsp-test-project"
-    root.mkdir()
-    make_project(root)
-    assert run_tests(root) != 0
+    root = flipped_operator_project(tmp_path / "lsp-test-project")
+    assert run_tests(root, "tests") != 0
     before = digests(root)
     asked: list[str] = []
     during_search: list[dict[str, str]] = []
@@ -114,7 +73,7 @@ async def test_fix_failing_test_offers_applies_and_the_test_goes_green(
         apply_to_disk(params.edit)
         return types.ApplyWorkspaceEditResult(applied=True)
 
-    command = f"{sys.executable} -m pytest -x tests/test_calc.py"
+    command = CALC_COMMAND
     result: Any = await test_client.workspace_execute_command_async(
         types.ExecuteCommandParams(
             command="debugllm.tests.fix", arguments=[{"command": command, "cwd": str(root)}]
@@ -131,21 +90,19 @@ async def test_fix_failing_test_offers_applies_and_the_test_goes_green(
     assert asked and "verified by tests" in asked[0]
     assert during_search == [before]
     assert (root / "calc.py").read_text() == CALC.replace("a - b", "a + b")
-    assert run_tests(root) == 0
+    assert run_tests(root, "tests") == 0
     assert leftover_workers(root.name) == []
 
 
 async def test_dismissed_fix_is_not_applied(test_client: LanguageClient, tmp_path: Path) -> None:
-    root = tmp_path / "lsp-test-project"
-    root.mkdir()
-    make_project(root)
+    root = flipped_operator_project(tmp_path / "lsp-test-project")
     before = digests(root)
 
     @test_client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
     def on_question(params: types.ShowMessageRequestParams) -> types.MessageActionItem:
         return types.MessageActionItem(title="Dismiss")
 
-    command = f"{sys.executable} -m pytest -x tests/test_calc.py"
+    command = CALC_COMMAND
     result: Any = await test_client.workspace_execute_command_async(
         types.ExecuteCommandParams(
             command="debugllm.tests.fix", arguments=[{"command": command, "cwd": str(root)}]
@@ -158,9 +115,7 @@ async def test_dismissed_fix_is_not_applied(test_client: LanguageClient, tmp_pat
 async def test_explain_traceback_publishes_the_diagnostic_without_running_anything(
     test_client: LanguageClient, tmp_path: Path
 ) -> None:
-    root = tmp_path / "lsp-test-project"
-    root.mkdir()
-    make_project(root)
+    root = flipped_operator_project(tmp_path / "lsp-test-project")
     ran = subprocess.run(
         [sys.executable, "prog.py"], cwd=root, capture_output=True, text=True, timeout=60
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import hashlib
 import json
 import subprocess
 import sys
@@ -12,9 +11,20 @@ from typing import Any
 
 import pytest
 from debugllm.cli import main
+from debugllm.oracle.additions import additions
 from debugllm.oracle.failure import parse_failure
 from debugllm.oracle.mutations import mutations
+from debugllm.oracle.runner import TestCommand, runs_like_session
 from debugllm.oracle.search import TestRepair, explain_failure
+
+from tests.oracle_projects import (
+    CALC,
+    CALC_COMMAND,
+    digests,
+    flipped_operator_project,
+    leftover_workers,
+    run_tests,
+)
 
 PYTEST = f"{sys.executable} -m pytest -x"
 
@@ -32,24 +42,6 @@ def project(root: Path, module: str, tests: str) -> Path:
     return root
 
 
-def digests(root: Path) -> dict[str, str]:
-    return {
-        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in root.iterdir() if p.is_file()
-    }
-
-
-def leftover_workers(marker: str) -> list[str]:
-    found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if "worker.py" in text and f"/{marker} " in text:
-            found.append(text)
-    return found
-
-
 def function(source: str, name: str) -> ast.FunctionDef:
     return next(
         n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.FunctionDef) and n.name == name
@@ -57,7 +49,8 @@ def function(source: str, name: str) -> ast.FunctionDef:
 
 
 def edits(source: str, name: str) -> set[str]:
-    return {m.apply(source) for m in mutations(source, function(source, name))}
+    found = function(source, name)
+    return {m.apply(source) for m in mutations(source, found) + additions(source, found)}
 
 
 # --- reading failures ---------------------------------------------------------------------------
@@ -140,6 +133,68 @@ def test_mutations_for_bounds_passed_on_coordinates_and_order() -> None:
     assert not any(") // lo" in candidate for candidate in found)  # brackets stay whole
 
 
+def test_mutations_for_transposed_indices_a_call_too_many_and_no_power_to_plus() -> None:
+    source = (
+        "def h(dist, i, j, items):\n    side = dist[i, j] ** 0.5\n    return wrap(items) + side\n"
+    )
+    found = edits(source, "h")
+    assert source.replace("dist[i, j]", "dist[j, i]") in found  # transposed
+    assert source.replace("wrap(items)", "items") in found  # a call too many
+    assert source.replace("** 0.5", "* 0.5") in found  # one keystroke
+    assert source.replace("** 0.5", "+ 0.5") not in found  # no slip anyone makes
+
+
+def test_a_variable_edit_that_leaves_a_name_unused_comes_last() -> None:
+    source = (
+        "def reach(node, goal):\n    if node is goal:\n        return True\n"
+        "    return any(reach(nxt, goal) for nxt in node.succ)\n"
+    )
+    costs = {
+        (m.line, m.description): m.cost
+        for m in mutations(source, function(source, "reach"))
+        if m.kind == "variable"
+    }
+    assert costs[(4, "`nxt` -> `goal`")] == 4.0  # `nxt` would be bound and never read
+    assert costs[(4, "`goal` -> `nxt`")] == 3.0  # `goal` is still read on line 2
+
+
+def test_additions_supply_left_out_code() -> None:
+    drain = (
+        "def drain(stack):\n    out = []\n    while True:\n"
+        "        out.append(stack.pop())\n    return out\n"
+    )
+    assert drain.replace("while True", "while stack") in edits(drain, "drain")
+    last = (
+        "def last(node):\n    while True:\n        if node.next is None:\n"
+        "            return node\n        node = node.next\n"
+    )
+    guarded = last.replace("if node.next", "if node is None or node.next")
+    assert guarded in edits(last, "last")
+    count = (
+        "def count(items, limit):\n    if limit < 0:\n        return 0\n"
+        "    head, *tail = items\n    return 1 + count(tail, limit - head)\n"
+    )
+    assert count.replace("limit < 0:", "limit < 0 or not items:") in edits(count, "count")
+    best = "def best(xs):\n    top = 0\n    for x in xs:\n        top = x * 2\n    return top\n"
+    assert best.replace("= x * 2", "= max(top, x * 2)") in edits(best, "best")
+    assert best.replace("= x * 2", "= max(0, x * 2)") in edits(best, "best")
+    twice = (
+        "def first_repeat(xs):\n    seen = set()\n    for x in xs:\n"
+        "        if x in seen:\n            return x\n    return None\n"
+    )
+    filled = twice.replace("return x\n", "return x\n        seen.add(x)\n")
+    assert filled in edits(twice, "first_repeat")
+    pairs = (
+        "def pairs(xs):\n    prev = None\n    out = []\n    for x in xs:\n"
+        "        out.append((prev, x))\n    return out\n"
+    )
+    updated = pairs.replace("x))\n", "x))\n        prev = x\n")
+    assert updated in edits(pairs, "pairs")
+    for source, name in ((drain, "drain"), (twice, "first_repeat"), (pairs, "pairs")):
+        for candidate in edits(source, name):
+            compile(candidate, name, "exec")  # an addition never breaks the syntax
+
+
 def test_mutations_stay_inside_the_function_body() -> None:
     source = "LIMIT = 3\n\n\ndef f(x: list[int], k: int = 2) -> int:\n    return x[0] - k\n"
     for candidate in edits(source, "f"):
@@ -175,6 +230,87 @@ def test_search_finds_the_fix_without_touching_the_users_files(tmp_path: Path) -
     assert set(fix.fixed_tests) == {"test_mod.py::test_three", "test_mod.py::test_one"}
     # Some candidates on the way loop forever (`i -= 1`): the time limits stopped them.
     assert result.candidates_tried >= 1
+
+
+def test_flipped_operator_project_is_fixed_in_the_copy(tmp_path: Path) -> None:
+    root = flipped_operator_project(tmp_path / "oracle-calc-project")
+    assert run_tests(root, "tests") != 0
+    before = digests(root)
+    result = TestRepair(root, CALC_COMMAND, budget_s=60).run()
+    assert digests(root) == before
+    assert leftover_workers(root.name) == []
+    assert result.fix is not None
+    assert result.fix.fixed == CALC.replace("a - b", "a + b")
+    assert result.fix.mutation.description == "`-` -> `+`"
+
+
+def test_a_slip_in_a_helper_no_exception_names_is_found_through_the_caller(
+    tmp_path: Path,
+) -> None:
+    # The test calls `report`, which calls `scale`: nothing raises, the assertion is the test's.
+    app = (
+        "def scale(values, factor):\n    return [v - factor for v in values]\n\n\n"
+        "def report(values):\n    return ', '.join(str(v) for v in scale(values, 2))\n"
+    )
+    tests = (
+        "from mod import report\n\n\n"
+        "def test_report():\n    assert report([1, 2]) == '2, 4'\n\n\n"
+        "def test_empty():\n    assert report([]) == ''\n"
+    )
+    root = project(tmp_path / "oracle-helper-project", app, tests)
+    result = TestRepair(root, f"{PYTEST} test_mod.py", budget_s=60).run()
+    assert [t.name for t in result.targets] == ["report", "scale"]
+    assert result.fix is not None and result.fix.function == "scale"
+    assert result.fix.fixed == app.replace("v - factor", "v * factor")
+
+
+def test_a_test_that_loops_forever_gets_a_location_and_a_fix(tmp_path: Path) -> None:
+    # The worker runs the command's tests (paths and -x only): a test running past a quarter of
+    # the command's limit fails with a traceback of where it looped, and the search goes on.
+    steps = (
+        "def steps(n):\n    count = 0\n    while n > 0:\n        n += 1\n"
+        "        count += 1\n    return count\n"
+    )
+    tests = (
+        "from mod import steps\n\n\n"
+        "def test_three():\n    assert steps(3) == 3\n\n\n"
+        "def test_zero():\n    assert steps(0) == 0\n"
+    )
+    root = project(tmp_path / "oracle-loop-project", steps, tests)
+    result = TestRepair(root, f"{PYTEST} test_mod.py", budget_s=60, command_timeout=4.0).run()
+    assert result.failure.exception == "TimeoutError"
+    assert result.location is not None and result.location[2] == "steps"
+    assert result.fix is not None
+    assert result.fix.fixed == steps.replace("n += 1", "n -= 1")
+    assert leftover_workers(root.name) == []
+
+
+def test_the_command_runs_itself_unless_the_worker_runs_the_same_tests(tmp_path: Path) -> None:
+    root = project(tmp_path / "p", "X = 1\n", "def test_x():\n    pass\n")
+    assert runs_like_session(TestCommand.parse(f"{PYTEST} -q test_mod.py"), root)
+    assert runs_like_session(TestCommand.parse("pytest -p no:cacheprovider test_mod.py"), root)
+    assert not runs_like_session(TestCommand.parse(f"{PYTEST} -k x test_mod.py"), root)
+    assert not runs_like_session(TestCommand.parse(f"{sys.executable} test_mod.py"), root)
+    (root / "pytest.ini").write_text("[pytest]\naddopts = --doctest-modules\n")
+    assert not runs_like_session(TestCommand.parse(f"{PYTEST} test_mod.py"), root)
+
+
+def test_a_function_a_package_re_exports_is_a_target(tmp_path: Path) -> None:
+    # `import pkg as p; p.nth(...)` where `pkg/__init__.py` only does `from .recipes import *`.
+    root = tmp_path / "reexport"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "__init__.py").write_text("from .recipes import *\n")
+    recipes = "def nth(items, n):\n    return items[n + 1]\n"
+    (root / "pkg" / "recipes.py").write_text(recipes)
+    (root / "test_pkg.py").write_text(
+        "import pkg as p\n\n\ndef test_nth():\n    assert p.nth([1, 2, 3], 0) == 1\n"
+    )
+    result = TestRepair(root, f"{PYTEST} test_pkg.py", budget_s=60).run()
+    assert [(t.path.name, t.name) for t in result.targets] == [("recipes.py", "nth")]
+    assert result.fix is not None and result.fix.path.name == "recipes.py"
+    namespace: dict[str, Any] = {}
+    exec(result.fix.fixed, namespace)  # `items[n]` or the same program (`items[n * 1]`)
+    assert [namespace["nth"]([5, 6, 7], n) for n in range(3)] == [5, 6, 7]
 
 
 def test_passing_tests_mean_nothing_to_fix(tmp_path: Path) -> None:

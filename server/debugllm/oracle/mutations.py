@@ -53,7 +53,9 @@ _ARITHMETIC: Mapping[str, tuple[str, ...]] = {
     "/": ("//", "*", "%", "+", "-"),
     "//": ("/", "%", "*", "+", "-"),
     "%": ("//", "/", "*", "-", "+"),
-    "**": ("*", "+"),
+    # `**` and `*` differ by one keystroke; `+` for `**` is no slip (`n ** 0.5` -> `n + 0.5`
+    # passes a trial-division test and is wrong).
+    "**": ("*",),
     "<<": (">>",),
     ">>": ("<<",),
     "&": ("|", "^"),
@@ -82,7 +84,7 @@ _TWINS: Mapping[str, str] = {
 _NON_COMMUTATIVE = (ast.Sub, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
 
 
-class _Text:
+class TextIndex:
     """Offsets in the module text from AST positions (UTF-8 byte columns)."""
 
     def __init__(self, source: str) -> None:
@@ -119,7 +121,7 @@ class _Text:
 class _Tokens:
     """The function's tokens with absolute offsets, to find the operator between two nodes."""
 
-    def __init__(self, text: _Text, start: int, end: int) -> None:
+    def __init__(self, text: TextIndex, start: int, end: int) -> None:
         self.items: list[tuple[int, int, str]] = []
         segment = text.source[start:end]
         base_line = text.line_of(start)
@@ -147,11 +149,16 @@ class _Generator:
     def __init__(self, source: str, function: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         self.source = source
         self.function = function
-        self.text = _Text(source)
+        self.text = TextIndex(source)
         start, end = self.text.span(function)
         self.tokens = _Tokens(self.text, start, end)
         self.out: list[Mutation] = []
         self.names = _scope_names(function)
+        #: How often each name is read in the function.
+        self.loads: dict[str, int] = {}
+        for node in ast.walk(function):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                self.loads[node.id] = self.loads.get(node.id, 0) + 1
 
     def add(self, start: int, end: int, new: str, kind: str, cost: float, what: str = "") -> None:
         old = self.source[start:end]
@@ -320,6 +327,8 @@ class _Generator:
             for element in index.elts:
                 if not isinstance(element, ast.Constant | ast.Slice):
                     self._plus_minus_one(element, 2.1)
+            if len(index.elts) == 2:  # `dist[j, k]` for `dist[k, j]`: transposed
+                self._swap(index.elts[0], index.elts[1], "swapped-arguments", 2.6)
         elif not isinstance(index, ast.Constant):
             self._plus_minus_one(index, 2.0)
 
@@ -367,6 +376,15 @@ class _Generator:
             name_node, name = func, func.id
         elif isinstance(func, ast.Attribute):
             name = func.attr
+        if (
+            isinstance(func, ast.Name)
+            and len(node.args) == 1
+            and not node.keywords
+            and not isinstance(node.args[0], ast.Starred)
+        ):
+            # A call too many: `yield flatten(x)` for `yield x`. It drops behaviour, like a
+            # removed statement: after the additions of what a container evidently lacks.
+            self.replace_node(node, self.text.segment(node.args[0]), "dropped-call", 3.3)
         twin = _TWINS.get(name)
         if twin and name_node is not None:
             self.replace_node(name_node, twin, "function", 2.3)
@@ -387,9 +405,12 @@ class _Generator:
             return
         if node.id not in self.names:
             return
+        # Replacing the only read of a name leaves it bound and unused (`f(goal) for nxt in
+        # ...`): the author wrote the name to use it, so that edit comes last.
+        cost = 3.0 if self.loads.get(node.id, 0) > 1 else 4.0
         for other in self.names:
             if other != node.id:
-                self.replace_node(node, other, "variable", 3.0)
+                self.replace_node(node, other, "variable", cost)
 
     def _statement(self, node: ast.AST) -> None:
         """Excess logic: one simple statement too many (never the last one of a block)."""
@@ -502,13 +523,23 @@ def rank(
     suspicion: Mapping[int, float],
     model: TokenModel | None = None,
 ) -> list[Mutation]:
-    """Cheapest and most suspicious first; lines no failing test ran are dropped.
+    """Cheapest and most suspicious first; lines no failing test ran are dropped."""
+    return [m for _, m in scored(source, found, suspicion, model)]
+
+
+def scored(
+    source: str,
+    found: list[Mutation],
+    suspicion: Mapping[int, float],
+    model: TokenModel | None = None,
+) -> list[tuple[float, Mutation]]:
+    """``rank``'s order with each mutation's key (lower: tried earlier).
 
     ``suspicion`` maps line numbers to 0..1 (1: run only by failing tests); a mutation on a line
     missing from it cannot change what the failing tests see. Added ``return`` statements are
     kept whatever their line (the line is new).
     """
-    text = _Text(source)
+    text = TextIndex(source)
     kept = [m for m in found if m.kind == "missing-return" or m.line in suspicion or not suspicion]
 
     def plausibility(m: Mutation) -> float:
@@ -525,4 +556,4 @@ def rank(
         penalty = max(0.0, min(1.0, plausibility(m) / 10.0)) if model else 0.0
         return m.cost + 1.5 * (1.0 - suspect) + 0.5 * penalty
 
-    return sorted(kept, key=key)
+    return sorted(((key(m), m) for m in kept), key=lambda pair: pair[0])

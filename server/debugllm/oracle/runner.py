@@ -81,6 +81,38 @@ class TestCommand:
         return cls(argv)
 
 
+#: pytest options that change nothing of which tests run and how (the worker's own run of the
+#: command's tests is then the command's run).
+_NEUTRAL_OPTIONS = frozenset(
+    {"-x", "--exitfirst", "-q", "-qq", "-v", "-vv", "-s", "--capture=no", "-l", "--showlocals"}
+)
+#: Configuration files whose ``addopts`` the worker does not apply (it runs with ``addopts=``).
+_PYTEST_CONFIGS = ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
+
+
+def runs_like_session(command: TestCommand, root: Path) -> bool:
+    """Whether the worker, which collected the command's test paths, runs what the command
+    runs: only paths and neutral options, and no ``addopts`` in the project's configuration."""
+    if command.interpreter is None:
+        return False
+    args = list(command.pytest_args)
+    while args:
+        arg = args.pop(0)
+        if arg == "-p" and args and args[0] == "no:cacheprovider":
+            args.pop(0)
+        elif not (
+            arg in _NEUTRAL_OPTIONS
+            or arg.startswith("--tb=")
+            or (not arg.startswith("-") and (root / arg.split("::", 1)[0]).exists())
+        ):
+            return False
+    for name in _PYTEST_CONFIGS:
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            if "addopts" in (root / name).read_text(encoding="utf-8"):
+                return False
+    return True
+
+
 def _interpreter_of(script: str) -> str:
     """The interpreter of a ``pytest`` console script (its shebang), else the running one."""
     found = shutil.which(script)
@@ -117,6 +149,8 @@ class RunResult:
     seconds: float = 0.0
     #: Seconds per test (session runs).
     durations: dict[str, float] = field(default_factory=dict)
+    #: The first failure's traceback and the summary lines (``report`` runs).
+    output: str = ""
 
     @property
     def green(self) -> bool:
@@ -246,12 +280,20 @@ class PytestSession:
         stop: bool = True,
         trace: bool = False,
         test_timeout: float = 0.0,
+        test_floor: float = 0.0,
+        report: bool = False,
+        trace_budget: float = 0.0,
+        trace_always: tuple[str, ...] = (),
     ) -> RunResult:
         """Run ``tests`` with the function ``qualname`` of ``path`` (relative to the copy)
         compiled from ``source`` (``None``: as it is), stopping at the first failure unless
         ``stop`` is false; ``trace`` records the lines of ``path`` each test ran. Status
         ``unpatchable`` when the function's code cannot be swapped. ``test_timeout`` fails a
-        single test that runs longer (0: only the whole run's ``timeout``)."""
+        single test that runs longer (0: only the whole run's ``timeout``); with ``test_floor``
+        the limit shrinks, once a test passed or ran into it, to ten times the slowest pass
+        (not below the floor); ``report`` gives the first failure's traceback in ``output``.
+        With ``trace_budget`` (seconds), tests after that much traced time run untraced except
+        ``trace_always``."""
         self.wait_ready()
         request = {
             "path": str(self.root / path),
@@ -262,6 +304,10 @@ class PytestSession:
             "stop": stop,
             "trace": trace,
             "test_timeout": test_timeout,
+            "test_floor": test_floor,
+            "report": report,
+            "trace_budget": trace_budget,
+            "trace_always": list(trace_always),
         }
         stdin = self.process.stdin
         assert stdin is not None
@@ -282,6 +328,7 @@ class PytestSession:
             {k: list(v) for k, v in answer.get("lines", {}).items()},
             float(answer.get("seconds", 0.0)),
             {k: float(v) for k, v in answer.get("durations", {}).items()},
+            str(answer.get("output", "")),
         )
 
     def close(self) -> None:

@@ -16,16 +16,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from debugllm.oracle.additions import additions
 from debugllm.oracle.failure import Failure, innermost_user_frame, parse_failure
 from debugllm.oracle.model import Proposer, admit, function_named
-from debugllm.oracle.mutations import Mutation, mutations, rank
+from debugllm.oracle.mutations import Mutation, mutations, scored
 from debugllm.oracle.runner import (
+    CommandResult,
     PytestSession,
     RunnerError,
     RunResult,
     Sandbox,
     TestCommand,
     run_command,
+    runs_like_session,
 )
 from debugllm.oracle.targets import Target, find_targets
 from debugllm.repair.plausibility import TokenModel
@@ -37,6 +40,13 @@ COMMAND_TIMEOUT_S = 120.0
 #: The longest one test may run when the failing function is first traced (a bug that loops
 #: forever fails that test; the others still run and give their lines).
 BASELINE_TEST_TIMEOUT_S = 1.0
+#: The least one test may run in that baseline once a test passed (then the limit is ten times
+#: the slowest pass): three tests that loop forever cost 0.6 s, not 3 s.
+BASELINE_TEST_FLOOR_S = 0.2
+#: Seconds of traced tests in that baseline; later tests run untraced (the failures the command
+#: reported always traced). A file of 455 tests took 7.2 s traced, 1.4 s untraced: the whole
+#: budget, before the first candidate. The lines of the traced share rank the candidates.
+BASELINE_TRACE_BUDGET_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -156,7 +166,9 @@ class TestRepair:
                     early.close()
 
     def _run_in(self, sandbox: Sandbox, early: PytestSession | None) -> TestFixResult:
-        first = run_command(self.command.argv, sandbox.root, self.command_timeout)
+        first = self._first_in_session(sandbox, early)
+        if first is None:
+            first = run_command(self.command.argv, sandbox.root, self.command_timeout)
         failure = parse_failure(first.output)
         result = TestFixResult(self.command_text, failure)
         if first.timed_out:
@@ -209,6 +221,36 @@ class TestRepair:
             )
         return result
 
+    def _first_in_session(
+        self, sandbox: Sandbox, early: PytestSession | None
+    ) -> CommandResult | None:
+        """The command's run done by the worker that collected its tests (no second interpreter
+        start and collection), when that is the same run (``runs_like_session``) and a test
+        fails; None otherwise (the command itself runs then, also to confirm a green run). A
+        test that runs longer than a quarter of the command's time limit fails with a traceback
+        of where it was: a loop forever gets a location instead of a timeout."""
+        if early is None or not runs_like_session(self.command, sandbox.root):
+            return None
+        try:
+            early.wait_ready(self.command_timeout)
+            outcome = early.try_function(
+                "",
+                "",
+                None,
+                early.items,
+                self.command_timeout,
+                stop=any(a in ("-x", "--exitfirst") for a in self.command.pytest_args),
+                test_timeout=self.command_timeout / 4,
+                report=True,
+            )
+        except RunnerError:
+            return None
+        if outcome.status == "timeout":
+            return CommandResult(None, "", True, outcome.seconds)
+        if outcome.status != "done" or not outcome.failed:
+            return None
+        return CommandResult(1, outcome.output, False, outcome.seconds)
+
 
 def _early_session(command: TestCommand, root: Path) -> PytestSession | None:
     """A pytest session on the paths the command names, started at once (None otherwise)."""
@@ -237,6 +279,40 @@ def _to_original(
         return root / path.relative_to(copy.resolve()), line, function
     except ValueError:
         return location
+
+
+def candidate_test_limit(before: RunResult) -> float:
+    """The time one test may take with a candidate: a few times what the tests that passed
+    took in the traced baseline (a candidate that loops or recurses is stopped early, so it
+    does not eat the budget); the failing tests' times only when none passed."""
+    passed = [before.durations[t] for t in before.passed if t in before.durations]
+    if passed:
+        return min(BASELINE_TEST_TIMEOUT_S, max(0.1, 3.0 * max(passed)))
+    finished = [d for d in before.durations.values() if d < 0.9 * BASELINE_TEST_TIMEOUT_S]
+    return max(0.25, 5.0 * max(finished, default=0.05))
+
+
+@dataclass
+class _Plan:
+    """One target's share of the search: what must pass and its ranked candidates."""
+
+    target: Target
+    relative: str
+    original: str
+    function: ast.FunctionDef | ast.AsyncFunctionDef
+    qualname: str
+    failing: list[str] = field(default_factory=list)
+    must_pass: list[str] = field(default_factory=list)
+    #: Whole-run and per-test limits of one candidate (the session's runs).
+    timeout: float = 10.0
+    per_test: float = 0.0
+    #: Candidates run first in the session (False: every one by a fresh run of the tests).
+    fast: bool = False
+    ranked: list[tuple[float, Mutation]] = field(default_factory=list)
+
+    @property
+    def body_start(self) -> int:
+        return self.function.body[0].lineno
 
 
 class _Search:
@@ -300,10 +376,16 @@ class _Search:
                 self.session.wait_ready()
             except RunnerError:
                 self.session = None  # every candidate then runs the command on the written file
+        plans: list[_Plan] = []
         for target in targets:
             if self._left() <= 0 or self.cancelled():
                 break
-            found = self._repair(target)
+            plan = self._plan(target)
+            if plan is not None:
+                plans.append(plan)
+        if plans:
+            self.failing, self.must_pass = plans[0].failing, plans[0].must_pass
+            found = self._search(plans)
             if found is not None:
                 return found
         if self.propose is not None and targets and not self.cancelled():
@@ -365,7 +447,9 @@ class _Search:
                 )
         return None
 
-    def _repair(self, target: Target) -> TestFix | None:
+    def _plan(self, target: Target) -> _Plan | None:
+        """The target's baseline run (which tests fail, the lines they run) and its candidates,
+        each with its rank key; None when the failing tests never run it."""
         relative = str(target.path.relative_to(self.sandbox.root))
         try:
             file = read_source(str(target.path), force_python=True)
@@ -381,12 +465,10 @@ class _Search:
         if found is None:
             return None
         function, qualname = found
-        failing = list(self.failure.failed_tests)
+        plan = _Plan(target, relative, original, function, qualname)
+        plan.failing = list(self.failure.failed_tests)
+        plan.must_pass = list(plan.failing)
         lines: dict[int, float] = {}
-        timeout = 10.0
-        per_test = 0.0
-        must_pass: list[str] = list(failing)
-        fast = self.session is not None
         if self.session is not None:
             tests = [t for t in self.session.items if t.split("::", 1)[0] in self.test_files]
             before = self.session.try_function(
@@ -400,60 +482,77 @@ class _Search:
                 stop=False,
                 trace=True,
                 test_timeout=BASELINE_TEST_TIMEOUT_S,
+                test_floor=BASELINE_TEST_FLOOR_S,
+                trace_budget=BASELINE_TRACE_BUDGET_S,
+                trace_always=tuple(self.failure.failed_tests),
             )
             if before.status != "done" or not before.failed:
                 return None
             # Every test of those files that fails must pass, not only the first one reported
             # (``pytest -x`` stops there): one fix for all of them is the fix meant.
-            failing = [t for t in failing if t in before.failed] + [
-                t for t in before.failed if t not in failing
+            failing = [t for t in plan.failing if t in before.failed] + [
+                t for t in before.failed if t not in plan.failing
             ]
-            must_pass = failing + [t for t in before.passed if t not in failing]
-            self.failing, self.must_pass = failing, must_pass
-            lines = suspicion(before, failing)
+            plan.failing = failing
+            plan.must_pass = failing + [t for t in before.passed if t not in failing]
+            lines = _whole_statements(suspicion(before, failing), function)
             if not lines:
                 return None  # the failing tests never ran this function
-            finished = [d for t, d in before.durations.items() if d < 0.9 * BASELINE_TEST_TIMEOUT_S]
-            per_test = max(0.25, 5.0 * max(finished, default=0.05))
-            timeout = per_test * len(must_pass) + 0.5
-        ranked = rank(original, mutations(original, function), lines, self.model)
-        body_start = function.body[0].lineno
-        seen: set[str] = set()
-        for mutation in ranked:
+            plan.per_test = candidate_test_limit(before)
+            plan.timeout = plan.per_test * len(plan.must_pass) + 0.5
+            plan.fast = True
+        candidates = mutations(original, function) + additions(original, function)
+        plan.ranked = scored(original, candidates, lines, self.model)
+        return plan
+
+    def _search(self, plans: list[_Plan]) -> TestFix | None:
+        """The targets' candidates taken in turn, each target's likeliest first: a test that
+        calls a driver which calls the buggy function gives both the same number of tries (their
+        keys do not compare: every line of a driver that only failing tests run is as suspect as
+        the buggy function's)."""
+        queue = sorted(
+            (order, index, m)
+            for index, plan in enumerate(plans)
+            for order, (_key, m) in enumerate(plan.ranked)
+        )
+        seen: set[tuple[int, str]] = set()
+        for _order, index, mutation in queue:
             if self._left() <= 0 or self.cancelled():
                 break
-            candidate = mutation.apply(original)
-            if candidate in seen:
+            plan = plans[index]
+            candidate = mutation.apply(plan.original)
+            if (index, candidate) in seen:
                 continue
-            seen.add(candidate)
+            seen.add((index, candidate))
             try:
-                compile(candidate, relative, "exec")
-                file.encode(candidate)
+                compile(candidate, plan.relative, "exec")
+                self.files[plan.relative].encode(candidate)
             except (SyntaxError, ValueError, SourceError):
                 continue
             self.tried += 1
-            if fast and mutation.line >= body_start and self.session is not None:
+            if plan.fast and mutation.line >= plan.body_start and self.session is not None:
                 quick = self.session.try_function(
-                    relative,
-                    qualname,
+                    plan.relative,
+                    plan.qualname,
                     candidate,
-                    must_pass,
-                    min(timeout, max(0.2, self._left())),
-                    test_timeout=per_test,
+                    plan.must_pass,
+                    min(plan.timeout, max(0.2, self._left())),
+                    test_timeout=plan.per_test,
                 )
                 if quick.status == "unpatchable":
-                    fast = False
-                elif quick.status != "done" or len(quick.passed) != len(must_pass):
+                    plan.fast = False
+                elif quick.status != "done" or len(quick.passed) != len(plan.must_pass):
                     continue
-            if self._verify(relative, original, candidate, must_pass, timeout):
+            if self._verify(plan.relative, plan.original, candidate, plan.must_pass, plan.timeout):
+                self.failing, self.must_pass = plan.failing, plan.must_pass
                 return TestFix(
-                    target.path,
-                    target.name,
-                    original,
+                    plan.target.path,
+                    plan.target.name,
+                    plan.original,
                     candidate,
                     mutation,
-                    tuple(failing),
-                    len(must_pass),
+                    tuple(plan.failing),
+                    len(plan.must_pass),
                 )
         return None
 
@@ -481,6 +580,28 @@ class _Search:
             return run_command(argv, self.sandbox.root, max(10.0, 3.0 * timeout)).exit_code == 0
         finally:
             _write(path, self.files[relative], original)
+
+
+def _whole_statements(
+    lines: dict[int, float], function: ast.FunctionDef | ast.AsyncFunctionDef
+) -> dict[int, float]:
+    """``lines`` with every line of a statement that ran: a trace names one line of a statement
+    written on several (`min(\n a[i, k] + a[j, k],\n ...)`), a slip may sit on any of them."""
+    spread = dict(lines)
+    for node in ast.walk(function):
+        if not isinstance(node, ast.stmt) or node is function:
+            continue
+        body = getattr(node, "body", None)
+        last = (
+            body[0].lineno - 1
+            if isinstance(body, list) and body and isinstance(body[0], ast.stmt)
+            else node.end_lineno or node.lineno
+        )
+        score = max((lines.get(n, -1.0) for n in range(node.lineno, last + 1)), default=-1.0)
+        if score >= 0:
+            for number in range(node.lineno, last + 1):
+                spread[number] = max(spread.get(number, 0.0), score)
+    return spread
 
 
 def _write(path: Path, file: SourceFile, text: str) -> None:

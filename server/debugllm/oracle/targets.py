@@ -39,12 +39,17 @@ def find_targets(failure: Failure, root: Path, limit: int = 6) -> list[Target]:
     """The functions most likely to hold the bug, most likely first."""
     found: list[Target] = []
 
-    def add(path: Path, function: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+    def add(path: Path, function: ast.FunctionDef | ast.AsyncFunctionDef, tree: ast.AST) -> None:
+        # A nested function is repaired with the one around it: its code is made by that one's
+        # call, and the slip may be in what the outer function gives it (a set never filled).
+        function = _outermost(tree, function)
         target = Target(path, function.name, function.lineno)
         if target not in found and not is_test_file(str(path)):
             found.append(target)
 
-    test_frame: tuple[Path, int] | None = None
+    # The frames of tests and of module-level code, innermost first: a helper of the test that
+    # raised (`_same(result, expected)`) calls nothing of the project; the test around it does.
+    test_frames: list[tuple[Path, int]] = []
     for frame in reversed(failure.frames):
         path = resolve(frame, root)
         if path is None:
@@ -53,13 +58,14 @@ def find_targets(failure: Failure, root: Path, limit: int = 6) -> list[Target]:
         function = enclosing_function(tree, frame.line) if tree else None
         if function is None:
             # Module-level code (a script that checks its results): like a test, its calls.
-            test_frame = test_frame or (path, frame.line)
+            test_frames.append((path, frame.line))
             continue
         if is_test_file(str(path)):
-            test_frame = test_frame or (path, frame.line)
+            test_frames.append((path, frame.line))
             continue
-        add(path, function)
-    if test_frame is None:
+        assert tree is not None
+        add(path, function, tree)
+    if not test_frames:
         # No frame of a test (a plain traceback, or a report without locations): the test ids.
         for node in failure.failed_tests:
             path = root / node.split("::", 1)[0]
@@ -71,14 +77,81 @@ def find_targets(failure: Failure, root: Path, limit: int = 6) -> list[Target]:
                         isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
                         and item.name == name
                     ):
-                        test_frame = (path, item.body[-1].lineno)
+                        test_frames.append((path, item.body[-1].lineno))
                         break
-            if test_frame:
+            if test_frames:
                 break
-    if test_frame is not None:
-        for path, function in _called_functions(test_frame[0], test_frame[1], root):
-            add(path, function)
+    for test_path, line in test_frames:
+        for path, function in _called_functions(test_path, line, root):
+            tree = _parse(path)
+            if tree is not None:
+                add(path, function, tree)
+    # What those call in turn: a test of `main()` whose helper holds the slip (no exception
+    # names the helper). The search gives each target a share in the order of its candidates.
+    for target in list(found):
+        for path, function in _callees(target, root):
+            tree = _parse(path)
+            if tree is not None:
+                add(path, function, tree)
     return found[:limit]
+
+
+def _callees(
+    target: Target, root: Path
+) -> list[tuple[Path, ast.FunctionDef | ast.AsyncFunctionDef]]:
+    """The project's functions that ``target`` calls by name (its module's own or imported)."""
+    tree = _parse(target.path)
+    if tree is None:
+        return []
+    function = next(
+        (
+            node
+            for node in ast.walk(tree)
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.name == target.name
+            and node.lineno == target.line
+        ),
+        None,
+    )
+    if function is None:
+        return []
+    own = {
+        node.name: node
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+    imported = _imported_names(tree, target.path, root)
+    result: list[tuple[Path, ast.FunctionDef | ast.AsyncFunctionDef]] = []
+    for node in ast.walk(function):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+            continue
+        name = node.func.id
+        if name == function.name:
+            continue
+        if name in own:
+            result.append((target.path, own[name]))
+        elif name in imported:
+            module_tree = _parse(imported[name])
+            wanted = _original_name(tree, name)
+            for item in module_tree.body if module_tree else []:
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and item.name == wanted:
+                    result.append((imported[name], item))
+    return result
+
+
+def _outermost(
+    tree: ast.AST, function: ast.FunctionDef | ast.AsyncFunctionDef
+) -> ast.FunctionDef | ast.AsyncFunctionDef:
+    """The outermost function whose body holds ``function`` (``function`` when none does)."""
+    end = function.end_lineno or function.lineno
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.lineno < function.lineno
+            and end <= (node.end_lineno or node.lineno)
+        ):
+            return _outermost(tree, node)
+    return function
 
 
 def _called_functions(
@@ -112,18 +185,41 @@ def _called_functions(
         module = imported.get(alias) if alias else imported.get(name)
         if module is None:
             continue
-        tree_of = _parse(module)
-        if tree_of is None:
-            continue
         wanted = name if alias else _original_name(tree, name)
-        for item in tree_of.body:
-            if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and item.name == wanted:
-                result.append((module, item))
-            elif isinstance(item, ast.ClassDef) and item.name == wanted:
-                for method in item.body:  # a class called by the test: its methods
-                    if isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
-                        result.append((module, method))
+        result.extend(_definitions(module, wanted, root))
     return result
+
+
+def _definitions(
+    module: Path, name: str, root: Path, depth: int = 3
+) -> list[tuple[Path, ast.FunctionDef | ast.AsyncFunctionDef]]:
+    """The function ``name`` of ``module`` (a class: its methods), following the module's
+    re-exports (`from .recipes import *` in a package's ``__init__.py``) a few levels down."""
+    tree = _parse(module)
+    if tree is None:
+        return []
+    found: list[tuple[Path, ast.FunctionDef | ast.AsyncFunctionDef]] = []
+    for item in tree.body:
+        if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and item.name == name:
+            found.append((module, item))
+        elif isinstance(item, ast.ClassDef) and item.name == name:
+            for method in item.body:  # a class called by the test: its methods
+                if isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
+                    found.append((module, method))
+    if found or depth == 0:
+        return found
+    for item in tree.body:
+        if not isinstance(item, ast.ImportFrom):
+            continue
+        for alias in item.names:
+            if alias.name == "*" or (alias.asname or alias.name) == name:
+                source = _module_file(item.module or "", item.level, module, root)
+                if source is not None and source != module:
+                    inner = name if alias.name == "*" else alias.name
+                    found.extend(_definitions(source, inner, root, depth - 1))
+        if found:
+            break
+    return found
 
 
 def _original_name(tree: ast.Module, name: str) -> str:

@@ -4,9 +4,10 @@ Started by ``runner.PytestSession`` as a script (``python worker.py ROOT TESTS..
 interpreter that runs the user's tests, so it imports nothing of DebugLLM, only the standard
 library and pytest. pytest collects TESTS once; then each request (a JSON line on stdin) names a
 function of a module and a new source for it. A forked child swaps the function's code object (so
-every reference the tests hold sees the candidate), runs the chosen tests with pytest's own
-``runtestprotocol`` under memory and CPU limits, and reports (a JSON line on stdout) unless the
-timeout kills it first. A candidate costs a fork, not an interpreter start and a collection.
+every reference the tests hold sees the candidate), runs the chosen tests through pytest's own
+setup, call and teardown hooks under memory and CPU limits, and reports (a JSON line on stdout)
+unless the timeout kills it first. A candidate costs a fork, not an interpreter start and a
+collection.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import tempfile
 import time
 from typing import Any
 
+#: How many times the slowest passing test a test may take (``test_floor`` requests).
+_PASS_SCALE = 10.0
 #: The address space a child may use (an endless list append must not take the machine down).
 MEMORY_LIMIT = 2 * 1024**3
 
@@ -132,6 +135,9 @@ def _swap(module: Any, path: str, qualname: str, source: str) -> bool:
 
     if module is None:
         return False
+    # A nested function is made anew by each call of the one around it: swap that one's code
+    # (the nested code is among its constants).
+    qualname = qualname.split(".<locals>.", 1)[0]
     new_code = _find_code(compile(source, path, "exec"), qualname)
     if new_code is None:
         return False
@@ -150,8 +156,6 @@ def _swap(module: Any, path: str, qualname: str, source: str) -> bool:
 
 def _patched_run(items: dict[str, Any], request: dict[str, Any], module: Any) -> dict[str, Any]:
     """In the forked child: swap in the candidate, run the tests (stop at a failure if asked)."""
-    from _pytest.runner import runtestprotocol
-
     path = os.path.realpath(request["path"])
     if request.get("source") is not None and not _swap(
         module, path, request["qualname"], request["source"]
@@ -163,36 +167,58 @@ def _patched_run(items: dict[str, Any], request: dict[str, Any], module: Any) ->
     lines: dict[str, list[int]] = {}
     durations: dict[str, float] = {}
     per_test = float(request.get("test_timeout") or 0)
+    #: A run as the user's command would: the first failure's traceback is reported.
+    report = bool(request.get("report"))
+    errors: list[BaseException] = []
+    trace_budget = float(request.get("trace_budget") or 0)
+    always = set(request.get("trace_always") or ())
+    traced = 0.0
+    #: Once a test passed or ran into the limit, the limit shrinks to ``_PASS_SCALE`` times the
+    #: slowest pass (not below ``floor``): a bug that loops forever then costs a fraction of
+    #: ``per_test`` per test.
+    floor = float(request.get("test_floor") or 0)
+    slowest_pass = 0.0
+    timeouts = 0
     if per_test:
         signal.signal(signal.SIGALRM, _too_long)
     for index, item in enumerate(selected):
         following = selected[index + 1] if index + 1 < len(selected) else None
-        tracer = _Lines(path) if request.get("trace") else None
+        # Tracing slows a test several times: past ``trace_budget`` seconds of traced tests
+        # only the ``trace_always`` ones (the known failures) are traced, the rest just run.
+        tracing = bool(request.get("trace")) and (
+            not trace_budget or traced < trace_budget or item.nodeid in always
+        )
+        tracer = _Lines(path) if tracing else None
         if tracer is not None:
             sys.settrace(tracer)
         if per_test:  # a test that loops forever fails alone, the others still run
-            signal.setitimer(signal.ITIMER_REAL, per_test)
+            limit = per_test
+            if floor and (passed or timeouts):
+                limit = min(per_test, max(floor, _PASS_SCALE * slowest_pass))
+            signal.setitimer(signal.ITIMER_REAL, limit)
         started = time.monotonic()
         try:
-            if request.get("trace") or request.get("source") is None:
-                reports = runtestprotocol(item, nextitem=following, log=False)
-                ok = not any(r.failed for r in reports)
-            else:
-                ok = _quick(item, following)
+            ok = _quick(item, following, errors if report and not failed else None)
         finally:
             if per_test:
                 signal.setitimer(signal.ITIMER_REAL, 0)
             durations[item.nodeid] = time.monotonic() - started
+            if tracing:
+                traced += durations[item.nodeid]
             if tracer is not None:
                 sys.settrace(None)
                 lines[item.nodeid] = sorted(tracer.lines)
         if not ok:
             failed.append(item.nodeid)
+            if per_test and durations[item.nodeid] >= 0.9 * limit:
+                timeouts += 1  # one loop forever: the next ones get the short limit
             if request.get("stop", True):
                 break
         else:
             passed.append(item.nodeid)
+            slowest_pass = max(slowest_pass, durations[item.nodeid])
     return {
+        "output": _report(failed, errors[0] if errors else None) if report else "",
         "passed": passed,
         "failed": failed,
         "exit": 1 if failed else 0,
@@ -201,10 +227,10 @@ def _patched_run(items: dict[str, Any], request: dict[str, Any], module: Any) ->
     }
 
 
-def _quick(item: Any, following: Any) -> bool:
+def _quick(item: Any, following: Any, errors: list[BaseException] | None = None) -> bool:
     """Run one test through pytest's setup, call and teardown hooks, without the reports
     (formatting a failure costs more than most tests): whether it passed. A skip passes; a
-    failure of a test marked xfail too."""
+    failure of a test marked xfail too. A failure's exception goes to ``errors`` if given."""
     import pytest
 
     ok = True
@@ -213,13 +239,33 @@ def _quick(item: Any, following: Any) -> bool:
         item.ihook.pytest_runtest_call(item=item)
     except pytest.skip.Exception:
         pass
-    except BaseException:
+    except BaseException as error:
         ok = item.get_closest_marker("xfail") is not None
+        if not ok and errors is not None:
+            errors.append(error)
     try:
         item.ihook.pytest_runtest_teardown(item=item, nextitem=following)
-    except BaseException:
+    except BaseException as error:
         ok = False
+        if errors is not None:
+            errors.append(error)
     return ok
+
+
+def _report(failed: list[str], error: BaseException | None) -> str:
+    """The first failure as a plain traceback, then pytest's summary lines (what
+    ``failure.parse_failure`` reads from a real run)."""
+    import traceback
+
+    lines: list[str] = []
+    if error is not None:
+        lines.extend(traceback.format_exception(type(error), error, error.__traceback__))
+        head = traceback.format_exception_only(type(error), error)[-1].strip().splitlines()[0]
+    else:
+        head = ""
+    for node in failed:
+        lines.append(f"FAILED {node}" + (f" - {head}" if head else "") + "\n")
+    return "".join(lines)
 
 
 def _too_long(signum: int, frame: Any) -> None:
