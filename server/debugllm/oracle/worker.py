@@ -237,12 +237,22 @@ def _quick(item: Any, following: Any, errors: list[BaseException] | None = None)
     try:
         item.ihook.pytest_runtest_setup(item=item)
         item.ihook.pytest_runtest_call(item=item)
+        # A unittest.TestCase test never raises: pytest's TestCaseFunction is the test's
+        # result object and keeps what went wrong for its report hook, which is not run here.
+        kept = item.__dict__.pop("_excinfo", None) or []
+        for excinfo in kept:
+            raise excinfo.value
     except pytest.skip.Exception:
         pass
     except BaseException as error:
-        ok = item.get_closest_marker("xfail") is not None
-        if not ok and errors is not None:
-            errors.append(error)
+        import unittest
+
+        if isinstance(error, unittest.SkipTest):
+            pass
+        else:
+            ok = item.get_closest_marker("xfail") is not None
+            if not ok and errors is not None:
+                errors.append(error)
     try:
         item.ihook.pytest_runtest_teardown(item=item, nextitem=following)
     except BaseException as error:
