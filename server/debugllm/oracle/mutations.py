@@ -432,6 +432,7 @@ class _Generator:
 
     def _missing_return(self) -> None:
         """A function that computes a value and never returns it: ``return`` it."""
+        self._discarded_values()
         body = self.function.body
         last = body[-1]
         if isinstance(last, ast.Return) and last.value is not None:
@@ -464,6 +465,59 @@ class _Generator:
         self.add(
             end, end, f"\n{indent}return {value}", "missing-return", 1.0, f"add `return {value}`"
         )
+
+    def _discarded_values(self) -> None:
+        """A value computed and thrown away inside a block (``re.sub(rule, repl, word)`` on
+        its own line in a loop's ``if``): the ``return`` that lost its keyword. Not a call
+        made for its effect (``items.append(x)``, ``print(x)``), not in a generator (there a
+        ``return`` ends the iteration), not the last statement (``_missing_return`` has it)."""
+        function = self.function
+        body = function.body
+        for node in ast.walk(function):
+            if node is not function and isinstance(
+                node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef
+            ):
+                return  # nested code: which function a `return` belongs to is unclear
+            if isinstance(node, ast.Yield | ast.YieldFrom):
+                return
+        for node in ast.walk(function):
+            if not isinstance(node, ast.Expr) or node is body[-1]:
+                continue
+            value = node.value
+            if isinstance(value, ast.Constant | ast.Await | ast.Yield | ast.YieldFrom):
+                continue
+            if isinstance(value, ast.Call):
+                callee = value.func
+                name = (
+                    callee.id
+                    if isinstance(callee, ast.Name)
+                    else callee.attr
+                    if isinstance(callee, ast.Attribute)
+                    else ""
+                )
+                if not name or name in _EFFECT_CALLS or name.startswith(_EFFECT_PREFIXES):
+                    continue
+            segment = self.text.segment(node)
+            if "\n" in segment:
+                continue
+            # A bare expression that is not a call cannot have been meant as it is; a call's
+            # value may be ignored on purpose (a function with effects), so it costs more.
+            cost = 1.6 if isinstance(value, ast.Call) else 1.2
+            self.replace_node(node, f"return {segment}", "missing-return", cost)
+
+
+#: Calls made for their effect: their value is rightly ignored.
+_EFFECT_CALLS = frozenset(
+    {
+        "print", "append", "extend", "insert", "remove", "pop", "popleft", "appendleft",
+        "clear", "update", "add", "discard", "sort", "reverse", "write", "writelines",
+        "close", "flush", "send", "put", "join", "start", "run", "wait", "sleep", "exit",
+        "setdefault", "register", "emit", "log", "debug", "info", "warning", "error",
+        "exception", "critical", "assert_called", "raise_for_status", "shuffle", "seed",
+        "heappush", "heapify", "next", "exec", "setattr", "delattr", "super", "__init__",
+    }
+)  # fmt: skip
+_EFFECT_PREFIXES = ("set", "add", "remove", "write", "assert", "_set", "_add", "on_", "do_")
 
 
 def _numeric(*nodes: ast.AST) -> bool:
