@@ -35,3 +35,11 @@ def test_calls_made_for_their_effect_and_generators_are_left_alone() -> None:
     assert _returns(effects, "collect") == []
     generator = "def gen(xs):\n    for x in xs:\n        x + 1\n        yield x\n"
     assert _returns(generator, "gen") == []
+
+
+def test_a_lone_literal_in_a_branch_is_a_lost_return_but_a_docstring_is_not() -> None:
+    source = (
+        'def ordinal(number):\n    """The suffix."""\n    if number % 100 in (11, 12, 13):\n'
+        '        "th"\n    else:\n        return {1: "st"}.get(number % 10, "th")\n'
+    )
+    assert _returns(source, "ordinal") == [source.replace('        "th"', '        return "th"')]

@@ -470,7 +470,8 @@ class _Generator:
         """A value computed and thrown away inside a block (``re.sub(rule, repl, word)`` on
         its own line in a loop's ``if``): the ``return`` that lost its keyword. Not a call
         made for its effect (``items.append(x)``, ``print(x)``), not in a generator (there a
-        ``return`` ends the iteration), not the last statement (``_missing_return`` has it)."""
+        ``return`` ends the iteration), not the last statement (``_missing_return`` has it).
+        A lone literal in a branch (``"th"`` under an ``if``) counts: nothing else uses it."""
         function = self.function
         body = function.body
         for node in ast.walk(function):
@@ -484,8 +485,10 @@ class _Generator:
             if not isinstance(node, ast.Expr) or node is body[-1]:
                 continue
             value = node.value
-            if isinstance(value, ast.Constant | ast.Await | ast.Yield | ast.YieldFrom):
-                continue
+            if isinstance(value, ast.Await | ast.Yield | ast.YieldFrom) or (
+                isinstance(value, ast.Constant) and (node is body[0] or value.value is ...)
+            ):
+                continue  # (the docstring, and `...` as a placeholder body, are meant so)
             if isinstance(value, ast.Call):
                 callee = value.func
                 name = (
