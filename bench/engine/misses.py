@@ -21,7 +21,7 @@ import warnings
 from collections import Counter
 from dataclasses import dataclass
 
-from debugllm.pipeline import FixPipeline, FixRequest
+from debugllm.pipeline import FixPipeline, FixRequest, VerifiedFix
 
 #: Seconds given to find error k's fixes again: far more than the product's budget, so a fix
 #: found only here was lost to the budget.
@@ -47,16 +47,39 @@ def _compiles(source: str) -> bool:
     return True
 
 
-def why_unparsed(pipeline: FixPipeline, source: str, budget_s: float) -> Miss | None:
-    """None when the applied fixes make ``source`` parse; else why they do not."""
+@dataclass(frozen=True)
+class Offered:
+    """What the editor offers on a file: its syntax errors, those with a fix listed, those
+    with a safe (preferred) one."""
+
+    errors: int
+    fixed: int
+    safe: int
+
+
+def why_unparsed(
+    pipeline: FixPipeline, source: str, budget_s: float
+) -> tuple[Miss | None, Offered]:
+    """Why the applied fixes do not make ``source`` parse (None when they do), and the fixes
+    offered on its syntax errors."""
     plan = asyncio.run(pipeline.plan(pipeline.analyze(source, "case.py"), budget_s))
+    errors = plan.analysis.syntax_errors
+    offered = Offered(
+        len(errors),
+        sum(bool(plan.fixes.get(p)) for p in errors),
+        sum(any(f.preferred for f in plan.fixes.get(p, ())) for p in errors),
+    )
     fixed = plan.fixed_source if plan.fixed_source is not None else source
     if _compiles(fixed):
-        return None
+        return None, offered
+    return _blocker(pipeline, plan.applied, fixed), offered
+
+
+def _blocker(pipeline: FixPipeline, applied: list[VerifiedFix], fixed: str) -> Miss:
     current = pipeline.analyze(fixed, "case.py")
     errors = current.syntax_errors
     if not errors:  # fails only in the compiler's later passes, which the analysis reports too
-        return Miss(len(plan.applied) + 1, "no syntax error listed", 0, (), "")
+        return Miss(len(applied) + 1, "no syntax error listed", 0, (), "")
     blocker = errors[0]
     request = FixRequest(current, blocker, time.monotonic() + _GENEROUS_S)
     ranked = asyncio.run(pipeline.verified_fixes(request))
@@ -68,7 +91,7 @@ def why_unparsed(pipeline: FixPipeline, source: str, budget_s: float) -> Miss | 
     else:
         reason = "no candidate"
     line = fixed.splitlines()[blocker.line - 1].strip() if blocker.line else ""
-    return Miss(len(plan.applied) + 1, reason, len(errors) - 1, kinds, line)
+    return Miss(len(applied) + 1, reason, len(errors) - 1, kinds, line)
 
 
 def miss_table(misses: list[Miss], files: int) -> str:
@@ -99,6 +122,22 @@ def miss_table(misses: list[Miss], files: int) -> str:
             + "."
         )
     return "\n".join(out)
+
+
+def offered_line(offered: list[Offered]) -> str:
+    errors = sum(o.errors for o in offered)
+    fixed = sum(o.fixed for o in offered)
+    safe = sum(o.safe for o in offered)
+    whole = sum(o.fixed == o.errors for o in offered)
+    several = [o for o in offered if o.errors > 1]
+    return (
+        f"Syntax errors listed in the originals: {errors}; with a fix offered in the editor "
+        f"(safe plan, as the editor lists them): {fixed} ({100 * fixed / max(errors, 1):.1f}%), "
+        f"a safe one: {safe} ({100 * safe / max(errors, 1):.1f}%); files with a fix offered "
+        f"for every error: {whole} of {len(offered)}; files with several errors: "
+        f"{len(several)}, errors in them with a fix offered: {sum(o.fixed for o in several)} "
+        f"of {sum(o.errors for o in several)}."
+    )
 
 
 class CrashCounter(logging.Handler):

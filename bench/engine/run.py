@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corruptions import CORRUPTORS, NOVICE_CORRUPTORS, SINGLE_ONLY, fails
 from debugllm.analysis.analyzer import AnalysisOptions
 from debugllm.pipeline import FixPipeline
-from misses import CrashCounter, miss_table, why_unparsed
+from misses import CrashCounter, miss_table, offered_line, why_unparsed
 from pydex import SMALL_EDIT, Submission, passes_io, submissions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -562,6 +562,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{len(cases)} cases in {elapsed:.0f} s (python {sys.version.split()[0]})")
     if cases:
         print(_crash_line(crashed))
+    multi = [c for c in cases if c.group == "multi"]
+    if multi:  # what the editor offers on files with several errors
+        pipeline = FixPipeline(options=AnalysisOptions(checks=frozenset()))
+        found = [why_unparsed(pipeline, c.broken, args.budget_ms / 1000)[1] for c in multi]
+        print("\nMulti-error files: " + offered_line(found))
     if "pydex" in wanted:
         novice_tools = {
             "engine, applied (safe) fixes": tools["engine"],
@@ -575,8 +580,10 @@ def main(argv: list[str] | None = None) -> int:
         print("\n" + novice_report(subs, novice_tools))
         pipeline = FixPipeline(options=AnalysisOptions(checks=frozenset()))
         misses = []
+        offered = []
         for sub in subs:
-            miss = why_unparsed(pipeline, sub.broken, args.budget_ms / 1000)
+            miss, on_file = why_unparsed(pipeline, sub.broken, args.budget_ms / 1000)
+            offered.append(on_file)
             if miss is not None:
                 misses.append(miss)
                 if args.failures:
@@ -586,6 +593,7 @@ def main(argv: list[str] | None = None) -> int:
                     )
         print("\n#### PyDex: why files do not parse after the applied fixes\n")
         print(miss_table(misses, len(subs)))
+        print("\n" + offered_line(offered))
         print("\n" + _crash_line({"pydex": len(crashes.messages) - before}))
     if args.failures:
         import difflib

@@ -337,11 +337,12 @@ class FixPipeline:
         original = plan.analysis
         current = original
         history: list[tuple[Edit, ...]] = []
+        stalled: dict[Problem, list[VerifiedFix]] = {}
         for _ in range(self.max_rounds):
             # The first round's fixes are verified already: applying one costs no search.
             if not current.problems or (history and time.monotonic() > deadline):
                 break
-            step = await self._next_step(plan, current, history, deadline)
+            step = await self._next_step(plan, current, history, deadline, stalled)
             if step is None:
                 break
             history.append(step.candidate.edits)
@@ -351,6 +352,52 @@ class FixPipeline:
             plan.fixed_source = current.source
             plan.remaining = current.problems
             await self._pending(plan, current, history, deadline)
+        if len(current.syntax_errors) > 1:
+            await self._past_the_stop(plan, current, history, deadline, stalled)
+
+    async def _past_the_stop(
+        self,
+        plan: FixPlan,
+        current: Analysis,
+        history: list[tuple[Edit, ...]],
+        deadline: float,
+        stalled: dict[Problem, list[VerifiedFix]],
+    ) -> None:
+        """The chain stopped at a syntax error with no fix it may apply, and later errors stand
+        behind it. Get past each such error in a scratch text only (its best fix for review,
+        else its statement blanked, as the listing of every error does) and fix the later
+        errors there; each fix is mapped back and offered on the original's matching error
+        when it verifies there on its own (``_record_for_original``). Nothing here is applied:
+        the file cannot parse while the stopping error stands."""
+        from debugllm.repair.syntax import recover
+
+        scratch = list(history)
+        for _ in range(self.max_rounds):
+            syntax = current.syntax_errors
+            if not syntax or time.monotonic() > deadline:
+                return
+            problem = syntax[0]
+            ranked = stalled.pop(problem, None)
+            if ranked is None:
+                ranked = await self.verified_fixes(FixRequest(current, problem, deadline))
+                if ranked and scratch:
+                    await self._record_for_original(plan, problem, ranked[0], scratch)
+            if ranked:  # the preferred fix, else the best one offered for review
+                passing = ranked[0].candidate.edits
+            else:
+                try:
+                    passing = tuple(recover(current.source, problem, deadline))
+                except Exception:  # a fault in one heuristic ends the continuation, not the plan
+                    log.exception("recovery failed past %r", problem.subject)
+                    return
+            if not passing:
+                return
+            try:
+                text = apply_edits(current.source, passing)
+            except ValueError:
+                return
+            scratch.append(passing)
+            current = await asyncio.to_thread(self.analyze, text, plan.analysis.filename)
 
     async def _pending(
         self, plan: FixPlan, current: Analysis, history: list[tuple[Edit, ...]], deadline: float
@@ -369,7 +416,10 @@ class FixPipeline:
         current: Analysis,
         history: list[tuple[Edit, ...]],
         deadline: float,
+        stalled: dict[Problem, list[VerifiedFix]],
     ) -> VerifiedFix | None:
+        """The fix to apply next, or None; a syntax error with fixes none of which may be
+        applied is kept in ``stalled`` with them (the continuation starts from it)."""
         syntax = current.syntax_errors
         problems = [syntax[0]] if syntax else list(current.problems)
         if not plan.analysis.parses:
@@ -384,6 +434,8 @@ class FixPipeline:
             )
             chosen = self.applicable(ranked)
             if chosen is None:
+                if problem.is_syntax:
+                    stalled[problem] = list(ranked or ())
                 continue
             if history:
                 await self._record_for_original(plan, problem, chosen, history)

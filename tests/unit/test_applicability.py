@@ -88,6 +88,37 @@ def test_a_safe_syntax_fix_is_applied_and_the_unsafe_rename_after_it_is_pending(
     assert pending.candidate.kind == "name-typo" and not pending.preferred
 
 
+#: Three independent errors; the first has no safe fix (a comma or an operator between the
+#: string and the name?), the two later ones do (a lost colon each).
+THREE_ERRORS = (
+    "name = input()\nprint('Hi 'name)\nif name == 'a'\n    print('a')\nwhile name\n    break\n"
+)
+
+
+def test_the_chain_goes_past_an_error_without_a_safe_fix_to_offer_the_later_ones() -> None:
+    plan = plan_of(THREE_ERRORS)
+    first, second, third = plan.analysis.syntax_errors
+    assert not plan.fixes[first][0].candidate.safe
+    for problem, fixed_line in ((second, "if name == 'a':"), (third, "while name:")):
+        (fix,) = plan.fixes[problem]  # mapped back and verified on the original on its own
+        assert fix.candidate.kind == "missing-colon" and fix.preferred
+        assert fixed_line in fix.fixed_source.splitlines()
+        assert "print('Hi 'name)" in fix.fixed_source.splitlines()  # error 1 untouched
+    # Applied stays safe-only: the file cannot parse while error 1 stands.
+    assert plan.applied == [] and plan.fixed_source is None
+
+
+def test_with_unsafe_fixes_the_chain_applies_the_review_fix_and_goes_on() -> None:
+    plan = plan_of(THREE_ERRORS, unsafe=True)
+    assert [f.candidate.kind for f in plan.applied] == [
+        "missing-comma",
+        "missing-colon",
+        "missing-colon",
+    ]
+    assert plan.fixed_source is not None
+    compile(plan.fixed_source, "m.py", "exec")
+
+
 @pytest.mark.parametrize("flag", [[], ["--unsafe-fixes"]])
 def test_write_leaves_correct_code_alone_unless_asked(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], flag: list[str]
