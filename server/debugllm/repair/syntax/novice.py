@@ -44,6 +44,21 @@ def _plain_name(tok: Tok) -> bool:
     return tok.kind == "name" and tok.text not in KEYWORDS and tok.text not in KNOWN_NAMES
 
 
+def _wrap(
+    ctx: Ctx, start: int, end: int, pair: str, cost: float, kind: str, token: str
+) -> Proposal:
+    """Columns ``start:end`` of the error line, trimmed, put between the two characters of
+    ``pair`` (`int input()` -> `int(input())`, `print(*)` -> `print('*')`); ``token`` names
+    what was wrong for the explanation."""
+    inside = ctx.lines[ctx.line][start:end].strip()
+    new = pair[0] + inside + pair[1]
+    if pair == "()":
+        title = f"Call '{token}' with parentheses: {token}{new}"
+    else:
+        title = f"Put {inside} in quotes: {new}"
+    return ctx.put(ctx.line, start, end, new, cost, kind, title, token=token)
+
+
 def _spaced_pairs(ctx: Ctx, line: int, left: str, right: str) -> list[tuple[Tok, Tok]]:
     """Where ``left right`` stands on ``line`` as two names separated only by spaces."""
     code = ctx.code(line)
@@ -245,19 +260,8 @@ def gen_builtin_call(ctx: Ctx) -> Iterator[Proposal]:
         stack = ctx.open_brackets(ctx.line, callee.start)
         if stack and stack[-1].char == "[" and _subscript(ctx, stack[-1]):
             continue  # `Dict[str int]`: the items of a subscript, not a call
-        start, stop = code[k + 1].start, code[end - 1].end
-        argument = ctx.lines[ctx.line][start:stop]
-        title = f"Call '{callee.text}' with parentheses: {callee.text}({argument})"
-        yield ctx.put(
-            ctx.line,
-            callee.end,
-            stop,
-            f"({argument})",
-            0.4,
-            "missing-call-parentheses",
-            title,
-            token=callee.text,
-        )
+        kind = "missing-call-parentheses"
+        yield _wrap(ctx, callee.end, code[end - 1].end, "()", 0.4, kind, callee.text)
 
 
 def gen_else_condition(ctx: Ctx) -> Iterator[Proposal]:
@@ -285,17 +289,7 @@ def gen_bare_symbol(ctx: Ctx) -> Iterator[Proposal]:
         if not stack or stack[-1].char != "(":
             continue
         quote = "'" if "'" not in tok.text else '"'
-        title = f"Put the symbol {tok.text} in quotes: {quote}{tok.text}{quote}"
-        yield ctx.put(
-            ctx.line,
-            tok.start,
-            tok.end,
-            f"{quote}{tok.text}{quote}",
-            0.3,
-            "bare-symbol",
-            title,
-            token=tok.text,
-        )
+        yield _wrap(ctx, tok.start, tok.end, quote * 2, 0.3, "bare-symbol", tok.text)
 
 
 def gen_joined_assignments(ctx: Ctx) -> Iterator[Proposal]:
@@ -595,19 +589,10 @@ def gen_unquoted_string(ctx: Ctx) -> Iterator[Proposal]:
     phrase = len(words) >= 3 and all(len(w.text) > 1 for w in words)
     if callee_of(ctx, stack[-1]) not in ("print", "input") and not phrase:
         return
-    text = ctx.lines[ctx.line][argument[0].start : argument[-1].end]
+    start, end = argument[0].start, argument[-1].end
+    text = ctx.lines[ctx.line][start:end]
     quote = '"' if '"' not in text else "'"
-    title = f"Put the text {text} in quotes"
-    yield ctx.put(
-        ctx.line,
-        argument[0].start,
-        argument[-1].end,
-        f"{quote}{text}{quote}",
-        0.35,
-        "unquoted-string",
-        title,
-        token=text,
-    )
+    yield _wrap(ctx, start, end, quote * 2, 0.35, "unquoted-string", text)
 
 
 _BINARY = frozenset({"+", "-", "*", "/", "//", "%", "**", "and", "or"})
