@@ -278,7 +278,7 @@ def engine_tool(budget_s: float, static: bool, unsafe: bool = False) -> Callable
     def fix(source: str) -> str | None:
         analysis = pipeline.analyze(source, "case.py")
         plan = asyncio.run(pipeline.plan(analysis, budget_s))
-        if plan.fixed_source is None:
+        if plan.fixed_source is None or not _compiles(plan.fixed_source):
             # The guesses for the first problem that has any (what the editor lists there).
             for fixes in plan.fixes.values():
                 guesses = [f.fixed_source for f in fixes if f.candidate.guess]

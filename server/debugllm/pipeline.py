@@ -372,16 +372,19 @@ class FixPipeline:
         from debugllm.repair.syntax import recover
 
         scratch = list(history)
+        later: list[VerifiedFix] = []  # fixes of later errors fix-all may apply
         for _ in range(self.max_rounds):
             syntax = current.syntax_errors
             if not syntax or time.monotonic() > deadline:
-                return
+                break
             problem = syntax[0]
             ranked = stalled.pop(problem, None)
             if ranked is None:
                 ranked = await self.verified_fixes(FixRequest(current, problem, deadline))
                 if ranked and scratch:
-                    await self._record_for_original(plan, problem, ranked[0], scratch)
+                    offered = await self._record_for_original(plan, problem, ranked[0], scratch)
+                    if offered is not None and self.applicable([offered]) is not None:
+                        later.append(offered)
             if ranked:  # the preferred fix, else the best one offered for review
                 passing = ranked[0].candidate.edits
             else:
@@ -389,15 +392,32 @@ class FixPipeline:
                     passing = tuple(recover(current.source, problem, deadline))
                 except Exception:  # a fault in one heuristic ends the continuation, not the plan
                     log.exception("recovery failed past %r", problem.subject)
-                    return
-            if not passing:
-                return
+                    break
             try:
-                text = apply_edits(current.source, passing)
+                text = apply_edits(current.source, passing) if passing else ""
             except ValueError:
-                return
+                text = ""
+            if not text:
+                break
             scratch.append(passing)
             current = await asyncio.to_thread(self.analyze, text, plan.analysis.filename)
+        if later and not history:
+            await self._apply_later(plan, later)
+
+    async def _apply_later(self, plan: FixPlan, later: list[VerifiedFix]) -> None:
+        """Apply the later errors' applicable fixes, found past a first error that has none:
+        each was verified on the original alone, and together they must still leave no new
+        error (checked as one candidate). The first error stays for the user."""
+        original = plan.analysis
+        edits = tuple(sorted(e for fix in later for e in fix.candidate.edits))
+        together = replace(later[0].candidate, edits=edits)
+        verdict = await asyncio.to_thread(self.verifier.verify, original, together)
+        if not verdict.accepted:
+            return
+        plan.applied.extend(later)
+        plan.fixed_source = verdict.fixed_source
+        after = await asyncio.to_thread(self.analyze, verdict.fixed_source, original.filename)
+        plan.remaining = after.problems
 
     async def _pending(
         self, plan: FixPlan, current: Analysis, history: list[tuple[Edit, ...]], deadline: float
@@ -444,8 +464,9 @@ class FixPipeline:
 
     async def _record_for_original(
         self, plan: FixPlan, problem: Problem, fix: VerifiedFix, history: list[tuple[Edit, ...]]
-    ) -> None:
-        """Offer a later round's fix for the matching problem of the original, if it verifies."""
+    ) -> VerifiedFix | None:
+        """Offer a later round's fix for the matching problem of the original, if it verifies
+        there (the fix as offered, in the original's coordinates; None when not offered)."""
         original = plan.analysis
         mapped = self._to_original(fix, history, original)
         index = LineIndex(original.source)
@@ -459,13 +480,14 @@ class FixPipeline:
             None,
         )
         if match is None:
-            return
+            return None
         candidate = replace(mapped.candidate, target=match)
         verdict = await asyncio.to_thread(self.verifier.verify, original, candidate)
-        if verdict.accepted:
-            plan.fixes[match] = [
-                VerifiedFix(candidate, verdict.fixed_source, preferred=candidate.safe)
-            ]
+        if not verdict.accepted:
+            return None
+        offered = VerifiedFix(candidate, verdict.fixed_source, preferred=candidate.safe)
+        plan.fixes[match] = [offered]
+        return offered
 
     @staticmethod
     def _to_original(

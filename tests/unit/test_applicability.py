@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from debugllm.analysis.analyzer import AnalysisOptions
 from debugllm.applicability import KIND_APPLICABILITY, applicability_of
 from debugllm.candidates import Candidate
 from debugllm.cli import main
@@ -95,8 +96,14 @@ THREE_ERRORS = (
 )
 
 
-def test_the_chain_goes_past_an_error_without_a_safe_fix_to_offer_the_later_ones() -> None:
-    plan = plan_of(THREE_ERRORS)
+def _patient_plan(source: str, unsafe: bool = False) -> FixPlan:
+    """A plan whose listing of every syntax error has time enough on a loaded machine."""
+    pipeline = FixPipeline(options=AnalysisOptions(syntax_budget_s=5.0), unsafe_fixes=unsafe)
+    return asyncio.run(pipeline.plan(pipeline.analyze(source, "m.py"), 5.0))
+
+
+def test_the_chain_goes_past_an_error_without_a_safe_fix_to_the_later_ones() -> None:
+    plan = _patient_plan(THREE_ERRORS)
     first, second, third = plan.analysis.syntax_errors
     assert not plan.fixes[first][0].candidate.safe
     for problem, fixed_line in ((second, "if name == 'a':"), (third, "while name:")):
@@ -104,12 +111,24 @@ def test_the_chain_goes_past_an_error_without_a_safe_fix_to_offer_the_later_ones
         assert fix.candidate.kind == "missing-colon" and fix.preferred
         assert fixed_line in fix.fixed_source.splitlines()
         assert "print('Hi 'name)" in fix.fixed_source.splitlines()  # error 1 untouched
-    # Applied stays safe-only: the file cannot parse while error 1 stands.
-    assert plan.applied == [] and plan.fixed_source is None
+    # Fix-all applies the two safe fixes, never the review fix: error 1 stays for the user.
+    assert [f.candidate.kind for f in plan.applied] == ["missing-colon", "missing-colon"]
+    assert plan.fixed_source == THREE_ERRORS.replace("'a'\n", "'a':\n").replace(
+        "while name\n", "while name:\n"
+    )
+    (left,) = plan.remaining
+    assert left.line == 2 and left.is_syntax
+
+
+def test_a_single_later_safe_fix_is_applied_behind_an_unfixable_first_error() -> None:
+    source = "x = input()\nprint('a 'x)\nif x\n    pass\n"
+    plan = _patient_plan(source)
+    assert [f.candidate.kind for f in plan.applied] == ["missing-colon"]
+    assert plan.fixed_source == source.replace("if x\n", "if x:\n")
 
 
 def test_with_unsafe_fixes_the_chain_applies_the_review_fix_and_goes_on() -> None:
-    plan = plan_of(THREE_ERRORS, unsafe=True)
+    plan = _patient_plan(THREE_ERRORS, unsafe=True)
     assert [f.candidate.kind for f in plan.applied] == [
         "missing-comma",
         "missing-colon",
