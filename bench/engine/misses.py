@@ -55,6 +55,8 @@ class Offered:
     errors: int
     fixed: int
     safe: int
+    applied: int  # syntax fixes fix-all applies
+    left: int  # syntax errors left after them
 
 
 def why_unparsed(
@@ -68,6 +70,8 @@ def why_unparsed(
         len(errors),
         sum(bool(plan.fixes.get(p)) for p in errors),
         sum(any(f.preferred for f in plan.fixes.get(p, ())) for p in errors),
+        sum(f.candidate.target.is_syntax for f in plan.applied),
+        sum(p.is_syntax for p in plan.remaining) if plan.applied else len(errors),
     )
     fixed = plan.fixed_source if plan.fixed_source is not None else source
     if _compiles(fixed):
@@ -136,7 +140,9 @@ def offered_line(offered: list[Offered]) -> str:
         f"a safe one: {safe} ({100 * safe / max(errors, 1):.1f}%); files with a fix offered "
         f"for every error: {whole} of {len(offered)}; files with several errors: "
         f"{len(several)}, errors in them with a fix offered: {sum(o.fixed for o in several)} "
-        f"of {sum(o.errors for o in several)}."
+        f"of {sum(o.errors for o in several)}; syntax fixes applied by fix-all: "
+        f"{sum(o.applied for o in offered)}, syntax errors left after them: "
+        f"{sum(o.left for o in offered)}."
     )
 
 
