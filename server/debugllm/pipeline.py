@@ -9,7 +9,9 @@ request a ``ModelTarget`` with its typed ``Region``; its answer goes through the
 
 Several syntax errors in one file are fixed as a chain: CPython only reports the first, so the
 fix for error *k* is searched in the text where errors 1..k-1 are already fixed, mapped back to
-the original coordinates, and verified there on its own before it is offered.
+the original coordinates, and verified there on its own before it is offered. An error with no
+fix that may be applied does not end the chain: it is passed in a scratch text so the errors
+behind it still get theirs.
 """
 
 from __future__ import annotations
@@ -367,8 +369,9 @@ class FixPipeline:
         behind it. Get past each such error in a scratch text only (its best fix for review,
         else its statement blanked, as the listing of every error does) and fix the later
         errors there; each fix is mapped back and offered on the original's matching error
-        when it verifies there on its own (``_record_for_original``). Nothing here is applied:
-        the file cannot parse while the stopping error stands."""
+        when it verifies there on its own (``_record_for_original``). The scratch edits are
+        never applied; when the stop is the file's first error, the later fixes fix-all may
+        apply are (``_apply_later``): the file still does not parse, but has fewer errors."""
         from debugllm.repair.syntax import recover
 
         scratch = list(history)
