@@ -429,3 +429,28 @@ def test_a_dot_before_a_subscript_is_removed(buggy: str, intended: str) -> None:
     assert best.kind == "dot-subscript" and _applicability(best) == "safe"
     assert best.apply(buggy) == intended
     assert "index" in best.explanation
+
+
+def test_a_block_indented_under_nothing_is_dedented_though_its_break_has_no_loop() -> None:
+    # The `break` was outside any loop before the dedent too: a separate error, left for the
+    # user, which must not keep the block's own indentation from being fixed.
+    buggy = (
+        "n = input()\n\n"
+        "\t  num = str(n)\n"
+        "\t  if num == num[::-1]:\n"
+        "\t      print(num)\n"
+        "\t      break\n"
+        "\t  else:\n"
+        "\t      print(n)\n"
+    )
+    best = _repairs(buggy)[0]
+    assert best.kind == "unexpected-indent" and _applicability(best) == "safe"
+    fixed = best.apply(buggy)
+    assert fixed.splitlines()[2:] == [
+        "num = str(n)",
+        "if num == num[::-1]:",
+        "    print(num)",
+        "    break",
+        "else:",
+        "    print(n)",
+    ]
