@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corruptions import CORRUPTORS, NOVICE_CORRUPTORS, SINGLE_ONLY, fails
 from debugllm.analysis.analyzer import AnalysisOptions
 from debugllm.pipeline import FixPipeline
+from misses import CrashCounter, miss_table, offered_line, why_unparsed
 from pydex import SMALL_EDIT, Submission, passes_io, submissions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -277,7 +278,7 @@ def engine_tool(budget_s: float, static: bool, unsafe: bool = False) -> Callable
     def fix(source: str) -> str | None:
         analysis = pipeline.analyze(source, "case.py")
         plan = asyncio.run(pipeline.plan(analysis, budget_s))
-        if plan.fixed_source is None:
+        if plan.fixed_source is None or not _compiles(plan.fixed_source):
             # The guesses for the first problem that has any (what the editor lists there).
             for fixes in plan.fixes.values():
                 guesses = [f.fixed_source for f in fixes if f.candidate.guess]
@@ -486,6 +487,13 @@ def novice_report(subs: list[Submission], tools: dict[str, Callable[[str], str |
     return "\n".join(out)
 
 
+def _crash_line(crashed: dict[str, int]) -> str:
+    """The engine's logged exceptions (each cost a repair): must be 0."""
+    total = sum(crashed.values())
+    parts = ", ".join(f"{group} {n}" for group, n in sorted(crashed.items()))
+    return f"Repair-engine exceptions (logged and survived, each costs a repair): {total} ({parts})"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
@@ -529,13 +537,18 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 tools[name] = tool
 
+    crashes = CrashCounter().install()
+    crashed: dict[str, int] = defaultdict(int)  # engine exceptions per group
     started = time.perf_counter()
     results: list[Result] = []
     failures = []
     for case in cases:
         result = Result(case.name, case.group, case.kind)
         for name, tool in tools.items():
+            before = len(crashes.messages)
             result.tools[name] = run_tool(tool, case)
+            if name == "engine":
+                crashed[case.group] += len(crashes.messages) - before
         results.append(result)
         if not result.tools["engine"].ast_equal:
             failures.append(case)
@@ -547,6 +560,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n### Guesses offered for review, not applied\n\n{guesses}")
         print(f"\n### First fix offered, guesses included\n\n{offered_table(cases, results)}")
     print(f"\n{len(cases)} cases in {elapsed:.0f} s (python {sys.version.split()[0]})")
+    if cases:
+        print(_crash_line(crashed))
+    multi = [c for c in cases if c.group == "multi"]
+    if multi:  # what the editor offers on files with several errors
+        pipeline = FixPipeline(options=AnalysisOptions(checks=frozenset()))
+        found = [why_unparsed(pipeline, c.broken, args.budget_ms / 1000)[1] for c in multi]
+        print("\nMulti-error files: " + offered_line(found))
     if "pydex" in wanted:
         novice_tools = {
             "engine, applied (safe) fixes": tools["engine"],
@@ -555,7 +575,26 @@ def main(argv: list[str] | None = None) -> int:
             ),
         }
         novice_tools |= {name: fix for name, fix in tools.items() if name != "engine"}
-        print("\n" + novice_report(submissions(args.shared), novice_tools))
+        before = len(crashes.messages)
+        subs = submissions(args.shared)
+        print("\n" + novice_report(subs, novice_tools))
+        pipeline = FixPipeline(options=AnalysisOptions(checks=frozenset()))
+        misses = []
+        offered = []
+        for sub in subs:
+            miss, on_file = why_unparsed(pipeline, sub.broken, args.budget_ms / 1000)
+            offered.append(on_file)
+            if miss is not None:
+                misses.append(miss)
+                if args.failures:
+                    print(
+                        f"  {sub.name}: error {miss.error}, {miss.reason} {miss.kinds}, "
+                        f"{miss.later} behind: {miss.line[:70]!r}"
+                    )
+        print("\n#### PyDex: why files do not parse after the applied fixes\n")
+        print(miss_table(misses, len(subs)))
+        print("\n" + offered_line(offered))
+        print("\n" + _crash_line({"pydex": len(crashes.messages) - before}))
     if args.failures:
         import difflib
 

@@ -71,6 +71,9 @@ KIND_APPLICABILITY: Mapping[str, Applicability] = {
     "unquoted-string": "safe",
     "missing-keyword-equals": "safe",
     "escaped-quote": "safe",
+    "digit-name": "safe",
+    "lost-plus": "safe",
+    "dot-subscript": "safe",
     # An escape outside a string may have been meant inside the string next to it.
     "stray-escape": "unsafe",
     # An operand may have been lost after it rather than the operator typed by mistake.

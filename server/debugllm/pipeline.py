@@ -9,7 +9,9 @@ request a ``ModelTarget`` with its typed ``Region``; its answer goes through the
 
 Several syntax errors in one file are fixed as a chain: CPython only reports the first, so the
 fix for error *k* is searched in the text where errors 1..k-1 are already fixed, mapped back to
-the original coordinates, and verified there on its own before it is offered.
+the original coordinates, and verified there on its own before it is offered. An error with no
+fix that may be applied does not end the chain: it is passed in a scratch text so the errors
+behind it still get theirs.
 """
 
 from __future__ import annotations
@@ -344,11 +346,12 @@ class FixPipeline:
         original = plan.analysis
         current = original
         history: list[tuple[Edit, ...]] = []
+        stalled: dict[Problem, list[VerifiedFix]] = {}
         for _ in range(self.max_rounds):
             # The first round's fixes are verified already: applying one costs no search.
             if not current.problems or (history and time.monotonic() > deadline):
                 break
-            step = await self._next_step(plan, current, history, deadline)
+            step = await self._next_step(plan, current, history, deadline, stalled)
             if step is None:
                 break
             history.append(step.candidate.edits)
@@ -358,6 +361,73 @@ class FixPipeline:
             plan.fixed_source = current.source
             plan.remaining = current.problems
             await self._pending(plan, current, history, deadline)
+        if len(current.syntax_errors) > 1:
+            await self._past_the_stop(plan, current, history, deadline, stalled)
+
+    async def _past_the_stop(
+        self,
+        plan: FixPlan,
+        current: Analysis,
+        history: list[tuple[Edit, ...]],
+        deadline: float,
+        stalled: dict[Problem, list[VerifiedFix]],
+    ) -> None:
+        """The chain stopped at a syntax error with no fix it may apply, and later errors stand
+        behind it. Get past each such error in a scratch text only (its best fix for review,
+        else its statement blanked, as the listing of every error does) and fix the later
+        errors there; each fix is mapped back and offered on the original's matching error
+        when it verifies there on its own (``_record_for_original``). The scratch edits are
+        never applied; when the stop is the file's first error, the later fixes fix-all may
+        apply are (``_apply_later``): the file still does not parse, but has fewer errors."""
+        from debugllm.repair.syntax import recover
+
+        scratch = list(history)
+        later: list[VerifiedFix] = []  # fixes of later errors fix-all may apply
+        for _ in range(self.max_rounds):
+            syntax = current.syntax_errors
+            if not syntax or time.monotonic() > deadline:
+                break
+            problem = syntax[0]
+            ranked = stalled.pop(problem, None)
+            if ranked is None:
+                ranked = await self.verified_fixes(FixRequest(current, problem, deadline))
+                if ranked and scratch:
+                    offered = await self._record_for_original(plan, problem, ranked[0], scratch)
+                    if offered is not None and self.applicable([offered]) is not None:
+                        later.append(offered)
+            if ranked:  # the preferred fix, else the best one offered for review
+                passing = ranked[0].candidate.edits
+            else:
+                try:
+                    passing = tuple(recover(current.source, problem, deadline))
+                except Exception:  # a fault in one heuristic ends the continuation, not the plan
+                    log.exception("recovery failed past %r", problem.subject)
+                    break
+            try:
+                text = apply_edits(current.source, passing) if passing else ""
+            except ValueError:
+                text = ""
+            if not text:
+                break
+            scratch.append(passing)
+            current = await asyncio.to_thread(self.analyze, text, plan.analysis.filename)
+        if later and not history:
+            await self._apply_later(plan, later)
+
+    async def _apply_later(self, plan: FixPlan, later: list[VerifiedFix]) -> None:
+        """Apply the later errors' applicable fixes, found past a first error that has none:
+        each was verified on the original alone, and together they must still leave no new
+        error (checked as one candidate). The first error stays for the user."""
+        original = plan.analysis
+        edits = tuple(sorted(e for fix in later for e in fix.candidate.edits))
+        together = replace(later[0].candidate, edits=edits)
+        verdict = await asyncio.to_thread(self.verifier.verify, original, together)
+        if not verdict.accepted:
+            return
+        plan.applied.extend(later)
+        plan.fixed_source = verdict.fixed_source
+        after = await asyncio.to_thread(self.analyze, verdict.fixed_source, original.filename)
+        plan.remaining = after.problems
 
     async def _pending(
         self, plan: FixPlan, current: Analysis, history: list[tuple[Edit, ...]], deadline: float
@@ -376,7 +446,10 @@ class FixPipeline:
         current: Analysis,
         history: list[tuple[Edit, ...]],
         deadline: float,
+        stalled: dict[Problem, list[VerifiedFix]],
     ) -> VerifiedFix | None:
+        """The fix to apply next, or None; a syntax error with fixes none of which may be
+        applied is kept in ``stalled`` with them (the continuation starts from it)."""
         syntax = current.syntax_errors
         problems = [syntax[0]] if syntax else list(current.problems)
         if not plan.analysis.parses:
@@ -391,6 +464,8 @@ class FixPipeline:
             )
             chosen = self.applicable(ranked)
             if chosen is None:
+                if problem.is_syntax:
+                    stalled[problem] = list(ranked or ())
                 continue
             if history:
                 await self._record_for_original(plan, problem, chosen, history)
@@ -399,8 +474,9 @@ class FixPipeline:
 
     async def _record_for_original(
         self, plan: FixPlan, problem: Problem, fix: VerifiedFix, history: list[tuple[Edit, ...]]
-    ) -> None:
-        """Offer a later round's fix for the matching problem of the original, if it verifies."""
+    ) -> VerifiedFix | None:
+        """Offer a later round's fix for the matching problem of the original, if it verifies
+        there (the fix as offered, in the original's coordinates; None when not offered)."""
         original = plan.analysis
         mapped = self._to_original(fix, history, original)
         index = LineIndex(original.source)
@@ -414,13 +490,14 @@ class FixPipeline:
             None,
         )
         if match is None:
-            return
+            return None
         candidate = replace(mapped.candidate, target=match)
         verdict = await asyncio.to_thread(self.verifier.verify, original, candidate)
-        if verdict.accepted:
-            plan.fixes[match] = [
-                VerifiedFix(candidate, verdict.fixed_source, preferred=candidate.safe)
-            ]
+        if not verdict.accepted:
+            return None
+        offered = VerifiedFix(candidate, verdict.fixed_source, preferred=candidate.safe)
+        plan.fixes[match] = [offered]
+        return offered
 
     @staticmethod
     def _to_original(

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from debugllm.analysis.analyzer import AnalysisOptions
 from debugllm.applicability import KIND_APPLICABILITY, applicability_of
 from debugllm.candidates import Candidate
 from debugllm.cli import main
@@ -86,6 +87,55 @@ def test_a_safe_syntax_fix_is_applied_and_the_unsafe_rename_after_it_is_pending(
     assert plan.fixed_source == "def f(xs):\n    return lenght(xs)\n"
     (pending,) = plan.pending
     assert pending.candidate.kind == "name-typo" and not pending.preferred
+
+
+#: Three independent errors; the first has no safe fix (a comma or an operator between the
+#: string and the name?), the two later ones do (a lost colon each).
+THREE_ERRORS = (
+    "name = input()\nprint('Hi 'name)\nif name == 'a'\n    print('a')\nwhile name\n    break\n"
+)
+
+
+def _patient_plan(source: str, unsafe: bool = False) -> FixPlan:
+    """A plan whose listing of every syntax error has time enough on a loaded machine."""
+    pipeline = FixPipeline(options=AnalysisOptions(syntax_budget_s=5.0), unsafe_fixes=unsafe)
+    return asyncio.run(pipeline.plan(pipeline.analyze(source, "m.py"), 5.0))
+
+
+def test_the_chain_goes_past_an_error_without_a_safe_fix_to_the_later_ones() -> None:
+    plan = _patient_plan(THREE_ERRORS)
+    first, second, third = plan.analysis.syntax_errors
+    assert not plan.fixes[first][0].candidate.safe
+    for problem, fixed_line in ((second, "if name == 'a':"), (third, "while name:")):
+        (fix,) = plan.fixes[problem]  # mapped back and verified on the original on its own
+        assert fix.candidate.kind == "missing-colon" and fix.preferred
+        assert fixed_line in fix.fixed_source.splitlines()
+        assert "print('Hi 'name)" in fix.fixed_source.splitlines()  # error 1 untouched
+    # Fix-all applies the two safe fixes, never the review fix: error 1 stays for the user.
+    assert [f.candidate.kind for f in plan.applied] == ["missing-colon", "missing-colon"]
+    assert plan.fixed_source == THREE_ERRORS.replace("'a'\n", "'a':\n").replace(
+        "while name\n", "while name:\n"
+    )
+    (left,) = plan.remaining
+    assert left.line == 2 and left.is_syntax
+
+
+def test_a_single_later_safe_fix_is_applied_behind_an_unfixable_first_error() -> None:
+    source = "x = input()\nprint('a 'x)\nif x\n    pass\n"
+    plan = _patient_plan(source)
+    assert [f.candidate.kind for f in plan.applied] == ["missing-colon"]
+    assert plan.fixed_source == source.replace("if x\n", "if x:\n")
+
+
+def test_with_unsafe_fixes_the_chain_applies_the_review_fix_and_goes_on() -> None:
+    plan = _patient_plan(THREE_ERRORS, unsafe=True)
+    assert [f.candidate.kind for f in plan.applied] == [
+        "missing-comma",
+        "missing-colon",
+        "missing-colon",
+    ]
+    assert plan.fixed_source is not None
+    compile(plan.fixed_source, "m.py", "exec")
 
 
 @pytest.mark.parametrize("flag", [[], ["--unsafe-fixes"]])

@@ -135,6 +135,13 @@ CATALOG: dict[str, str] = {
     "escaped-quote": "On line {line}, the backslash before the closing quote {quote} turned it "
     "into a quote inside the text, so the string never ended; a backslash in text is written "
     "as '\\\\'.",
+    "digit-name": "`{token}` on line {line} is used as a variable, but a name cannot start with "
+    "a digit (Python reads the digits as a number); it was renamed `{name}` in all {count} "
+    "places it appears.",
+    "lost-plus": "On line {line}, {left} and {right} stand side by side in a value built with "
+    "'+'; Python cannot join two values without an operator, so the lost '+' was added.",
+    "dot-subscript": "On line {line}, a '.' stands between a value and its index in square "
+    "brackets; Python writes an index right after the value (`s[0]`), so the '.' was removed.",
     "keyword-as-name": "`{token}` on line {line} is a Python keyword, which cannot be used as a "
     "variable name; it was renamed `{name}` wherever it stands as a name (choose another name "
     "if you prefer).",

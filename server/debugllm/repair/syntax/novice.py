@@ -44,6 +44,21 @@ def _plain_name(tok: Tok) -> bool:
     return tok.kind == "name" and tok.text not in KEYWORDS and tok.text not in KNOWN_NAMES
 
 
+def _wrap(
+    ctx: Ctx, start: int, end: int, pair: str, cost: float, kind: str, token: str
+) -> Proposal:
+    """Columns ``start:end`` of the error line, trimmed, put between the two characters of
+    ``pair`` (`int input()` -> `int(input())`, `print(*)` -> `print('*')`); ``token`` names
+    what was wrong for the explanation."""
+    inside = ctx.lines[ctx.line][start:end].strip()
+    new = pair[0] + inside + pair[1]
+    if pair == "()":
+        title = f"Call '{token}' with parentheses: {token}{new}"
+    else:
+        title = f"Put {inside} in quotes: {new}"
+    return ctx.put(ctx.line, start, end, new, cost, kind, title, token=token)
+
+
 def _spaced_pairs(ctx: Ctx, line: int, left: str, right: str) -> list[tuple[Tok, Tok]]:
     """Where ``left right`` stands on ``line`` as two names separated only by spaces."""
     code = ctx.code(line)
@@ -245,19 +260,8 @@ def gen_builtin_call(ctx: Ctx) -> Iterator[Proposal]:
         stack = ctx.open_brackets(ctx.line, callee.start)
         if stack and stack[-1].char == "[" and _subscript(ctx, stack[-1]):
             continue  # `Dict[str int]`: the items of a subscript, not a call
-        start, stop = code[k + 1].start, code[end - 1].end
-        argument = ctx.lines[ctx.line][start:stop]
-        title = f"Call '{callee.text}' with parentheses: {callee.text}({argument})"
-        yield ctx.put(
-            ctx.line,
-            callee.end,
-            stop,
-            f"({argument})",
-            0.4,
-            "missing-call-parentheses",
-            title,
-            token=callee.text,
-        )
+        kind = "missing-call-parentheses"
+        yield _wrap(ctx, callee.end, code[end - 1].end, "()", 0.4, kind, callee.text)
 
 
 def gen_else_condition(ctx: Ctx) -> Iterator[Proposal]:
@@ -285,17 +289,7 @@ def gen_bare_symbol(ctx: Ctx) -> Iterator[Proposal]:
         if not stack or stack[-1].char != "(":
             continue
         quote = "'" if "'" not in tok.text else '"'
-        title = f"Put the symbol {tok.text} in quotes: {quote}{tok.text}{quote}"
-        yield ctx.put(
-            ctx.line,
-            tok.start,
-            tok.end,
-            f"{quote}{tok.text}{quote}",
-            0.3,
-            "bare-symbol",
-            title,
-            token=tok.text,
-        )
+        yield _wrap(ctx, tok.start, tok.end, quote * 2, 0.3, "bare-symbol", tok.text)
 
 
 def gen_joined_assignments(ctx: Ctx) -> Iterator[Proposal]:
@@ -595,19 +589,10 @@ def gen_unquoted_string(ctx: Ctx) -> Iterator[Proposal]:
     phrase = len(words) >= 3 and all(len(w.text) > 1 for w in words)
     if callee_of(ctx, stack[-1]) not in ("print", "input") and not phrase:
         return
-    text = ctx.lines[ctx.line][argument[0].start : argument[-1].end]
+    start, end = argument[0].start, argument[-1].end
+    text = ctx.lines[ctx.line][start:end]
     quote = '"' if '"' not in text else "'"
-    title = f"Put the text {text} in quotes"
-    yield ctx.put(
-        ctx.line,
-        argument[0].start,
-        argument[-1].end,
-        f"{quote}{text}{quote}",
-        0.35,
-        "unquoted-string",
-        title,
-        token=text,
-    )
+    yield _wrap(ctx, start, end, quote * 2, 0.35, "unquoted-string", text)
 
 
 _BINARY = frozenset({"+", "-", "*", "/", "//", "%", "**", "and", "or"})
@@ -739,3 +724,157 @@ def gen_keyword_as_name(ctx: Ctx) -> Iterator[Proposal]:
         name=new,
     )
     yield replace(p, guess=True)
+
+
+def _digit_names(ctx: Ctx, line: int, digits: str, name: str) -> list[tuple[Tok, Tok]]:
+    """Where ``digits`` run straight into ``name`` on ``line`` (`1first_number`)."""
+    return [
+        (a, b)
+        for a, b in itertools.pairwise(ctx.code(line))
+        if a.kind == "number" and a.text == digits and b.kind == "name"
+        if b.text == name and b.start == a.end
+    ]
+
+
+def _assigned_at(code: list[Tok], k: int) -> bool:
+    """Is the name ending at ``code[k]`` a target: `x = `, `x += ` at the statement's start,
+    or `for x in`?"""
+    after = code[k + 1].text if k + 1 < len(code) else ""
+    before = code[k - 2].text if k >= 2 else ""
+    if k == 1 and (after == "=" or (after.endswith("=") and after not in ("==", "<=", ">="))):
+        return after != "!="
+    return before == "for" and after == "in"
+
+
+def gen_digit_name(ctx: Ctx) -> Iterator[Proposal]:
+    """`1first = str(n)` ... `print(1first[::-1])`: a name that starts with a digit, spelt the
+    same way each time and assigned to, is one variable Python cannot spell (not a product,
+    which cannot be assigned; not a stray digit, which would not recur); it is renamed
+    everywhere, the digits moved to its end. The program is the same whatever the new name."""
+    if not ctx.msg.startswith("invalid decimal literal"):
+        return
+    for a, b in itertools.pairwise(ctx.code(ctx.line)):
+        if a.kind != "number" or not a.text.isdigit() or b.kind != "name":
+            continue
+        if b.start != a.end or not a.start <= ctx.col <= b.end or b.text in KEYWORDS:
+            continue
+        word = a.text + b.text
+        new = b.text + a.text
+        if re.search(rf"\b{re.escape(new)}\b", ctx.source):
+            new = "_" + word
+            if re.search(rf"\b{re.escape(new)}\b", ctx.source):
+                return
+        occurrences = 0
+        assigned = False
+        last = ctx.line
+        new_lines: list[str] = []
+        for i in range(ctx.line, ctx.count):
+            pairs = _digit_names(ctx, i, a.text, b.text)
+            text = ctx.lines[i]
+            code = ctx.code(i)
+            for left, right in reversed(pairs):
+                text = text[: left.start] + new + text[right.end :]
+                at = code.index(right)
+                assigned = assigned or (ctx.statement_start(i) == i and _assigned_at(code, at))
+            if pairs:
+                last = i
+                occurrences += len(pairs)
+            new_lines.append(text)
+        if occurrences < 2 or not assigned:
+            return  # once, or never assigned: a stray digit or a product is as likely
+        title = f"Rename '{word}' to '{new}': a name cannot start with a digit"
+        yield ctx.lines_to(
+            ctx.line,
+            last + 1,
+            new_lines[: last - ctx.line + 1],
+            0.3,
+            "digit-name",
+            title,
+            token=word,
+            name=new,
+            count=occurrences,
+        )
+        return
+
+
+_OPERAND_END = frozenset({"name", "number", "string", "close"})
+
+
+def gen_lost_plus(ctx: Ctx) -> Iterator[Proposal]:
+    """`f = s[x]' # ' + str(m[x])`: a string and a value side by side in a value built with '+'
+    (nothing else) lost the '+' between them. Only in an assignment's or a `return`'s value,
+    outside any bracket: inside a call or a list a comma is as likely (`print('Hi 'name)`)."""
+    if ctx.msg not in PLAIN_INVALID and not ctx.msg.startswith("invalid syntax"):
+        return
+    line = ctx.line
+    if ctx.statement_start(line) != line or ctx.is_header(line):
+        return
+    code = ctx.code(line)
+    if len(code) < 4:
+        return
+    if code[0].text == "return":
+        value = 1
+    elif code[0].kind == "name" and code[1].text in ("=", "+="):
+        value = 2
+    else:
+        return
+    rest = code[value:]
+    top = [t for t, depth in zip(rest, _depths(rest), strict=True) if depth == 0]
+    operators = [t.text for t in top if t.kind == "op"]
+    if "+" not in operators or any(op != "+" for op in operators):
+        return  # only a chain of '+' says which operator is meant
+    for left, right in itertools.pairwise(top):
+        if right.start != ctx.col or left.kind not in _OPERAND_END:
+            continue
+        if right.kind not in ("name", "number", "string") or right.text in KEYWORDS:
+            continue
+        if "string" not in (left.kind, right.kind) or left.text in KEYWORDS:
+            continue
+        # Spaced as the author spaces the other '+'.
+        other = next(t for t in top if t.text == "+")
+        plus = " + " if ctx.lines[line][other.start - 1 : other.start] == " " else "+"
+        title = "Insert the '+' lost between the text and the value"
+        yield ctx.put(
+            line,
+            left.end,
+            right.start,
+            plus,
+            0.35,
+            "lost-plus",
+            title,
+            left=left.text,
+            right=right.text,
+        )
+        return
+
+
+def _depths(code: list[Tok]) -> list[int]:
+    """Each token's bracket depth within ``code`` (a bracket itself at the outer depth)."""
+    depths: list[int] = []
+    depth = 0
+    for tok in code:
+        if tok.kind == "close":
+            depth -= 1
+        depths.append(depth)
+        if tok.kind == "open":
+            depth += 1
+    return depths
+
+
+def gen_dot_subscript(ctx: Ctx) -> Iterator[Proposal]:
+    """`s.[0]`: a '.' between a value and its subscript; an index is written `s[0]` (every
+    such '.' on the line goes: `s.[0] == s.[-1]` has two)."""
+    code = ctx.code(ctx.line)
+    dots = [
+        (code[k], code[k + 1])
+        for k in range(1, len(code) - 1)
+        if code[k].text == "." and code[k + 1].text == "["
+        if code[k - 1].kind in ("name", "close") and code[k - 1].text not in KEYWORDS
+    ]
+    if not any(dot.start <= ctx.col <= bracket.end for dot, bracket in dots):
+        return
+    text = ctx.lines[ctx.line]
+    for dot, bracket in reversed(dots):
+        text = text[: dot.start] + text[bracket.start :]
+    title = "Remove the '.' before the '[' (an index is written right after the value)"
+    yield ctx.put(ctx.line, 0, len(ctx.lines[ctx.line]), text, 0.3, "dot-subscript", title)

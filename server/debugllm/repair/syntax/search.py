@@ -53,6 +53,9 @@ _TOKENIZER_ERRORS = (
 )
 
 _DEFINITIONS = frozenset({"def", "class", "async"})
+#: CPython's errors for a jump no loop holds, and the statements that hold one.
+_JUMP_MESSAGES = ("'break' outside loop", "'continue' not properly in loop")
+_LOOPS = frozenset({"for", "while", "async"})
 
 #: Indentation errors decided by the line before the failing one: a re-indented block may carry
 #: one of its own along (see ``Search._carried``).
@@ -193,6 +196,8 @@ class Search:
         carried = self._carried(p, fault)
         if carried is not None:
             place = carried
+        elif self._loose_jump(p, fault):
+            return _PARTIAL_PENALTY
         elif not self._past(p, place):
             # CPython's tokenizer errors (an open string, an unmatched bracket, a bad dedent)
             # come before any parser error, even one on an earlier line: once the tokenizer
@@ -242,6 +247,31 @@ class Search:
         if shift(line) != shift(previous):
             return None
         return _Place(line, fault.col, False, fault.msg)
+
+    def _loose_jump(self, p: Proposal, fault: Fault) -> bool:
+        """A re-indented block holding a `break` or `continue` that no loop held before either
+        (a block indented under nothing): the jump outside any loop is a separate error, which
+        the re-indent neither causes nor could fix."""
+        if not fault.msg.startswith(_JUMP_MESSAGES) or not _keeps_lines(p):
+            return False
+        line = fault.line - 1
+        if not p.first <= line < p.last or line <= self.ctx.line:
+            return False
+        if [t.strip() for t in p.text.splitlines()] != [
+            t.strip() for t in self.ctx.lines[p.first : p.last]
+        ]:
+            return False  # not a pure re-indent
+        ctx = self.ctx
+        bound = ctx.width(line)
+        for i in range(line - 1, -1, -1):
+            if not ctx.is_statement(i) or ctx.width(i) >= bound:
+                continue
+            bound = ctx.width(i)
+            if first_word(ctx.lines[i]) in _LOOPS:
+                return False  # a loop held it: the re-indent moved it out
+            if bound == 0:
+                break
+        return True
 
     def _caused_by(self, p: Proposal, msg: str) -> bool:
         """Could ``p`` itself cause a later bracket or string error? Adding or removing a
