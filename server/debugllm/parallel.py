@@ -11,20 +11,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
-import multiprocessing
 import os
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing.context import BaseContext
 from typing import TYPE_CHECKING, TextIO
 
 from debugllm.filecheck import FileStatus
-from debugllm.walk import python_files
 
 if TYPE_CHECKING:
+    from multiprocessing.context import BaseContext
+
     from debugllm.filecheck import Pipelines
 
 #: A run shorter than this shows no progress bar.
@@ -55,6 +53,8 @@ def expand_paths(paths: Sequence[str]) -> list[str]:
     expanded: list[str] = []
     for path in paths:
         if path != "-" and os.path.isdir(path):
+            from debugllm.walk import python_files  # pathspec: only for a folder
+
             expanded.extend(python_files(path))
         else:
             expanded.append(path)
@@ -82,6 +82,9 @@ def run_parallel(
     jobs = min(workers(), len(paths))
     # Small chunks keep the cores busy to the end when a few files take most of the time.
     chunk = max(1, min(16, len(paths) // (jobs * 8)))
+    # Imported here: a run over one file (the common editor-like case) never starts a pool.
+    from concurrent.futures import ProcessPoolExecutor
+
     with ProcessPoolExecutor(max_workers=jobs, mp_context=_start_context()) as pool:
         for report in pool.map(_check_in_worker, _with_args(args, paths), chunksize=chunk):
             progress.clear()
@@ -102,6 +105,8 @@ def _start_context() -> BaseContext:
     pool) may hold locks a forked child would inherit held (3.12 warns of the deadlock). A fork
     server is forked once, before any thread, with the checker imported, so each worker starts
     from it about as fast as a fork; where there is none (Windows), workers are spawned."""
+    import multiprocessing
+
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["debugllm.filecheck"])
