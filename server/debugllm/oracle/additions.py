@@ -193,37 +193,29 @@ class _Adder:
                 # nothing goes between an `if` block and its `elif`
                 and not self.text.lines[stmt.lineno - 1].lstrip().startswith("elif")
             ][:_MAX_POSITIONS]
+            calls = [f"{name}.{method}({element})" for element in elements[:2]]
             for rank, stmt in enumerate(positions):
                 offset = self.text.starts[stmt.lineno - 1]
-                indent = self._indent(stmt)
-                for element in elements[:2]:
-                    call = f"{name}.{method}({element})"
-                    self.add(
-                        offset,
-                        offset,
-                        f"{indent}{call}\n",
-                        "missing-statement",
-                        2.9 + 0.02 * rank,
-                        f"add `{call}`",
-                        stmt.lineno,
-                    )
+                self._add_calls(offset, stmt, calls, 2.9 + 0.02 * rank)
             for block in _open_blocks(self.function):
                 last = block[-1]
-                if last.lineno <= (init.end_lineno or init.lineno):
-                    continue
-                offset = self._line_after(last)
-                indent = self._indent(last)
-                for element in elements[:2]:
-                    call = f"{name}.{method}({element})"
-                    self.add(
-                        offset,
-                        offset,
-                        f"{indent}{call}\n",
-                        "missing-statement",
-                        2.95,
-                        f"add `{call}`",
-                        last.lineno,  # run whenever the block runs (its end may not)
-                    )
+                if last.lineno > (init.end_lineno or init.lineno):
+                    # At the block's end, so it runs whenever the block runs (its end may not).
+                    self._add_calls(self._line_after(last), last, calls, 2.95)
+
+    def _add_calls(self, offset: int, stmt: ast.stmt, calls: list[str], cost: float) -> None:
+        """Each of ``calls`` as a statement of its own at ``offset``, indented as ``stmt``."""
+        indent = self._indent(stmt)
+        for call in calls:
+            self.add(
+                offset,
+                offset,
+                f"{indent}{call}\n",
+                "missing-statement",
+                cost,
+                f"add `{call}`",
+                stmt.lineno,
+            )
 
     def _indent(self, stmt: ast.stmt) -> str:
         line = self.text.lines[stmt.lineno - 1]
