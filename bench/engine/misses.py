@@ -37,7 +37,8 @@ class Miss:
     line: str  # the line of the error, stripped
 
 
-def _compiles(source: str) -> bool:
+def compiles(source: str) -> bool:
+    """Whether ``source`` compiles (the harness's "parses"), warnings silenced."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -74,7 +75,7 @@ def why_unparsed(
         sum(p.is_syntax for p in plan.remaining) if plan.applied else len(errors),
     )
     fixed = plan.fixed_source if plan.fixed_source is not None else source
-    if _compiles(fixed):
+    if compiles(fixed):
         return None, offered
     return _blocker(pipeline, plan.applied, fixed), offered
 

@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corruptions import CORRUPTORS, NOVICE_CORRUPTORS, SINGLE_ONLY, fails
 from debugllm.analysis.analyzer import AnalysisOptions
 from debugllm.pipeline import FixPipeline
-from misses import CrashCounter, miss_table, offered_line, why_unparsed
+from misses import CrashCounter, compiles, miss_table, offered_line, why_unparsed
 from pydex import SMALL_EDIT, Submission, passes_io, submissions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -231,23 +231,13 @@ def token_distance(a: list[str], b: list[str]) -> int:
     return row[-1]
 
 
-def _compiles(source: str) -> bool:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            compile(source, "<fixed>", "exec", dont_inherit=True)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    return True
-
-
 def _normal(source: str) -> str:
     return "\n".join(line.rstrip() for line in source.rstrip().splitlines())
 
 
 def score(case: Case, fixed: str | None, ms: float) -> Score:
     fixed = case.broken if fixed is None else fixed
-    parses = _compiles(fixed)
+    parses = compiles(fixed)
     ast_equal = False
     if parses:
         try:
@@ -278,7 +268,7 @@ def engine_tool(budget_s: float, static: bool, unsafe: bool = False) -> Callable
     def fix(source: str) -> str | None:
         analysis = pipeline.analyze(source, "case.py")
         plan = asyncio.run(pipeline.plan(analysis, budget_s))
-        if plan.fixed_source is None or not _compiles(plan.fixed_source):
+        if plan.fixed_source is None or not compiles(plan.fixed_source):
             # The guesses for the first problem that has any (what the editor lists there).
             for fixes in plan.fixes.values():
                 guesses = [f.fixed_source for f in fixes if f.candidate.guess]
