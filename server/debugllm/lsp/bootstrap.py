@@ -219,9 +219,17 @@ def initialize_result(params: dict[str, Any], snapshot: dict[str, Any]) -> dict[
     result: dict[str, Any] = json.loads(json.dumps(snapshot))  # a deep copy
     capabilities: dict[str, Any] = result["capabilities"]
     capabilities["positionEncoding"] = position_encoding(params["capabilities"])
+    client = params["capabilities"]
     # pygls announces notebook sync only to clients that declare notebook support.
-    if params["capabilities"].get("notebookDocument") is None:
+    if client.get("notebookDocument") is None:
         capabilities.pop("notebookDocumentSync", None)
+    # It answers willSave/willSaveWaitUntil (false: we register neither) when the client
+    # declares them at all.
+    text_document = client.get("textDocument")
+    declared = text_document.get("synchronization") if isinstance(text_document, dict) else None
+    for name in ("willSave", "willSaveWaitUntil"):
+        if isinstance(declared, dict) and declared.get(name) is not None:
+            capabilities["textDocumentSync"][name] = False
     return result
 
 
