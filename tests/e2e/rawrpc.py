@@ -131,11 +131,16 @@ class RawServer:
             "initialize", {"processId": None, "rootUri": None, "capabilities": {}}, timeout=30
         )
         assert "result" in answer, answer
+        # The bootstrap answers before the LSP stack has loaded: tests that time the server's
+        # answers (5 s) start once it serves.
+        self.alive(timeout=60)
         return answer
 
-    def alive(self) -> None:
+    def alive(self, timeout: float = 10.0) -> None:
         """Assert that the server still answers a valid request."""
-        answer = self.call("workspace/executeCommand", {"command": "debugllm.stats"})
+        answer = self.call(
+            "workspace/executeCommand", {"command": "debugllm.stats"}, timeout=timeout
+        )
         assert "result" in answer, answer
 
     def wait(self, timeout: float = 10.0) -> int:
