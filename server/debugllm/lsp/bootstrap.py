@@ -4,8 +4,8 @@ pygls and lsprotocol take about a second to import (attrs generates the methods 
 and an editor waits for the initialize result before it shows anything. This module imports only
 the standard library. It reads the client's first message from stdin; when that is ``initialize``,
 it answers at once with the result the server gives (``initialize_result.json``, a snapshot of
-the real server's answer, adjusted for the two things pygls derives from the client: the position
-encoding and notebook sync). Then it loads the server and hands it stdin with the bytes already
+the real server's answer, adjusted for what pygls derives from the client: the position encoding,
+notebook sync, willSave). Then it loads the server and hands it stdin with the bytes already
 read put back in front, so pygls processes the same ``initialize`` (its state, our handler, the
 client's options) and everything after it in order; pygls's own answer to that request is dropped
 on its way out, after a check that it equals ours. Any other first message, any argument
@@ -17,7 +17,10 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any, BinaryIO, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
+
+if TYPE_CHECKING:
+    import logging
 
 #: The real server's initialize result for a client with notebook support and UTF-16.
 SNAPSHOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "initialize_result.json")
@@ -93,7 +96,7 @@ def _answer_to(data: bytes, msg_id: int | str) -> dict[str, Any] | None:
     return None
 
 
-def _log() -> Any:
+def _log() -> logging.Logger:
     import logging  # loaded by the server by now; not worth its import time before the answer
 
     return logging.getLogger("debugllm.lsp.bootstrap")
