@@ -514,11 +514,35 @@ def test_a_comma_between_plain_arguments_stays_safe() -> None:
     assert "add(1, 2)" in best.apply(source)
 
 
-def test_text_in_a_plus_chain_beside_a_value_is_a_guess() -> None:
-    source = "d = ['a', 'b']\ns = []\ns.append(d[0]+'#'d[1])\nprint(s)\n"
-    candidates = _repairs(source)
-    assert candidates
-    for candidate in candidates:
+@pytest.mark.parametrize(
+    ("buggy", "intended"),
+    [
+        ("d = ['a', 'b']\ns = []\ns.append(d[0]+'#'d[1])\n", "s.append(d[0]+'#'+d[1])"),
+        (
+            "for x in [1]:\n    print(str(x)+'#'str(x + 1)+'#'+str(x))\n",
+            "print(str(x)+'#'+str(x + 1)+'#'+str(x))",
+        ),
+    ],
+)
+def test_text_in_the_one_argument_built_with_plus_gets_its_plus(buggy: str, intended: str) -> None:
+    safe = [c for c in _repairs(buggy) if _applicability(c) == "safe"]
+    assert safe and safe[0].kind == "lost-plus"
+    assert intended in safe[0].apply(buggy)
+    # The comma that splits the chain stays a guess.
+    for candidate in _repairs(buggy):
+        if candidate.kind == "missing-comma":
+            assert _applicability(candidate) == "unsafe"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "x = 1\nprint('a', x 'b' + str(x))\n",  # items separated by commas: which one?
+        "name = input()\nprint('Hi 'name)\n",  # no '+' says how the text is built
+    ],
+)
+def test_text_beside_a_value_among_items_or_without_plus_gets_no_safe_fix(source: str) -> None:
+    for candidate in _repairs(source):
         assert _applicability(candidate) == "unsafe", candidate.apply(source)
 
 

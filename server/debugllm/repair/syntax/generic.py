@@ -17,7 +17,7 @@ from debugllm.repair.syntax.context import (
     Proposal,
     Tok,
 )
-from debugllm.repair.syntax.slips import operator_left_out, too_many_arguments
+from debugllm.repair.syntax.slips import comma_is_guess, operator_left_out, too_many_arguments
 
 _CLOSER_COST = {")": 2.0, "]": 2.2, "}": 2.4}
 #: Deleting a bracket or '=' turns two expressions into a call or a comparison: never generic.
@@ -56,7 +56,13 @@ def gen_generic(ctx: Ctx) -> Iterator[Proposal]:
                 trailer = between and following is not None and following.text in ("(", "[")
                 empty = following is not None and code[k].text == "[" and following.text == "]"
                 if not lost and not too_many_arguments(ctx, line, code[k], following):
-                    inserts.append((",", 2.2, trailer))
+                    # The comma repair's own doubts hold here too (`print("a", x "b")`).
+                    doubt = (
+                        between
+                        and following is not None
+                        and comma_is_guess(ctx, line, code[k], following)
+                    )
+                    inserts.append((",", 2.2, trailer or doubt))
                 if stack[-1].char == "{" or (stack[-1].char == "[" and not lost):
                     inserts.append((":", 2.2, empty))
             elif k == len(code) - 1 and word in HEADER_KEYWORDS and code[k].text != ":":

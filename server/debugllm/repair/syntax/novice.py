@@ -806,29 +806,45 @@ _OPERAND_END = frozenset({"name", "number", "string", "close"})
 
 def gen_lost_plus(ctx: Ctx) -> Iterator[Proposal]:
     """`f = s[x]' # ' + str(m[x])`: a string and a value side by side in a value built with '+'
-    (nothing else) lost the '+' between them. Only in an assignment's or a `return`'s value,
-    outside any bracket: inside a call or a list a comma is as likely (`print('Hi 'name)`)."""
+    (nothing else) lost the '+' between them: an assignment's or a `return`'s value, or the
+    one argument of a call built with '+' (`print(str(i) + " # " + j " # " + k)`). Where
+    commas separate items, or no '+' shows how the text is built, a comma is as likely
+    (`print('Hi 'name)`)."""
     if ctx.msg not in PLAIN_INVALID and not ctx.msg.startswith("invalid syntax"):
         return
     line = ctx.line
-    if ctx.statement_start(line) != line or ctx.is_header(line):
+    if ctx.statement_start(line) != line:
         return
     code = ctx.code(line)
     if len(code) < 4:
         return
-    if code[0].text == "return":
-        value = 1
+    stack = ctx.open_brackets(line, ctx.col)
+    if stack:
+        rest = _sole_argument(code, stack[-1]) if stack[-1].line == line else None
+        if rest is None:
+            return
+    elif ctx.is_header(line):
+        return
+    elif code[0].text == "return":
+        rest = code[1:]
     elif code[0].kind == "name" and code[1].text in ("=", "+="):
-        value = 2
+        rest = code[2:]
     else:
         return
-    rest = code[value:]
     top = [t for t, depth in zip(rest, _depths(rest), strict=True) if depth == 0]
     operators = [t.text for t in top if t.kind == "op"]
     if "+" not in operators or any(op != "+" for op in operators):
         return  # only a chain of '+' says which operator is meant
-    for left, right in itertools.pairwise(top):
-        if right.start != ctx.col or left.kind not in _OPERAND_END:
+    hinted = ctx.msg.startswith("invalid syntax. Perhaps you forgot a comma?")
+    side_by_side = [
+        (left, right)
+        for left, right in itertools.pairwise(top)
+        if left.kind in _OPERAND_END and right.kind in ("name", "number", "string")
+    ]
+    if hinted and len(side_by_side) != 1:
+        return  # CPython spans the whole list; only one gap in it says where
+    for left, right in side_by_side:
+        if (right.start != ctx.col and not hinted) or left.kind not in _OPERAND_END:
             continue
         if right.kind not in ("name", "number", "string") or right.text in KEYWORDS:
             continue
@@ -850,6 +866,25 @@ def gen_lost_plus(ctx: Ctx) -> Iterator[Proposal]:
             right=right.text,
         )
         return
+
+
+def _sole_argument(code: list[Tok], opener: Open) -> list[Tok] | None:
+    """The tokens inside the round bracket ``opener`` when they are one item (no comma at
+    their level) and the bracket closes on the line; else None."""
+    if opener.char != "(":
+        return None
+    inside: list[Tok] = []
+    depth = 0
+    for tok in code:
+        if tok.start <= opener.col:
+            continue
+        if tok.kind == "close" and depth == 0:
+            return inside
+        if tok.text == "," and depth == 0:
+            return None
+        depth += {"open": 1, "close": -1}.get(tok.kind, 0)
+        inside.append(tok)
+    return None
 
 
 def _depths(code: list[Tok]) -> list[int]:

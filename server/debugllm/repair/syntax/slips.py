@@ -381,7 +381,7 @@ def gen_missing_comma(ctx: Ctx) -> Iterator[Proposal]:
         gaps = [
             g for g in gaps if equals and g[0] == ctx.line and (tuple_line or g[1].end <= equals[0])
         ]
-    guesses = {left: _comma_is_guess(ctx, line, left, right) for line, left, right in gaps}
+    guesses = {left: comma_is_guess(ctx, line, left, right) for line, left, right in gaps}
     for rank, (line, left, right) in enumerate(reversed(gaps)):
         title = f"Insert a missing ',' between {left.text} and {right.text}"
         cost = (0.4 if hinted else 0.7) + 0.05 * rank
@@ -437,7 +437,7 @@ def gen_missing_comma(ctx: Ctx) -> Iterator[Proposal]:
 _CHAIN_OPERATORS = frozenset({"+", "-", "*", "/", "//", "%", "**", "@"})
 
 
-def _comma_is_guess(ctx: Ctx, line: int, left: Tok, right: Tok) -> bool:
+def comma_is_guess(ctx: Ctx, line: int, left: Tok, right: Tok) -> bool:
     """Is a comma between ``left`` and ``right`` one of several programs?"""
     # A comma that turns an assignment's target into a tuple unpacking, or splits a name typed
     # as two words elsewhere too (`total price`), is one of several programs.
