@@ -570,3 +570,18 @@ def test_a_stray_closer_is_removed_rather_than_an_item_called() -> None:
     for candidate in _repairs(source):
         if "track[w](" in candidate.apply(source):
             assert _applicability(candidate) == "unsafe"
+
+
+def test_where_a_call_closes_is_a_guess_when_the_same_call_follows_an_operator() -> None:
+    # PyDex: `int(m[q]+int(d[2])` was `int(m[q])+int(d[2])`, not `int(m[q]+int(d[2]))`.
+    source = "m = ['1']\nd = [0, 0, '2']\nt=int(m[0]+int(d[2])\nprint(t)\n"
+    candidates = _repairs(source)
+    assert candidates
+    assert all(_applicability(c) == "unsafe" for c in candidates)
+
+
+def test_a_call_left_open_at_the_end_of_a_line_is_still_closed_safely() -> None:
+    source = "x = 1\nprint(str(x) + 'a'\n"
+    best = _repairs(source)[0]
+    assert _applicability(best) == "safe"
+    assert best.apply(source) == "x = 1\nprint(str(x) + 'a')\n"

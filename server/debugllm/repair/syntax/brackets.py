@@ -60,19 +60,43 @@ def gen_never_closed(ctx: Ctx) -> Iterator[Proposal]:
     ):
         # `def f(a, b` over an indented body: the header lost its ':' along with the ')'.
         variants = [(extra + 0.05, text + ":") for extra, text in variants]
+    # `int(a + int(b)`: the same call on both sides of an operator reads as `int(a) + int(b)`
+    # as well as `int(a + int(b))`: where it closes is a guess.
+    symmetric = _same_call_after_operator(code, ctx.col)
     for extra, text in variants:
-        yield ctx.put(line, end, end, text, 0.3 + extra, "unclosed-bracket", title, **facts)
+        p = ctx.put(line, end, end, text, 0.3 + extra, "unclosed-bracket", title, **facts)
+        yield replace(p, guess=True, title=title + " (a guess)") if symmetric else p
         # Earlier token boundaries after the opener, dearer the further from the line's end.
         inside = [t for t in code if ctx.col < t.start and t.end < end]
         for distance, tok in enumerate(reversed(inside), 1):
             cost = 0.8 + extra + 0.1 * distance
             if _natural_close(ctx, line, tok):
                 cost = 0.25 + extra + 0.004 * (len(inside) - distance)
-            yield ctx.put(line, tok.end, tok.end, text, cost, "unclosed-bracket", title, **facts)
+            p = ctx.put(line, tok.end, tok.end, text, cost, "unclosed-bracket", title, **facts)
+            yield replace(p, guess=True, title=title + " (a guess)") if symmetric else p
     # A bracket left open at a line's end usually closes where the continuation lines end.
     if last.kind in ("open", "op") or last.text == ",":
         yield from _close_after_continuation(ctx, line, title, facts)
         yield from _close_inner_line(ctx, line)
+
+
+def _same_call_after_operator(code: list[Tok], col: int) -> bool:
+    """Is the bracket opened at ``col`` a call `f(` whose arguments hold, at their own level,
+    an operator followed by another call of `f`?"""
+    at = next((k for k, t in enumerate(code) if t.start == col and t.text == "("), None)
+    if at is None or at == 0 or code[at - 1].kind != "name":
+        return False
+    callee = code[at - 1].text
+    depth = 0
+    inside = code[at + 1 :]
+    for k, tok in enumerate(inside):
+        depth += {"open": 1, "close": -1}.get(tok.kind, 0)
+        if depth < 0:
+            return False
+        following = inside[k + 1 : k + 3]
+        if depth == 0 and tok.text in _ARITHMETIC and [t.text for t in following] == [callee, "("]:
+            return True
+    return False
 
 
 def _own_open(ctx: Ctx, line: int) -> list[Open]:
