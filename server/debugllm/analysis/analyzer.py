@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from debugllm.analysis import lastgood
 from debugllm.analysis.static import ALL_CHECKS, analyze_static
 from debugllm.analysis.suppressions import without_suppressed
 from debugllm.analysis.syntax import compile_fault, fault_to_problem, problem_from_exception
@@ -148,6 +149,7 @@ def analyze(
         return Analysis(source, (), None, filename, static_checked=False)
     except PARSE_FAILURES as exc:
         return _analyze_failure(source, exc, options, filename)
+    lastgood.remember(source, tree)
     # analyze_static leaves out the problems a suppression comment hides.
     problems = analyze_static(source, tree, options.checks, filename)
     target = options.target_version

@@ -13,6 +13,7 @@ import logging
 import re
 import time
 
+from debugllm.analysis import lastgood
 from debugllm.analysis.syntax import Fault, compile_fault, fault_to_problem, normalise_message
 from debugllm.problems import Problem, Severity
 from debugllm.repair.syntax import recover
@@ -60,8 +61,12 @@ def _first_fault_from(
         size = _GROUP_CHARS
         while True:
             end = _group_end(index, lines, start, size)
-            text = source[index.line_starts[start] : _line_start(index, end, len(source))]
-            fault = compile_fault(text, line_offset=start)
+            begin, stop = index.line_starts[start], _line_start(index, end, len(source))
+            # Statements shared with a text that compiled need no compiling (analysis.lastgood).
+            if lastgood.compiles(source, begin, stop):
+                fault = None
+            else:
+                fault = compile_fault(source[begin:stop], line_offset=start)
             if fault is None or end >= count or not any(c in fault.msg for c in _CUT_ERRORS):
                 break
             size *= 2

@@ -1,0 +1,112 @@
+"""The last good parses: texts that compiled as a whole, kept so the syntax check of a later
+version skips compiling the parts it shares with one of them.
+
+The fact used: when a module compiles, so does every slice of it that starts and ends where its
+top-level statements start (decorators included) or at its ends. Each such slice is a run of
+whole statements beginning at column 0 with no bracket, string or continuation open, so the
+tokenizer and the parser see the same statements; the symbol table and the compiler check a
+statement against the statements it shares the module with (a ``global`` after a use, a
+``from __future__`` import after other code), and dropping statements can only remove such a
+conflict. The one way a dropped statement changes how the rest is compiled is a
+``from __future__`` import (``barry_as_FLUFL`` changes the grammar): a slice that does not
+start at the beginning is trusted only when the module imports no feature that could.
+
+A slice of a new version is matched to a good text through their common prefix and suffix, so
+only the statements around an edit are compiled again; anything not proven falls back to
+compiling. The answer is the one compiling would give (``syntax_errors`` relies on it: its
+listing must stay what a from-scratch analysis reports).
+"""
+
+from __future__ import annotations
+
+import ast
+import threading
+from collections import deque
+from dataclasses import dataclass
+
+from debugllm.text import LineIndex
+
+#: Features that change nothing CPython 3 accepts, or only make it stricter (``annotations``
+#: turns annotations into strings and forbids ``yield``/``await``/``:=`` in them).
+_HARMLESS_FEATURES = frozenset(
+    {
+        "nested_scopes", "generators", "division", "absolute_import", "with_statement",
+        "print_function", "unicode_literals", "generator_stop", "annotations",
+    }
+)  # fmt: skip
+#: Good texts kept: the document being typed in, with room for a few others open beside it.
+_KEPT = 4
+
+
+@dataclass(frozen=True, slots=True)
+class GoodText:
+    source: str
+    #: Offsets where a top-level statement's first line starts, with 0 and ``len(source)``.
+    boundaries: frozenset[int]
+    #: Whether a slice not starting at 0 compiles like it does inside the module.
+    slices_stand_alone: bool
+
+
+_good: deque[GoodText] = deque(maxlen=_KEPT)
+_lock = threading.Lock()
+
+
+def remember(source: str, tree: ast.Module) -> None:
+    """Keep ``source``, which compiled (``tree`` is its AST), as a good text."""
+    with _lock:
+        if any(good.source == source for good in _good):
+            return
+    good = GoodText(source, _boundaries(source, tree), _slices_stand_alone(tree))
+    with _lock:
+        _good.append(good)
+
+
+def forget() -> None:
+    """Drop every good text (tests compare against analyses made without them)."""
+    with _lock:
+        _good.clear()
+
+
+def compiles(source: str, start: int, end: int) -> bool:
+    """Whether ``source[start:end]`` is proven to compile by a good text (``False``: unknown)."""
+    with _lock:
+        goods = list(_good)
+    return any(_proven(good, source, start, end) for good in goods)
+
+
+def _proven(good: GoodText, source: str, start: int, end: int) -> bool:
+    if start and not good.slices_stand_alone:
+        return False
+    old = good.source
+    if end <= len(old) and source[:end] == old[:end]:
+        # Before the edit: the same offsets in the good text.
+        return start in good.boundaries and end in good.boundaries
+    shift = len(old) - len(source)
+    if start + shift >= 0 and source[start:] == old[start + shift :]:
+        # After the edit: the same text, moved by what the edit added or removed.
+        return start + shift in good.boundaries and end + shift in good.boundaries
+    return False
+
+
+def _boundaries(source: str, tree: ast.Module) -> frozenset[int]:
+    # LineIndex breaks lines where the tokenizer does ("\r\n", "\r", "\n"), as ``lineno`` counts.
+    line_starts = LineIndex(source).line_starts
+    found = {0, len(source)}
+    for stmt in tree.body:
+        # Compound statements start their line; a simple one may follow a ";".
+        if stmt.col_offset != 0:
+            continue
+        decorators: list[ast.expr] = getattr(stmt, "decorator_list", [])
+        first = min([stmt.lineno, *(d.lineno for d in decorators)])
+        if first - 1 < len(line_starts):
+            found.add(line_starts[first - 1])
+    return frozenset(found)
+
+
+def _slices_stand_alone(tree: ast.Module) -> bool:
+    return not any(
+        isinstance(stmt, ast.ImportFrom)
+        and stmt.module == "__future__"
+        and any(alias.name not in _HARMLESS_FEATURES for alias in stmt.names)
+        for stmt in tree.body
+    )
