@@ -121,8 +121,8 @@ def reuse_count(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     hits = [0]
     real = lastgood.compiles
 
-    def counting(source: str, start: int, end: int) -> bool:
-        proven = real(source, start, end)
+    def counting(filename: str, source: str, start: int, end: int) -> bool:
+        proven = real(filename, source, start, end)
         hits[0] += proven
         return proven
 
@@ -159,32 +159,34 @@ def test_reuse_of_the_last_good_parse_changes_no_result(name: str, reuse_count: 
 def test_a_slice_is_trusted_only_at_statement_boundaries_of_a_good_text() -> None:
     good = "import os\n\n\n@decorate\ndef f(x):\n    return (x +\n1)\n\n\nvalue = f(2)\n"
     lastgood.forget()
-    assert analyze(good).parses
+    assert analyze(good, filename="m.py").parses
     decorated = good.index("@decorate")
     inside = good.index("1)")
     value = good.index("value")
-    assert lastgood.compiles(good, 0, decorated)
-    assert lastgood.compiles(good, decorated, value)
-    assert lastgood.compiles(good, value, len(good))
+    assert lastgood.compiles("m.py", good, 0, decorated)
+    assert lastgood.compiles("m.py", good, decorated, value)
+    assert lastgood.compiles("m.py", good, value, len(good))
     # Not where a statement starts: the slice would cut an expression in two.
-    assert not lastgood.compiles(good, 0, inside)
-    assert not lastgood.compiles(good, inside, len(good))
+    assert not lastgood.compiles("m.py", good, 0, inside)
+    assert not lastgood.compiles("m.py", good, inside, len(good))
     # A later version, edited inside ``f``: the statements after it moved but are the same.
     edited = good.replace("return (x +", "return (x -+", 1)
     shift = len(edited) - len(good)
-    assert lastgood.compiles(edited, value + shift, len(edited))
-    assert lastgood.compiles(edited, 0, decorated)
-    assert not lastgood.compiles(edited, decorated, value + shift)
+    assert lastgood.compiles("m.py", edited, value + shift, len(edited))
+    assert lastgood.compiles("m.py", edited, 0, decorated)
+    assert not lastgood.compiles("m.py", edited, decorated, value + shift)
+    # Each document reuses its own last good parses only.
+    assert not lastgood.compiles("other.py", good, 0, len(good))
     lastgood.forget()
-    assert not lastgood.compiles(good, 0, len(good))
+    assert not lastgood.compiles("m.py", good, 0, len(good))
 
 
 def test_a_future_import_that_changes_the_grammar_keeps_every_slice_compiled() -> None:
     # barry_as_FLUFL swaps `!=` for `<>` in the grammar: no slice is trusted without the import.
     good = "from __future__ import barry_as_FLUFL\n\nx = 1\n"
     lastgood.forget()
-    lastgood.remember(good, ast.parse(good))
+    lastgood.remember("m.py", good, ast.parse(good))
     start = good.index("x =")
-    assert lastgood.compiles(good, 0, len(good))
-    assert not lastgood.compiles(good, start, len(good))
+    assert lastgood.compiles("m.py", good, 0, len(good))
+    assert not lastgood.compiles("m.py", good, start, len(good))
     lastgood.forget()

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import ast
 import threading
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 
 from debugllm.text import LineIndex
@@ -34,8 +34,10 @@ _HARMLESS_FEATURES = frozenset(
         "print_function", "unicode_literals", "generator_stop", "annotations",
     }
 )  # fmt: skip
-#: Good texts kept: the document being typed in, with room for a few others open beside it.
-_KEPT = 4
+#: Good texts kept per file (the document's last versions, or a fix plan's fixed texts), and
+#: files: each document's own reuse only, so opening one file never speeds up another's check.
+_PER_FILE = 3
+_FILES = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,18 +49,23 @@ class GoodText:
     slices_stand_alone: bool
 
 
-_good: deque[GoodText] = deque(maxlen=_KEPT)
+_good: OrderedDict[str, deque[GoodText]] = OrderedDict()
 _lock = threading.Lock()
 
 
-def remember(source: str, tree: ast.Module) -> None:
-    """Keep ``source``, which compiled (``tree`` is its AST), as a good text."""
+def remember(filename: str, source: str, tree: ast.Module) -> None:
+    """Keep ``source`` of ``filename``, which compiled (``tree`` is its AST), as a good text."""
     with _lock:
-        if any(good.source == source for good in _good):
+        kept = _good.get(filename)
+        if kept is not None and any(good.source == source for good in kept):
             return
     good = GoodText(source, _boundaries(source, tree), _slices_stand_alone(tree))
     with _lock:
-        _good.append(good)
+        kept = _good.pop(filename, None) or deque(maxlen=_PER_FILE)
+        kept.append(good)
+        _good[filename] = kept
+        while len(_good) > _FILES:
+            _good.popitem(last=False)
 
 
 def forget() -> None:
@@ -67,11 +74,12 @@ def forget() -> None:
         _good.clear()
 
 
-def compiles(source: str, start: int, end: int) -> bool:
-    """Whether ``source[start:end]`` is proven to compile by a good text (``False``: unknown)."""
+def compiles(filename: str, source: str, start: int, end: int) -> bool:
+    """Whether ``source[start:end]`` is proven to compile by a good text of ``filename``
+    (``False``: not known)."""
     with _lock:
-        goods = list(_good)
-    return any(_proven(good, source, start, end) for good in goods)
+        goods = list(_good.get(filename, ()))
+    return any(_proven(good, source, start, end) for good in reversed(goods))
 
 
 def _proven(good: GoodText, source: str, start: int, end: int) -> bool:
