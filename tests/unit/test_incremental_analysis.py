@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from debugllm.analysis import lastgood, syntax_errors
 from debugllm.analysis.analyzer import Analysis, AnalysisOptions, analyze
+from debugllm.lsp import sync
 from debugllm.pipeline import FixPipeline, FixPlan
 
 OPTIONS = AnalysisOptions(syntax_budget_s=60.0)
@@ -189,4 +190,19 @@ def test_a_future_import_that_changes_the_grammar_keeps_every_slice_compiled() -
     start = good.index("x =")
     assert lastgood.compiles("m.py", good, 0, len(good))
     assert not lastgood.compiles("m.py", good, start, len(good))
+    lastgood.forget()
+
+
+def test_the_debounce_check_compiles_only_the_statements_an_edit_touched() -> None:
+    good = "import os\n\n\ndef f(x):\n    return x\n\n\ndef g(y):\n    return os.sep + y\n"
+    lastgood.forget()
+    assert analyze(good, filename="m.py").parses
+    broken = good.replace("def g(y):", "def g(y)")
+    start, end = lastgood.edited_statements("m.py", broken) or (0, 0)
+    assert broken[start:end] == "def g(y)\n    return os.sep + y\n"
+    assert sync.has_syntax_error(broken, "m.py")
+    assert not sync.has_syntax_error(good.replace("return x", "return x + 1"), "m.py")
+    # No good text of this file: the whole text is checked.
+    assert lastgood.edited_statements("n.py", broken) is None
+    assert sync.has_syntax_error(broken, "n.py")
     lastgood.forget()

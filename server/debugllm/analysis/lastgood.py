@@ -82,6 +82,59 @@ def compiles(filename: str, source: str, start: int, end: int) -> bool:
     return any(_proven(good, source, start, end) for good in reversed(goods))
 
 
+def edited_statements(filename: str, source: str) -> tuple[int, int] | None:
+    """The span of ``source`` holding the top-level statements an edit of a good text of
+    ``filename`` touched: the text before and after it is that good text's, cut at its
+    statement boundaries. ``None`` when no good text of the file shares both ends.
+
+    Compiling that span alone says quickly whether the edit broke the syntax, though not
+    always what CPython reports for the whole file: only for decisions that change no result
+    (the debounce of ``lsp.server``).
+    """
+    with _lock:
+        goods = list(_good.get(filename, ()))
+    best: tuple[int, int] | None = None
+    for good in reversed(goods):
+        if not good.slices_stand_alone:
+            continue
+        old = good.source
+        prefix = _common_prefix(source, old)
+        suffix = _common_suffix(source, old, limit=min(len(source), len(old)) - prefix)
+        start = max(b for b in good.boundaries if b <= prefix)
+        shift = len(old) - len(source)
+        ends = [b - shift for b in good.boundaries if b >= len(old) - suffix and b - shift >= start]
+        if not ends:
+            continue
+        span = (start, min(ends))
+        if best is None or span[1] - span[0] < best[1] - best[0]:
+            best = span
+    return best
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """The length of the longest common prefix (bisected on slice comparisons, done in C)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[low:middle] == b[low:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _common_suffix(a: str, b: str, limit: int) -> int:
+    """The length of the longest common suffix, at most ``limit``."""
+    low, high = 0, max(limit, 0)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[len(a) - middle : len(a) - low] == b[len(b) - middle : len(b) - low]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
 def _proven(good: GoodText, source: str, start: int, end: int) -> bool:
     if start and not good.slices_stand_alone:
         return False
