@@ -182,6 +182,18 @@ def test_a_slice_is_trusted_only_at_statement_boundaries_of_a_good_text() -> Non
     assert not lastgood.compiles("m.py", good, 0, len(good))
 
 
+def test_a_statement_on_a_line_continued_into_is_no_boundary() -> None:
+    # `y` starts its line at column 0, but the text before it ends with a backslash.
+    good = "x = 1; \\\ny = 2\nz = 3\n"
+    lastgood.forget()
+    assert analyze(good, filename="m.py").parses
+    y, z = good.index("y ="), good.index("z =")
+    assert not lastgood.compiles("m.py", good, 0, y)
+    assert not lastgood.compiles("m.py", good, y, len(good))
+    assert lastgood.compiles("m.py", good, 0, z)
+    lastgood.forget()
+
+
 def test_a_future_import_that_changes_the_grammar_keeps_every_slice_compiled() -> None:
     # barry_as_FLUFL swaps `!=` for `<>` in the grammar: no slice is trusted without the import.
     good = "from __future__ import barry_as_FLUFL\n\nx = 1\n"

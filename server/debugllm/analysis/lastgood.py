@@ -160,7 +160,10 @@ def _boundaries(source: str, tree: ast.Module) -> frozenset[int]:
         decorators: list[ast.expr] = getattr(stmt, "decorator_list", [])
         first = min([stmt.lineno, *(d.lineno for d in decorators)])
         if first - 1 < len(line_starts):
-            found.add(line_starts[first - 1])
+            start = line_starts[first - 1]
+            # `x = 1; \` then `y = 2`: a line continued into does not start a statement text.
+            if not source[max(start - 3, 0) : start].rstrip("\r\n").endswith("\\"):
+                found.add(start)
     return frozenset(found)
 
 
