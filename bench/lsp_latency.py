@@ -611,7 +611,11 @@ def incremental(result: Json) -> bool:
 
 class Keystrokes:
     """One document per server: a colon deleted (-> a syntax error) and put back, each a
-    one-character change (incremental where the server asked for it, else the whole text)."""
+    one-character change (incremental where the server asked for it, else the whole text).
+
+    Each round breaks another ``def`` (from the middle of the file on), so no broken version
+    repeats: a server cannot answer from a result it kept for the same text.
+    """
 
     def __init__(self, client: StdioClient, root: Path, source: str, ranged: bool) -> None:
         self.client = client
@@ -619,13 +623,16 @@ class Keystrokes:
         self.source = source
         self.ranged = ranged
         self.version = 1
-        lines = source.splitlines()
-        middle = len(lines) // 2
-        self.line = next(i for i in range(middle, len(lines)) if lines[i].startswith("def "))
-        self.column = len(lines[self.line].rstrip()) - 1  # the colon
-        self.broken = (
+        self.lines = source.splitlines()
+        middle = len(self.lines) // 2
+        self.defs = [i for i in range(middle, len(self.lines)) if self.lines[i].startswith("def ")]
+        self.rounds = 0
+        self.line = self.column = 0
+
+    def broken(self) -> str:
+        return (
             "\n".join(
-                line[: self.column] if i == self.line else line for i, line in enumerate(lines)
+                line[: self.column] if i == self.line else line for i, line in enumerate(self.lines)
             )
             + "\n"
         )
@@ -650,6 +657,10 @@ class Keystrokes:
     async def type(self, break_it: bool) -> float:
         """The change -> the first publish that shows (or clears) the error (ms)."""
         self.version += 1
+        if break_it:
+            self.line = self.defs[self.rounds % len(self.defs)]
+            self.column = len(self.lines[self.line].rstrip()) - 1  # the colon
+            self.rounds += 1
         pos = {"line": self.line, "character": self.column}
         if self.ranged:
             end = {"line": self.line, "character": self.column + 1}
@@ -659,7 +670,7 @@ class Keystrokes:
                 else {"range": {"start": pos, "end": pos}, "text": ":"}
             )
         else:
-            change = {"text": self.broken if break_it else self.source}
+            change = {"text": self.broken() if break_it else self.source}
 
         def matches(method: str, params: Json) -> bool:
             if method != "textDocument/publishDiagnostics" or params.get("uri") != self.uri:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -141,14 +142,22 @@ def _units(text: str, encoding: Encoding) -> int:
     return len(text.encode("utf-8", errors="surrogatepass"))
 
 
+@functools.lru_cache(maxsize=8)
+def _line_starts(source: str) -> list[int]:
+    """Where each line of ``source`` starts. Kept for a few texts: the analysis of a file that
+    does not parse indexes the same text half a dozen times (a regex pass over the file each)."""
+    starts = [0]
+    starts.extend(m.end() for m in LINE_BREAK.finditer(source))
+    return starts
+
+
 class LineIndex:
     """Maps code-point offsets to LSP (line, column) positions and back."""
 
     def __init__(self, source: str) -> None:
         self.source = source
-        starts = [0]
-        starts.extend(m.end() for m in LINE_BREAK.finditer(source))
-        self.line_starts = starts
+        #: Shared between indexes of the same text: read it, never change it.
+        self.line_starts = _line_starts(source)
 
     @property
     def line_count(self) -> int:

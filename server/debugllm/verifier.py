@@ -79,7 +79,7 @@ class Verifier:
                 load_recovery()
                 deadline = time.monotonic() + self.options.syntax_budget_s
                 # Errors up to any syntax of a newer Python, as the analysis reported them.
-                found = checkable_syntax_errors(fixed, deadline=deadline)
+                found = checkable_syntax_errors(fixed, deadline, before.filename)
         found_syntax = bool(found)
         # Filtered like `analyze` filters the original's, or a suppressed error looks new.
         after_syntax = without_suppressed(fixed, found)

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from debugllm.analysis import lastgood
 from debugllm.analysis.static import ALL_CHECKS, analyze_static
 from debugllm.analysis.suppressions import without_suppressed
 from debugllm.analysis.syntax import compile_fault, fault_to_problem, problem_from_exception
@@ -148,6 +149,7 @@ def analyze(
         return Analysis(source, (), None, filename, static_checked=False)
     except PARSE_FAILURES as exc:
         return _analyze_failure(source, exc, options, filename)
+    lastgood.remember(filename, source, tree)
     # analyze_static leaves out the problems a suppression comment hides.
     problems = analyze_static(source, tree, options.checks, filename)
     target = options.target_version
@@ -178,7 +180,9 @@ def _analyze_failure(
     deadline = time.monotonic() + options.syntax_budget_s
     # The first error is CPython's own; report it even if recovery ran out of time. A
     # suppression comment for E999 hides it too (the verifier filters the same way).
-    found = without_suppressed(source, checkable_syntax_errors(source, deadline) or [first])
+    found = without_suppressed(
+        source, checkable_syntax_errors(source, deadline, filename) or [first]
+    )
     later = unsupported(source)
     if later:
         # Real errors come first; the newer syntax after them is said once, so the user knows
@@ -202,7 +206,9 @@ def _newer_before(source: str, first: Problem) -> Construct | None:
     return constructs[0] if constructs and constructs[0].start <= stop else None
 
 
-def checkable_syntax_errors(source: str, deadline: float | None = None) -> list[Problem]:
+def checkable_syntax_errors(
+    source: str, deadline: float | None = None, filename: str = "<file>"
+) -> list[Problem]:
     """``find_syntax_errors``, stopped at the first construct of a newer Python.
 
     After a real error, such a construct would be the next "error" and repair-and-continue
@@ -213,7 +219,7 @@ def checkable_syntax_errors(source: str, deadline: float | None = None) -> list[
     # only once a file does not parse (see load_recovery).
     from debugllm.analysis.syntax_errors import find_syntax_errors
 
-    found = find_syntax_errors(source, deadline=deadline)
+    found = find_syntax_errors(source, deadline=deadline, filename=filename)
     constructs = unsupported(source)
     if not constructs:
         return found

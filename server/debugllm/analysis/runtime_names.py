@@ -41,7 +41,9 @@ def runtime_names(tree: ast.Module) -> RuntimeNames:
     prefixes: set[str] = set()
     anything = False
     uses_gettext = False
-    for node in ast.walk(tree):
+    for node in _nodes(tree):
+        if type(node) not in _WATCHED:
+            continue
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             module = node.module if isinstance(node, ast.ImportFrom) else None
             uses_gettext |= module == "gettext" or any(a.name == "gettext" for a in node.names)
@@ -95,6 +97,32 @@ def runtime_names(tree: ast.Module) -> RuntimeNames:
         # `install` is a common method name; only gettext's puts `_` into builtins.
         names.discard("_")
     return RuntimeNames(frozenset(names), tuple(sorted(prefixes)), anything)
+
+
+#: The nodes the loop above looks at; every other node is only walked through.
+_WATCHED: frozenset[type[ast.AST]] = frozenset(
+    {
+        ast.Import, ast.ImportFrom, ast.Call, ast.ClassDef, ast.Assign, ast.AugAssign,
+        ast.AnnAssign, ast.Subscript, ast.Try, ast.TryStar,
+    }
+)  # fmt: skip
+
+
+def _nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node of ``tree``, as ``ast.walk`` finds them (in another order), reading the fields
+    directly: ``ast.walk``'s generators took a quarter of a static check of a file."""
+    found: list[ast.AST] = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                stack.append(value)
+            elif isinstance(value, list):
+                stack.extend(item for item in value if isinstance(item, ast.AST))
+    return found
 
 
 def _catches_name_error(handler: ast.ExceptHandler) -> bool:

@@ -13,6 +13,7 @@ import logging
 import re
 import time
 
+from debugllm.analysis import lastgood
 from debugllm.analysis.syntax import Fault, compile_fault, fault_to_problem, normalise_message
 from debugllm.problems import Problem, Severity
 from debugllm.repair.syntax import recover
@@ -43,7 +44,7 @@ def _is_cut(lines: list[str], i: int) -> bool:
 
 
 def _first_fault_from(
-    source: str, index: LineIndex, first_line: int, deadline: float | None
+    source: str, index: LineIndex, first_line: int, deadline: float | None, filename: str
 ) -> tuple[Fault | None, int]:
     """The first fault at or after ``first_line`` (0-based, a proven statement boundary).
 
@@ -60,8 +61,12 @@ def _first_fault_from(
         size = _GROUP_CHARS
         while True:
             end = _group_end(index, lines, start, size)
-            text = source[index.line_starts[start] : _line_start(index, end, len(source))]
-            fault = compile_fault(text, line_offset=start)
+            begin, stop = index.line_starts[start], _line_start(index, end, len(source))
+            # Statements shared with a text that compiled need no compiling (analysis.lastgood).
+            if lastgood.compiles(filename, source, begin, stop):
+                fault = None
+            else:
+                fault = compile_fault(source[begin:stop], line_offset=start)
             if fault is None or end >= count or not any(c in fault.msg for c in _CUT_ERRORS):
                 break
             size *= 2
@@ -107,9 +112,12 @@ def _map_back(offset: int, steps: list[list[Edit]]) -> int:
 
 
 def find_syntax_errors(
-    source: str, deadline: float | None = None, limit: int = 50
+    source: str, deadline: float | None = None, limit: int = 50, filename: str = "<file>"
 ) -> list[Problem]:
     """Every syntax error in ``source`` (at most ``limit``), ordered by position.
+
+    ``filename`` names whose last good parses may spare compiling (``analysis.lastgood``); the
+    result does not depend on it.
 
     The first is exactly CPython's; later ones are found by repairing each error (or blanking its
     statement when no repair is known) and compiling again, and are mapped back to ``source``.
@@ -124,7 +132,7 @@ def find_syntax_errors(
         if len(found) >= limit or (attempt and late):
             break
         index = LineIndex(current)
-        fault, group_start = _first_fault_from(current, index, first_line, deadline)
+        fault, group_start = _first_fault_from(current, index, first_line, deadline, filename)
         if fault is None:
             break
         problem = fault_to_problem(current, fault, index)

@@ -12,6 +12,7 @@ brackets are skipped the way PEP 701 lexes them, and each construct is matched s
 from __future__ import annotations
 
 import bisect
+import functools
 import keyword
 import re
 import sys
@@ -366,13 +367,19 @@ def newer_syntax(source: str, stop: int | None = None) -> list[Construct]:
     Only constructs starting before ``stop`` (an offset) are found: a caller looking for the
     construct behind a syntax error needs none after it. Never raises.
     """
+    return list(_newer_syntax(source, stop))
+
+
+#: The analysis of a file that does not parse asks up to three times for the same text.
+@functools.lru_cache(maxsize=4)
+def _newer_syntax(source: str, stop: int | None) -> tuple[Construct, ...]:
     scanner = _Scanner(source, len(source) if stop is None else min(stop, len(source)))
     try:
         scanner.skip_code()
         scanner.statements()
     except RecursionError:  # f-strings nested hundreds deep: what was found so far
         pass
-    return sorted(set(scanner.found))
+    return tuple(sorted(set(scanner.found)))
 
 
 def unsupported(

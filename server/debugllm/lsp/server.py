@@ -263,7 +263,7 @@ class DebugLLMServer(LanguageServer):
                 delay
                 and small_edit
                 and document is not None
-                and await asyncio.to_thread(sync.has_syntax_error, document.source)
+                and await asyncio.to_thread(sync.has_syntax_error, document.source, document.path)
             ):
                 delay = 0.0  # a syntax error (no static checks to run): show it at once
             if delay:

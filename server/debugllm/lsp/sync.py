@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from debugllm.analysis import lastgood
 from debugllm.analysis.analyzer import cheap_syntax_error
+from debugllm.analysis.syntax import compile_fault
 from debugllm.text import Encoding, LineIndex
 from lsprotocol import types
 
@@ -53,6 +55,13 @@ def is_small_edit(changes: Sequence[types.TextDocumentContentChangeEvent]) -> bo
     )
 
 
-def has_syntax_error(source: str) -> bool:
-    """Whether the parser (the cheapest pass that finds one) rejects ``source``."""
+def has_syntax_error(source: str, filename: str = "<file>") -> bool:
+    """Whether the parser (the cheapest pass that finds one) rejects ``source``.
+
+    After an edit of a version that compiled, only the statements it touched are checked
+    (``analysis.lastgood``): a wrong answer would only change the wait, never a result.
+    """
+    span = lastgood.edited_statements(filename, source)
+    if span is not None:
+        return compile_fault(source[span[0] : span[1]], stage="symbols") is not None
     return cheap_syntax_error(source) is not None

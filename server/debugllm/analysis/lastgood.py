@@ -1,0 +1,176 @@
+"""The last good parses: texts that compiled as a whole, kept so the syntax check of a later
+version skips compiling the parts it shares with one of them.
+
+The fact used: when a module compiles, so does every slice of it that starts and ends where its
+top-level statements start (decorators included) or at its ends. Each such slice is a run of
+whole statements beginning at column 0 with no bracket, string or continuation open, so the
+tokenizer and the parser see the same statements; the symbol table and the compiler check a
+statement against the statements it shares the module with (a ``global`` after a use, a
+``from __future__`` import after other code), and dropping statements can only remove such a
+conflict. The one way a dropped statement changes how the rest is compiled is a
+``from __future__`` import (``barry_as_FLUFL`` changes the grammar): a slice that does not
+start at the beginning is trusted only when the module imports no feature that could.
+
+A slice of a new version is matched to a good text through their common prefix and suffix, so
+only the statements around an edit are compiled again; anything not proven falls back to
+compiling. The answer is the one compiling would give (``syntax_errors`` relies on it: its
+listing must stay what a from-scratch analysis reports).
+"""
+
+from __future__ import annotations
+
+import ast
+import threading
+from collections import OrderedDict, deque
+from dataclasses import dataclass
+
+from debugllm.text import LineIndex
+
+#: Features that change nothing CPython 3 accepts, or only make it stricter (``annotations``
+#: turns annotations into strings and forbids ``yield``/``await``/``:=`` in them).
+_HARMLESS_FEATURES = frozenset(
+    {
+        "nested_scopes", "generators", "division", "absolute_import", "with_statement",
+        "print_function", "unicode_literals", "generator_stop", "annotations",
+    }
+)  # fmt: skip
+#: Good texts kept per file (the document's last versions, or a fix plan's fixed texts), and
+#: files: each document's own reuse only, so opening one file never speeds up another's check.
+_PER_FILE = 3
+_FILES = 16
+
+
+@dataclass(frozen=True, slots=True)
+class GoodText:
+    source: str
+    #: Offsets where a top-level statement's first line starts, with 0 and ``len(source)``.
+    boundaries: frozenset[int]
+    #: Whether a slice not starting at 0 compiles like it does inside the module.
+    slices_stand_alone: bool
+
+
+_good: OrderedDict[str, deque[GoodText]] = OrderedDict()
+_lock = threading.Lock()
+
+
+def remember(filename: str, source: str, tree: ast.Module) -> None:
+    """Keep ``source`` of ``filename``, which compiled (``tree`` is its AST), as a good text."""
+    with _lock:
+        kept = _good.get(filename)
+        if kept is not None and any(good.source == source for good in kept):
+            return
+    good = GoodText(source, _boundaries(source, tree), _slices_stand_alone(tree))
+    with _lock:
+        kept = _good.pop(filename, None) or deque(maxlen=_PER_FILE)
+        kept.append(good)
+        _good[filename] = kept
+        while len(_good) > _FILES:
+            _good.popitem(last=False)
+
+
+def forget() -> None:
+    """Drop every good text (tests compare against analyses made without them)."""
+    with _lock:
+        _good.clear()
+
+
+def compiles(filename: str, source: str, start: int, end: int) -> bool:
+    """Whether ``source[start:end]`` is proven to compile by a good text of ``filename``
+    (``False``: not known)."""
+    with _lock:
+        goods = list(_good.get(filename, ()))
+    return any(_proven(good, source, start, end) for good in reversed(goods))
+
+
+def edited_statements(filename: str, source: str) -> tuple[int, int] | None:
+    """The span of ``source`` holding the top-level statements an edit of a good text of
+    ``filename`` touched: the text before and after it is that good text's, cut at its
+    statement boundaries. ``None`` when no good text of the file shares both ends.
+
+    Compiling that span alone says quickly whether the edit broke the syntax, though not
+    always what CPython reports for the whole file: only for decisions that change no result
+    (the debounce of ``lsp.server``).
+    """
+    with _lock:
+        goods = list(_good.get(filename, ()))
+    best: tuple[int, int] | None = None
+    for good in reversed(goods):
+        if not good.slices_stand_alone:
+            continue
+        old = good.source
+        prefix = _common_prefix(source, old)
+        suffix = _common_suffix(source, old, limit=min(len(source), len(old)) - prefix)
+        start = max(b for b in good.boundaries if b <= prefix)
+        shift = len(old) - len(source)
+        ends = [b - shift for b in good.boundaries if b >= len(old) - suffix and b - shift >= start]
+        if not ends:
+            continue
+        span = (start, min(ends))
+        if best is None or span[1] - span[0] < best[1] - best[0]:
+            best = span
+    return best
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """The length of the longest common prefix (bisected on slice comparisons, done in C)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[low:middle] == b[low:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _common_suffix(a: str, b: str, limit: int) -> int:
+    """The length of the longest common suffix, at most ``limit``."""
+    low, high = 0, max(limit, 0)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[len(a) - middle : len(a) - low] == b[len(b) - middle : len(b) - low]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _proven(good: GoodText, source: str, start: int, end: int) -> bool:
+    if start and not good.slices_stand_alone:
+        return False
+    old = good.source
+    if end <= len(old) and source[:end] == old[:end]:
+        # Before the edit: the same offsets in the good text.
+        return start in good.boundaries and end in good.boundaries
+    shift = len(old) - len(source)
+    if start + shift >= 0 and source[start:] == old[start + shift :]:
+        # After the edit: the same text, moved by what the edit added or removed.
+        return start + shift in good.boundaries and end + shift in good.boundaries
+    return False
+
+
+def _boundaries(source: str, tree: ast.Module) -> frozenset[int]:
+    # LineIndex breaks lines where the tokenizer does ("\r\n", "\r", "\n"), as ``lineno`` counts.
+    line_starts = LineIndex(source).line_starts
+    found = {0, len(source)}
+    for stmt in tree.body:
+        # Compound statements start their line; a simple one may follow a ";".
+        if stmt.col_offset != 0:
+            continue
+        decorators: list[ast.expr] = getattr(stmt, "decorator_list", [])
+        first = min([stmt.lineno, *(d.lineno for d in decorators)])
+        if first - 1 < len(line_starts):
+            start = line_starts[first - 1]
+            # `x = 1; \` then `y = 2`: a line continued into does not start a statement text.
+            if not source[max(start - 3, 0) : start].rstrip("\r\n").endswith("\\"):
+                found.add(start)
+    return frozenset(found)
+
+
+def _slices_stand_alone(tree: ast.Module) -> bool:
+    return not any(
+        isinstance(stmt, ast.ImportFrom)
+        and stmt.module == "__future__"
+        and any(alias.name not in _HARMLESS_FEATURES for alias in stmt.names)
+        for stmt in tree.body
+    )
