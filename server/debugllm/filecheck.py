@@ -7,19 +7,19 @@ Shared by the sequential run (``debugllm.cli``) and the worker processes (``debu
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
 from debugllm.config import project_config
-from debugllm.lspjson import diagnostic_json, text_edits_json
 from debugllm.pipeline import FixPipeline, FixPlan, VerifiedFix
 from debugllm.problems import Problem, Severity
 from debugllm.sourcefile import SourceError, SourceFile, read_source, read_stream, write_source
 from debugllm.text import LineIndex
-from debugllm.textdiff import fix_diff
+
+# The JSON output (``json``, ``debugllm.lspjson``) and the diffs of fixes (``debugllm.textdiff``)
+# are imported where used: a clean file's text report needs neither.
 
 if TYPE_CHECKING:
     from debugllm.remote.source import ModelSource
@@ -29,6 +29,18 @@ if TYPE_CHECKING:
 class FileStatus:
     io_error: bool = False
     remaining: bool = False
+
+
+@dataclass
+class RunStatus:
+    """What the files of one run left: the exit status."""
+
+    io_error: bool = False
+    remaining: bool = False
+
+    def add(self, status: FileStatus) -> None:
+        self.io_error = self.io_error or status.io_error
+        self.remaining = self.remaining or status.remaining
 
 
 @dataclass
@@ -70,6 +82,8 @@ async def fix_source(pipeline: FixPipeline, path: str, source: str, budget_s: fl
 
 
 def _fix_json(fix: VerifiedFix, index: LineIndex, applied: bool) -> dict[str, Any]:
+    from debugllm.lspjson import text_edits_json
+
     candidate = fix.candidate
     return {
         "title": candidate.title,
@@ -90,6 +104,8 @@ def _fix_json(fix: VerifiedFix, index: LineIndex, applied: bool) -> dict[str, An
 
 
 def result_json(result: FileResult) -> dict[str, Any]:
+    from debugllm.lspjson import diagnostic_json
+
     index = LineIndex(result.source)
     plan = result.plan
     fixes = [_fix_json(fix, index, applied=True) for fix in plan.applied]
@@ -150,6 +166,8 @@ def _print_problem(
         why = "a guess" if fix.candidate.guess else "may change behaviour"
         note = f" (unsafe, {why}: review before applying)"
     out.write(f"    {fix.candidate.explanation}\n    fix{note}: {fix.candidate.title}\n")
+    from debugllm.textdiff import fix_diff
+
     for diff_line in fix_diff(result.source, fix.fixed_source).splitlines():
         out.write(f"      {diff_line}\n")
 
@@ -182,7 +200,7 @@ class Pipelines:
             # Nothing to validate: the default settings' pipeline, without loading pydantic
             # (a third of a run on a small file). tests/unit/test_cli.py keeps the two equal.
             if "" not in self._by_settings:
-                self._by_settings[""] = FixPipeline(model=self.model)
+                self._by_settings[""] = FixPipeline(model=self.model, threads=False)
             return self._by_settings[""]
         from debugllm.settings import load_settings
 
@@ -193,7 +211,7 @@ class Pipelines:
                 self.err.write(f"debugllm: {problem}\n")
         key = settings.model_dump_json()  # equal settings share one pipeline
         if key not in self._by_settings:
-            self._by_settings[key] = FixPipeline.for_settings(settings, self.model)
+            self._by_settings[key] = FixPipeline.for_settings(settings, self.model, threads=False)
         return self._by_settings[key]
 
 
@@ -211,6 +229,8 @@ async def check_path(
     except SourceError as exc:
         err.write(f"debugllm: {exc}\n")
         if args.json:
+            import json
+
             out.write(json.dumps({"path": path, "error": str(exc)}) + "\n")
         return FileStatus(io_error=True)
     pipeline = pipelines.for_path(path)
@@ -222,6 +242,8 @@ async def check_path(
         err.write(f"debugllm: {path}:{line}: {model.message}\n")
     result.file = file
     if args.json:
+        import json
+
         out.write(json.dumps(result_json(result), ensure_ascii=False) + "\n")
     else:
         print_human(result, out)

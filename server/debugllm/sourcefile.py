@@ -19,7 +19,6 @@ import io
 import os
 import re
 import stat
-import tempfile
 import tokenize
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -219,6 +218,8 @@ def write_source(source: SourceFile, text: str) -> bool:
         raise SourceError(f"{source.path}: cannot write: Permission denied")
     _check_unchanged(source, target)
     folder, name = os.path.split(target)
+    import tempfile  # only to write: a check that writes nothing never loads it (nor shutil)
+
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".debugllm-tmp", dir=folder)
     except OSError as exc:
