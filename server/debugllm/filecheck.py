@@ -64,10 +64,13 @@ class FileResult:
         return sum(1 for p in self.remaining if p.severity == Severity.ERROR)
 
 
-def read_input(path: str, stdin: TextIO, force_python: bool = False) -> SourceFile:
-    """The file (``-``: standard input, always Python) decoded as CPython reads it."""
+def read_input(
+    path: str, stdin: TextIO, force_python: bool = False, writable: bool = True
+) -> SourceFile:
+    """The file (``-``: standard input, always Python, never written) decoded as CPython
+    reads it; ``writable``: whether it may be written back (``--write``)."""
     if path != "-":
-        return read_source(path, force_python=force_python)
+        return read_source(path, force_python=force_python, writable=writable)
     if hasattr(stdin, "buffer"):
         # The bytes, so a coding cookie or a BOM on standard input is honoured too.
         return read_stream(path, stdin.buffer)
@@ -225,7 +228,7 @@ async def check_path(
 ) -> FileStatus:
     """Check (and with ``--write`` fix) one file, writing its report to ``out``."""
     try:
-        file = read_input(path, stdin, args.force_python)
+        file = read_input(path, stdin, args.force_python, writable=args.write)
     except SourceError as exc:
         err.write(f"debugllm: {exc}\n")
         if args.json:

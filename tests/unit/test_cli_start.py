@@ -63,6 +63,8 @@ NOT_FOR_A_CLEAN_FILE = (
     "asyncio",
     "logging",
     "tempfile",
+    "hashlib",
+    "difflib",
     "tomllib",
     "json",
     "debugllm.lspjson",
