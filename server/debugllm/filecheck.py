@@ -9,11 +9,13 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
+from debugllm.analysis.analyzer import AnalysisOptions, analyze
 from debugllm.config import project_config
-from debugllm.pipeline import FixPipeline, FixPlan, VerifiedFix
+from debugllm.plans import FixPlan, VerifiedFix
 from debugllm.problems import Problem, Severity
 from debugllm.sourcefile import SourceError, SourceFile, read_source, read_stream, write_source
 from debugllm.text import LineIndex
@@ -22,6 +24,7 @@ from debugllm.text import LineIndex
 # are imported where used: a clean file's text report needs neither.
 
 if TYPE_CHECKING:
+    from debugllm.pipeline import FixPipeline
     from debugllm.remote.source import ModelSource
 
 
@@ -77,10 +80,13 @@ def read_input(
     return SourceFile(path, stdin.read().removeprefix("\ufeff"), "utf-8", False, None)
 
 
-async def fix_source(pipeline: FixPipeline, path: str, source: str, budget_s: float) -> FileResult:
+async def fix_source(check: ProjectCheck, path: str, source: str, budget_s: float) -> FileResult:
     started = time.perf_counter()
-    analysis = pipeline.analyze(source, path)
-    plan = await pipeline.plan(analysis, budget_s)
+    analysis = analyze(source, check.options, path)
+    if analysis.problems:
+        plan = await check.pipeline().plan(analysis, budget_s)
+    else:
+        plan = FixPlan(analysis)  # nothing to fix: the plan is empty, the pipeline not needed
     return FileResult(path, plan, (time.perf_counter() - started) * 1000)
 
 
@@ -182,6 +188,22 @@ def write_back(result: FileResult) -> None:
     write_source(result.file, result.plan.fixed_source)
 
 
+class ProjectCheck:
+    """How the files of one project configuration are checked: the analysis options, and the
+    fix pipeline for them, made when a file has something to fix (a clean file's check does
+    not load ``debugllm.pipeline``, the verifier and the candidates)."""
+
+    def __init__(self, options: AnalysisOptions, pipeline: Callable[[], FixPipeline]) -> None:
+        self.options = options
+        self._make = pipeline
+        self._pipeline: FixPipeline | None = None
+
+    def pipeline(self) -> FixPipeline:
+        if self._pipeline is None:
+            self._pipeline = self._make()
+        return self._pipeline
+
+
 class Pipelines:
     """One fix pipeline per project configuration: a run may span several projects, each with
     its own ``pyproject.toml``; the command line's flags win over the files."""
@@ -194,17 +216,24 @@ class Pipelines:
             self.overrides["unsafeFixes"] = True
         if args.target_version:
             self.overrides["targetVersion"] = args.target_version
-        self._by_settings: dict[str, FixPipeline] = {}
+        self._by_settings: dict[str, ProjectCheck] = {}
         self._reported: set[str] = set()
 
-    def for_path(self, path: str) -> FixPipeline:
+    def _default_pipeline(self) -> FixPipeline:
+        from debugllm.pipeline import FixPipeline
+
+        return FixPipeline(model=self.model, threads=False)
+
+    def for_path(self, path: str) -> ProjectCheck:
         project = project_config(os.getcwd() if path == "-" else path)
         if not self.overrides and not project.settings and not project.problems:
             # Nothing to validate: the default settings' pipeline, without loading pydantic
-            # (a third of a run on a small file). tests/unit/test_cli.py keeps the two equal.
+            # (a third of a run on a small file). tests/unit/test_cli_start.py keeps the two
+            # equal.
             if "" not in self._by_settings:
-                self._by_settings[""] = FixPipeline(model=self.model, threads=False)
+                self._by_settings[""] = ProjectCheck(AnalysisOptions(), self._default_pipeline)
             return self._by_settings[""]
+        from debugllm.pipeline import FixPipeline
         from debugllm.settings import load_settings
 
         settings, problems = load_settings(self.overrides, project.settings)
@@ -214,7 +243,8 @@ class Pipelines:
                 self.err.write(f"debugllm: {problem}\n")
         key = settings.model_dump_json()  # equal settings share one pipeline
         if key not in self._by_settings:
-            self._by_settings[key] = FixPipeline.for_settings(settings, self.model, threads=False)
+            pipeline = FixPipeline.for_settings(settings, self.model, threads=False)
+            self._by_settings[key] = ProjectCheck(pipeline.options, lambda: pipeline)
         return self._by_settings[key]
 
 
@@ -236,9 +266,11 @@ async def check_path(
 
             out.write(json.dumps({"path": path, "error": str(exc)}) + "\n")
         return FileStatus(io_error=True)
-    pipeline = pipelines.for_path(path)
-    result = await fix_source(pipeline, path, file.text, args.budget_ms / 1000)
-    asked = await pipeline.fix_with_model(result.plan)  # the engine's leftovers, if any
+    check = pipelines.for_path(path)
+    result = await fix_source(check, path, file.text, args.budget_ms / 1000)
+    asked = None
+    if result.plan.analysis.problems:
+        asked = await check.pipeline().fix_with_model(result.plan)  # the engine's leftovers
     if asked is not None and asked[1].fix is None:
         target, model = asked
         line = LineIndex(file.text).line_of(target.problem.start) + 1

@@ -18,11 +18,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, ParamSpec, Protocol, TypeVar
 
 from debugllm.analysis.analyzer import Analysis, AnalysisOptions, analyze
 from debugllm.candidates import Candidate
+
+# Re-exported: the plan's types are used as pipeline.FixPlan and pipeline.VerifiedFix.
+from debugllm.plans import FixPlan as FixPlan
+from debugllm.plans import VerifiedFix as VerifiedFix
 from debugllm.problems import Code, Problem, Severity
 from debugllm.region import Region, find_region
 from debugllm.text import Edit, LineIndex, apply_edits
@@ -140,15 +144,6 @@ class RemoteModel(Protocol):
 
 
 @dataclass(frozen=True)
-class VerifiedFix:
-    """A candidate the verifier accepted; its edits are in the original document's coordinates."""
-
-    candidate: Candidate
-    fixed_source: str
-    preferred: bool = False
-
-
-@dataclass(frozen=True)
 class ModelResult:
     """The model's verified fix for one request, or why there is none (a message for the user)."""
 
@@ -162,30 +157,6 @@ class ModelResult:
     def transient(self) -> bool:
         """A failure worth asking again for (the endpoint may answer next time)."""
         return self.error in ("timeout", "connection", "unavailable", "rate-limited", "cancelled")
-
-
-@dataclass
-class FixPlan:
-    """Every verified fix for one version of a document, and the result of applying them all
-    (the safe ones, or every kind when the pipeline allows unsafe fixes)."""
-
-    analysis: Analysis
-    #: Ranked verified fixes per problem of ``analysis`` (best first; at most one preferred).
-    fixes: dict[Problem, list[VerifiedFix]] = field(default_factory=dict)
-    #: The fixes "fix all" applied, in order, mapped to the original coordinates.
-    applied: list[VerifiedFix] = field(default_factory=list)
-    #: The text after applying every applicable fix, repeatedly; ``None`` when nothing was fixed.
-    fixed_source: str | None = None
-    #: Problems still reported in ``fixed_source`` (or in the original when nothing was fixed).
-    remaining: tuple[Problem, ...] = ()
-    #: The best fix of each remaining problem that only showed once earlier fixes were applied
-    #: (a misspelt name in a file that did not parse), not applied because it is unsafe; verified
-    #: on ``fixed_source``, its edits mapped to the original.
-    pending: list[VerifiedFix] = field(default_factory=list)
-
-    def best(self, problem: Problem) -> VerifiedFix | None:
-        ranked = self.fixes.get(problem)
-        return ranked[0] if ranked else None
 
 
 class FixPipeline:

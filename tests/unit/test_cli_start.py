@@ -70,6 +70,8 @@ NOT_FOR_A_CLEAN_FILE = (
     "debugllm.lspjson",
     "debugllm.textdiff",
     "debugllm.parallel",
+    "debugllm.pipeline",
+    "debugllm.verifier",
     "debugllm.analysis.syntax",
     "debugllm.analysis.versions",
     "debugllm.repair",
