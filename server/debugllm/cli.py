@@ -17,13 +17,48 @@ from debugllm.filecheck import Pipelines, RunStatus, check_path
 from debugllm.inline import run_inline
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's, sized to the terminal without ``shutil``: argparse makes a formatter for
+    every ``add_argument`` and sizes it with ``shutil.get_terminal_size``, whose import (bz2,
+    lzma ...) was a few ms of every run. The same width, as ``shutil`` finds it."""
+
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        if width is None:
+            width = _terminal_columns() - 2  # argparse's own margin
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+def _terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns``: ``$COLUMNS``, else the terminal's, else 80."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="debugllm", description="Find Python errors and apply verified fixes."
+        prog="debugllm",
+        description="Find Python errors and apply verified fixes.",
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"debugllm {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    fix = commands.add_parser("fix", help="report problems and verified fixes for files")
+    fix = commands.add_parser(
+        "fix", help="report problems and verified fixes for files", formatter_class=HelpFormatter
+    )
     fix.add_argument(
         "paths", nargs="*", metavar="PATH", help="Python files; '-' reads standard input"
     )

@@ -1,7 +1,7 @@
 """``debugllm fix`` prints, writes and exits exactly as recorded: every byte of stdout and
 stderr, the exit status and the files ``--write`` leaves, over files of every shape (clean, one
 syntax error, warnings, static errors, several errors, another encoding, not Python, standard
-input, a project folder with its own configuration).
+input, a project folder with its own configuration, --help and a usage error).
 
 The expected outputs in ``tests/fixtures/cli_outputs/expected`` were recorded with the code of
 ``233897b`` (before the one-file run went synchronous and lazy); the start-up work must not
@@ -11,6 +11,7 @@ change a byte. After an intended change of the output, record them again with
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -25,6 +26,8 @@ EXPECTED = FIXTURES / "expected"
 
 #: name -> (arguments after ``debugllm fix``, standard input, files whose bytes are checked after)
 CASES: dict[str, tuple[tuple[str, ...], str, tuple[str, ...]]] = {
+    "help": (("--help",), "", ()),
+    "usage-error": (("--budget-ms", "soon", "clean.py"), "", ()),
     "clean": (("clean.py",), "", ()),
     "clean-json": (("--json", "clean.py"), "", ()),
     "syntax-error": (("syntax_error.py",), "", ()),
@@ -70,6 +73,7 @@ def run_case(name: str, workdir: Path) -> dict[str, bytes]:
     done = subprocess.run(
         [sys.executable, "-m", "debugllm.cli", "fix", "--offline", *arguments],
         cwd=copy,
+        env={**os.environ, "COLUMNS": "100"},  # the width of --help and usage messages
         input=stdin.encode(),
         capture_output=True,
         timeout=120,

@@ -63,6 +63,7 @@ NOT_FOR_A_CLEAN_FILE = (
     "asyncio",
     "logging",
     "tempfile",
+    "shutil",
     "hashlib",
     "difflib",
     "tomllib",
