@@ -27,8 +27,10 @@ import itertools
 import json
 import os
 import platform
+import shlex
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -271,6 +273,17 @@ def server_specs() -> list[ServerSpec]:
     return specs
 
 
+def initialize_params(spec: ServerSpec, root: Path, resolve_edit: bool = False) -> Json:
+    return {
+        "processId": os.getpid(),
+        "clientInfo": {"name": "debugllm-bench", "version": "1"},
+        "rootUri": root.as_uri(),
+        "workspaceFolders": [{"uri": root.as_uri(), "name": root.name}],
+        "capabilities": client_capabilities(resolve_edit),
+        "initializationOptions": spec.settings.get("pylsp") if spec.settings else None,
+    }
+
+
 async def start_client(
     spec: ServerSpec, root: Path, resolve_edit: bool = False
 ) -> tuple[StdioClient, Json]:
@@ -278,22 +291,118 @@ async def start_client(
     started = time.perf_counter()
     await client.start()
     result = await client.request(
-        "initialize",
-        {
-            "processId": os.getpid(),
-            "clientInfo": {"name": "debugllm-bench", "version": "1"},
-            "rootUri": root.as_uri(),
-            "workspaceFolders": [{"uri": root.as_uri(), "name": root.name}],
-            "capabilities": client_capabilities(resolve_edit),
-            "initializationOptions": spec.settings.get("pylsp") if spec.settings else None,
-        },
-        timeout=60,
+        "initialize", initialize_params(spec, root, resolve_edit), timeout=60
     )
     client.initialize_ms = (time.perf_counter() - started) * 1000
     await client.notify("initialized", {})
     if spec.settings is not None:
         await client.notify("workspace/didChangeConfiguration", {"settings": spec.settings})
     return client, result
+
+
+async def start_once(spec: ServerSpec, root: Path, source: str, name: str) -> tuple[float, float]:
+    """Spawn -> the initialize result, and spawn -> the first diagnostics of a small file opened
+    right after ``initialized`` (ms). The second keeps an early initialize answer honest: the
+    editor shows nothing until the server can analyse."""
+    client = StdioClient(spec.name, spec.cmd, str(root))
+    uri = (root / f"bench_start_{name}.py").as_uri()
+    waiter: asyncio.Future[float] | None = None
+    started = time.perf_counter()
+    try:
+        await client.start()
+        waiter = client.expect(
+            lambda method, params: (
+                method == "textDocument/publishDiagnostics" and params.get("uri") == uri
+            )
+        )
+        await client.request("initialize", initialize_params(spec, root), timeout=60)
+        initialized = time.perf_counter()
+        await client.notify("initialized", {})
+        if spec.settings is not None:
+            await client.notify("workspace/didChangeConfiguration", {"settings": spec.settings})
+        await client.notify(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": source}},
+        )
+        received = await asyncio.wait_for(waiter, 60)
+    finally:
+        if waiter is not None and not waiter.done():
+            waiter.cancel()
+        await client.stop()
+    return (initialized - started) * 1000, (received - started) * 1000
+
+
+async def bench_start(
+    specs: list[ServerSpec], root: Path, source: str, runs: int, pause: float
+) -> dict[str, Json]:
+    """Every server started ``runs`` times (after one warm-up start), interleaved round by round."""
+    samples: dict[str, dict[str, list[float]]] = {
+        spec.name: {"initialize": [], "first_diagnostics": []} for spec in specs
+    }
+    errors: dict[str, str] = {}
+    for round_ in range(runs + 1):
+        for spec in specs:
+            if spec.name in errors:
+                continue
+            try:
+                init_ms, first_ms = await start_once(spec, root, source, str(round_))
+            except (TimeoutError, ServerError) as exc:
+                errors[spec.name] = f"{type(exc).__name__}: {exc}"
+                continue
+            if round_:
+                samples[spec.name]["initialize"].append(init_ms)
+                samples[spec.name]["first_diagnostics"].append(first_ms)
+            await asyncio.sleep(pause)
+    out: dict[str, Json] = {}
+    for name, by_case in samples.items():
+        out[name] = {case: {**stats(v), "samples_ms": v} for case, v in by_case.items()}
+        if name in errors:
+            out[name]["error"] = errors[name]
+    return out
+
+
+def _python_of(cmd: list[str]) -> str | None:
+    """The interpreter a server command runs: itself, or a script's ``#!`` line."""
+    exe = cmd[0]
+    if Path(exe).name.startswith("python"):
+        return exe
+    try:
+        with open(exe, "rb") as script:
+            first = script.readline()
+    except OSError:
+        return None
+    if first.startswith(b"#!") and b"python" in first:
+        return first[2:].decode().split()[0]
+    return None  # a native binary (ruff, ty, pyrefly)
+
+
+def ensure_bytecode(specs: list[ServerSpec]) -> list[str]:
+    """Compile the Python servers' site-packages and debugllm package, as a wheel install has
+    them: with PYTHONDONTWRITEBYTECODE set, every start would otherwise compile from source."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    compiled: list[str] = []
+    for python in sorted({p for spec in specs if (p := _python_of(spec.cmd)) is not None}):
+        where = subprocess.run(
+            [
+                python,
+                "-c",
+                "import os, sysconfig\n"
+                "print(sysconfig.get_paths()['purelib'])\n"
+                "try:\n"
+                "    import debugllm\n"
+                "    print(os.path.dirname(debugllm.__file__))\n"
+                "except ImportError:\n"
+                "    pass\n",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        subprocess.run(
+            [python, "-m", "compileall", "-q", *where], env=env, capture_output=True, check=False
+        )
+        compiled += where
+    return compiled
 
 
 # --- generated source ------------------------------------------------------------------------
@@ -739,7 +848,40 @@ def fmt(value: Json) -> str:
     return f"{value:.1f}" if isinstance(value, float) and value == value else "n/a"
 
 
+def markdown_start(report: Json) -> list[str]:
+    start: dict[str, Json] = report["start"]
+    if not start:
+        return []
+    lines = [
+        f"Start-up: spawn -> initialize result, and spawn -> the first publishDiagnostics of a "
+        f"{report['start_lines']}-line file opened right after `initialized`; median (min-max) "
+        f"of {report['start_runs']} starts per server, interleaved, after a warm-up start, ms. "
+        f"Bytecode compiled first for: {', '.join(report['bytecode']) or 'no Python server'}. "
+        f"Load average at the start: {', '.join(f'{x:.2f}' for x in report['load_average'])}.",
+        "",
+        "| case | " + " | ".join(start) + " |",
+        "| --- | " + " | ".join("---:" for _ in start) + " |",
+    ]
+    for case, label in (
+        ("initialize", "spawn -> initialize result"),
+        ("first_diagnostics", "spawn -> first diagnostics"),
+    ):
+        cells = []
+        for entry in start.values():
+            value = entry.get(case, {})
+            cells.append(
+                f"{fmt(value.get('median_ms'))} ({fmt(value.get('min_ms'))}-"
+                f"{fmt(value.get('max_ms'))})"
+                if value.get("samples_ms")
+                else f"n/a {entry.get('error', '')}"
+            )
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
 def markdown(report: Json) -> str:
+    if not report["diagnostics"]:
+        return "\n".join(markdown_start(report))
     servers: dict[str, Json] = report["diagnostics"]
     ruff = servers.get("ruff server", {})
     cases = [*report["variants"], "keystroke"]
@@ -749,6 +891,7 @@ def markdown(report: Json) -> str:
         return value.get("median_ms", float("nan")) if isinstance(value, dict) else float("nan")
 
     lines = [
+        *markdown_start(report),
         f"didOpen -> first publishDiagnostics, and one keystroke (a colon deleted, the change "
         f"sent incrementally where the server asks for it) -> the diagnostics showing it; "
         f"median of {report['runs']} interleaved rounds after a warm-up, ms (ratio to ruff "
@@ -767,7 +910,7 @@ def markdown(report: Json) -> str:
             cells.append(f"{fmt(value)}{ratio}")
         lines.append(f"| {case} | " + " | ".join(cells) + " |")
     lines.append(
-        "| start-up -> initialize result | "
+        "| start-up -> initialize result (the one start of this table's servers) | "
         + " | ".join(fmt(e.get("initialize_ms", float("nan"))) for e in servers.values())
         + " |"
     )
@@ -812,6 +955,10 @@ async def run(args: argparse.Namespace) -> Json:
     if args.servers:
         wanted = set(args.servers.split(","))
         specs = [s for s in specs if s.name.split()[0] in wanted or s.name in wanted]
+    for extra in args.also or []:
+        label, _, command = extra.partition("=")
+        specs.append(ServerSpec(label, shlex.split(command)))
+    compiled = ensure_bytecode(specs)
     variants = {
         "clean": generate_source(args.lines),
         "syntax-error": generate_source(args.lines, syntax_error=True),
@@ -824,11 +971,23 @@ async def run(args: argparse.Namespace) -> Json:
         "variants": list(variants),
         "python": sys.version.split()[0],
         "machine": f"{platform.machine()} {os.cpu_count()} cpus",
+        "bytecode": compiled,
+        "load_average": os.getloadavg(),
+        "start_runs": args.start_runs,
+        "start_lines": args.start_lines,
+        "start": {},
         "diagnostics": {},
         "code_actions": {},
     }
     with tempfile.TemporaryDirectory(prefix="lsp-bench-") as tmp:
         root = Path(tmp)
+        if args.start_runs > 0:
+            print("measuring start-up ...", file=sys.stderr, flush=True)
+            report["start"] = await bench_start(
+                specs, root, generate_source(args.start_lines), args.start_runs, args.pause
+            )
+        if args.start_only:
+            return report
         print(f"measuring {', '.join(s.name for s in specs)} ...", file=sys.stderr, flush=True)
         report["diagnostics"] = await bench_interleaved(
             specs, root, variants, variants["clean"], args.runs, args.pause
@@ -862,6 +1021,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--servers", help="comma-separated subset: debugllm-lsp,ruff,ty,pyrefly,pylsp"
     )
+    parser.add_argument(
+        "--also",
+        action="append",
+        metavar="LABEL=COMMAND",
+        help="one more server, e.g. 'debugllm-lsp main=/work/main/.venv/bin/debugllm-lsp'",
+    )
+    parser.add_argument("--start-runs", type=int, default=10, help="measured starts per server")
+    parser.add_argument(
+        "--start-lines", type=int, default=30, help="lines of the file opened at start-up"
+    )
+    parser.add_argument("--start-only", action="store_true", help="only the start-up case")
     args = parser.parse_args(argv)
     report = asyncio.run(run(args))
     print(markdown(report))

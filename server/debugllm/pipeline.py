@@ -377,9 +377,9 @@ class FixPipeline:
         stalled: dict[Problem, list[VerifiedFix]],
     ) -> None:
         """The chain stopped at a syntax error with no fix it may apply, and later errors stand
-        behind it. Get past each such error in a scratch text only (its best fix for review,
-        else its statement blanked, as the listing of every error does) and fix the later
-        errors there; each fix is mapped back and offered on the original's matching error
+        behind it. Get past each such error in a scratch text only (its statement blanked, as
+        the listing of every error does; never a guess the later fixes could lean on) and fix
+        the later errors there; each fix is mapped back and offered on the original's matching error
         when it verifies there on its own (``_record_for_original``). The scratch edits are
         never applied; when the stop is the file's first error, the later fixes fix-all may
         apply are (``_apply_later``): the file still does not parse, but has fewer errors."""
@@ -399,9 +399,14 @@ class FixPipeline:
                     offered = await self._record_for_original(plan, problem, ranked[0], scratch)
                     if offered is not None and self.applicable([offered]) is not None:
                         later.append(offered)
-            if ranked:  # the preferred fix, else the best one offered for review
-                passing = ranked[0].candidate.edits
+            chosen = self.applicable(ranked) if ranked else None
+            if chosen is not None:
+                passing = chosen.candidate.edits
             else:
+                # A review fix would put a guess into the scratch text, and a later error's
+                # safety could rest on it (a mangled name guessed on one line made the same
+                # guess look evident on the next, where the name was now "used"): blank the
+                # statement instead.
                 try:
                     passing = tuple(recover(current.source, problem, deadline))
                 except Exception:  # a fault in one heuristic ends the continuation, not the plan

@@ -12,7 +12,8 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
-SERVER = [sys.executable, "-m", "debugllm.lsp.server"]
+# As ``debugllm-lsp`` starts: through ``lsp.bootstrap`` (the early initialize answer).
+SERVER = [sys.executable, "-m", "debugllm.lsp"]
 
 
 def vscode_capabilities(resolve: bool = True) -> types.ClientCapabilities:

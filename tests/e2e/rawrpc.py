@@ -17,7 +17,9 @@ import threading
 import time
 from typing import IO, Any
 
-SERVER = [sys.executable, "-m", "debugllm.lsp.server"]
+SERVER = [sys.executable, "-m", "debugllm.lsp"]  # as debugllm-lsp starts, through lsp.bootstrap
+#: The server without the bootstrap: pygls answers initialize itself.
+PLAIN_SERVER = [sys.executable, "-m", "debugllm.lsp.server"]
 _HEADER = re.compile(rb"Content-Length: (\d+)\r\n")
 
 
@@ -34,13 +36,15 @@ def frame(body: bytes | str | dict[str, Any], header: bytes | None = None) -> by
 class RawServer:
     """The server process, a thread that splits its stdout into messages, and its log in a file."""
 
-    def __init__(self) -> None:
+    def __init__(self, command: list[str] | None = None) -> None:
         # stderr goes to a file: a pipe nobody drains could fill and block the server.
         self._log: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
         self.proc = subprocess.Popen(
-            SERVER, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log
+            command or SERVER, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log
         )
         self._messages: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        #: Every notification the server sent, in order (``response`` skips them).
+        self.notifications: list[dict[str, Any]] = []
         self._next_id = 0
         # Answers that arrived while the test waited for another one, by id.
         self._answers: dict[Any, dict[str, Any]] = {}
@@ -62,6 +66,8 @@ class RawServer:
             message = json.loads(out.read(int(match.group(1))))
             if "method" in message and "id" in message:
                 self._answer_server_request(message)
+            elif "method" in message:
+                self.notifications.append(message)
             self._messages.put(message)
 
     def _answer_server_request(self, message: dict[str, Any]) -> None:
@@ -125,11 +131,16 @@ class RawServer:
             "initialize", {"processId": None, "rootUri": None, "capabilities": {}}, timeout=30
         )
         assert "result" in answer, answer
+        # The bootstrap answers before the LSP stack has loaded: tests that time the server's
+        # answers (5 s) start once it serves.
+        self.alive(timeout=60)
         return answer
 
-    def alive(self) -> None:
+    def alive(self, timeout: float = 10.0) -> None:
         """Assert that the server still answers a valid request."""
-        answer = self.call("workspace/executeCommand", {"command": "debugllm.stats"})
+        answer = self.call(
+            "workspace/executeCommand", {"command": "debugllm.stats"}, timeout=timeout
+        )
         assert "result" in answer, answer
 
     def wait(self, timeout: float = 10.0) -> int:

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-SERVER = [sys.executable, "-m", "debugllm.lsp.server"]
+SERVER = [sys.executable, "-m", "debugllm.lsp"]  # as debugllm-lsp starts (lsp.bootstrap)
 
 
 class RawServer:

@@ -127,6 +127,17 @@ def test_a_single_later_safe_fix_is_applied_behind_an_unfixable_first_error() ->
     assert plan.fixed_source == source.replace("if x\n", "if x:\n")
 
 
+def test_a_guess_past_the_first_error_is_no_evidence_for_the_later_fixes() -> None:
+    # A mangled theta twice: dropping the cedilla leaves the name `\u00ce`, a guess. Once the
+    # scratch text held that guess on line 2, line 3's same removal looked evident (the name
+    # was "used" elsewhere) and fix-all applied it.
+    source = 'v = input()\nk = v.find("n", \u00ce\u00b8)\nm = v.find("b", \u00ce\u00b8)\n'
+    plan = _patient_plan(source)
+    assert plan.applied == []
+    for fixes in plan.fixes.values():
+        assert not any(f.candidate.safe for f in fixes)
+
+
 def test_with_unsafe_fixes_the_chain_applies_the_review_fix_and_goes_on() -> None:
     plan = _patient_plan(THREE_ERRORS, unsafe=True)
     assert [f.candidate.kind for f in plan.applied] == [

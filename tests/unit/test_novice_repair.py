@@ -241,13 +241,22 @@ def test_nested_blocks_left_unindented_below_other_lines_get_their_indentation()
     ("buggy", "intended", "kind"),
     [
         ('print("*",end"")\n', 'print("*",end="")\n', "missing-keyword-equals"),
-        ('print("\\")\n', 'print("\\\\")\n', "escaped-quote"),
+        ('print("C:\\")\n', 'print("C:\\\\")\n', "escaped-quote"),
     ],
 )
 def test_print_settings_and_backslashes(buggy: str, intended: str, kind: str) -> None:
     best = _repairs(buggy)[0]
     assert best.kind == kind and _applicability(best) == "safe"
     assert best.apply(buggy) == intended
+
+
+def test_a_string_of_only_a_backslash_is_a_guess() -> None:
+    # PyDex: `print("\")` was meant as a new line (the student wrote `print()`), not as text.
+    buggy = 'for i in range(3):\n    print("*" * i, end="")\n    print("\\")\n'
+    candidates = _repairs(buggy)
+    assert candidates
+    assert all(_applicability(c) == "unsafe" for c in candidates)
+    assert 'print("\\\\")' in candidates[0].apply(buggy)  # still offered for review
 
 
 @pytest.mark.parametrize(
@@ -454,3 +463,86 @@ def test_a_block_indented_under_nothing_is_dedented_though_its_break_has_no_loop
         "else:",
         "    print(n)",
     ]
+
+
+# Found by the hand check of applied fixes on the PyDex development set: each of these was
+# applied as a safe fix and made the line wrong.
+def test_a_call_and_a_subscript_are_never_split_by_commas() -> None:
+    # `j" # "` lost an operator or a comma; the fix once put commas into `str(i)` as well.
+    source = (
+        'marks = {1: {"a": 2}}\nfor i in marks:\n    for j in marks[i]:\n'
+        '        print(str(i)+" # "+j" # "+str(marks[i][j]))\n'
+    )
+    candidates = _repairs(source)
+    assert candidates
+    for candidate in candidates:
+        fixed = candidate.apply(source)
+        assert "str,(" not in fixed and "marks,[" not in fixed, fixed
+        # A comma inside a chain of `+` is one of several programs.
+        assert _applicability(candidate) == "unsafe" or "+j+" in fixed.replace(" ", "")
+
+
+def test_an_empty_subscript_gets_no_safe_fix() -> None:
+    # `d[]`: which index was meant is unknowable; `d,[]` and `d[:]` are both guesses.
+    source = "d = [1, 2, 3]\nm = ['4']\nt = int(m[0]) + int(d[])\nprint(t)\n"
+    candidates = _repairs(source)
+    assert candidates
+    for candidate in candidates:
+        assert _applicability(candidate) == "unsafe", candidate.apply(source)
+
+
+def test_removing_a_stray_character_that_leaves_an_unknown_name_is_a_guess() -> None:
+    # `\u00ce\u00b8` is a theta read as Latin-1: dropping the cedilla leaves the name `\u00ce`.
+    source = 'v = input()\nk = v.find("not", \u00ce\u00b8, len(v))\nprint(k)\n'
+    candidates = _repairs(source)
+    assert candidates
+    for candidate in candidates:
+        assert _applicability(candidate) == "unsafe", candidate.apply(source)
+
+
+def test_removing_a_stray_character_from_a_name_used_elsewhere_stays_safe() -> None:
+    source = "count = 0\ncount\u00b8 += 1\nprint(count)\n"
+    best = _repairs(source)[0]
+    assert _applicability(best) == "safe"
+    assert best.apply(source) == "count = 0\ncount += 1\nprint(count)\n"
+
+
+def test_a_comma_between_plain_arguments_stays_safe() -> None:
+    source = "def add(a, b):\n    return a + b\n\nprint(add(1 2))\n"
+    best = _repairs(source)[0]
+    assert best.kind == "missing-comma" and _applicability(best) == "safe"
+    assert "add(1, 2)" in best.apply(source)
+
+
+def test_text_in_a_plus_chain_beside_a_value_is_a_guess() -> None:
+    source = "d = ['a', 'b']\ns = []\ns.append(d[0]+'#'d[1])\nprint(s)\n"
+    candidates = _repairs(source)
+    assert candidates
+    for candidate in candidates:
+        assert _applicability(candidate) == "unsafe", candidate.apply(source)
+
+
+def test_numbers_in_a_chain_keep_the_safe_comma_between_arguments() -> None:
+    source = "def f(xs):\n    for j in range(1 + 1 len(xs)):\n        print(j)\n"
+    best = _repairs(source)[0]
+    assert best.kind == "missing-comma" and _applicability(best) == "safe"
+    assert "range(1 + 1, len(xs))" in best.apply(source)
+
+
+def test_a_second_argument_to_append_is_not_a_safe_comma() -> None:
+    source = "def f(n):\n    out = []\n    for i in range(n):\n        out.append(i 2 + 1)\n"
+    source += "    return out\n"
+    for candidate in _repairs(source):
+        if "append(i, 2" in candidate.apply(source):
+            assert _applicability(candidate) == "unsafe"
+
+
+def test_a_stray_closer_is_removed_rather_than_an_item_called() -> None:
+    source = "def f(words):\n    track = {}\n    for w in words:\n"
+    source += "        track.update({w: track[w]+1)})\n    return track\n"
+    safe = [c for c in _repairs(source) if _applicability(c) == "safe"]
+    assert safe
+    assert "track.update({w: track[w]+1})\n" in safe[0].apply(source)
+    for candidate in _repairs(source):
+        if "track[w](" in candidate.apply(source):
+            assert _applicability(candidate) == "unsafe"

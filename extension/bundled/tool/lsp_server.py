@@ -35,7 +35,8 @@ if os.path.isfile(MANIFEST):
         sys.exit(4)
     sys.path[0:0] = [os.path.join(LIBS, folder), os.path.join(LIBS, "common")]
 
-from debugllm.lsp.server import main  # noqa: E402
+# The bootstrap answers initialize before the LSP stack loads (see debugllm.lsp.bootstrap).
+from debugllm.lsp.bootstrap import main  # noqa: E402
 
 if __name__ == "__main__":
     main(sys.argv[1:])

@@ -16,17 +16,19 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from debugllm.lsp import convert
 from debugllm.lsp.documents import DocumentState
 from debugllm.pipeline import FixPlan, ModelResult, ModelTarget, VerifiedFix
-from debugllm.remote.source import ModelSource, build_model_source
 from debugllm.remote.stats import Stats
 from debugllm.settings import EndpointSettings
 from debugllm.text import Encoding
 from lsprotocol import types
 from pygls.exceptions import JsonRpcContentModified, JsonRpcInvalidParams
+
+if TYPE_CHECKING:
+    from debugllm.remote.source import ModelSource
 
 log = logging.getLogger("debugllm.lsp")
 
@@ -70,7 +72,12 @@ class ModelActions:
         if old is not None:
             task = asyncio.ensure_future(old.aclose())
             task.add_done_callback(lambda t: t.cancelled() or t.exception())
-        self.source, refusal = build_model_source(endpoint, self._on_breaker, self._stats)
+        self.source, refusal = None, ""
+        if endpoint.enabled:
+            # The model path (remote.*) loads only when an endpoint is configured.
+            from debugllm.remote.source import build_model_source
+
+            self.source, refusal = build_model_source(endpoint, self._on_breaker, self._stats)
         if refusal:
             self._report_status("refused", refusal, types.MessageType.Warning, show=True)
         elif self.source is None:

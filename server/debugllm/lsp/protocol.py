@@ -350,8 +350,16 @@ class Framer:
 # --- stdio loop ------------------------------------------------------------------------------
 
 
-def start_server(server: LanguageServer, argv: list[str] | None = None) -> int:
-    """pygls's command line (``--tcp``, ``--ws``, ``--host``, ``--port``), with our stdio loop."""
+def start_server(
+    server: LanguageServer,
+    argv: list[str] | None = None,
+    stdin: BinaryIO | None = None,
+    stdout: BinaryIO | None = None,
+) -> int:
+    """pygls's command line (``--tcp``, ``--ws``, ``--host``, ``--port``), with our stdio loop.
+
+    ``stdin`` and ``stdout`` replace the process's for stdio (see ``lsp.bootstrap``).
+    """
     parser = argparse.ArgumentParser(description="the DebugLLM language server")
     parser.add_argument("--tcp", action="store_true", help="start a TCP server")
     parser.add_argument("--ws", action="store_true", help="start a WebSocket server")
@@ -363,7 +371,7 @@ def start_server(server: LanguageServer, argv: list[str] | None = None) -> int:
     elif args.ws:
         server.start_ws(args.host, args.port)
     else:
-        return serve_stdio(server, sys.stdin.buffer, sys.stdout.buffer)
+        return serve_stdio(server, stdin or sys.stdin.buffer, stdout or sys.stdout.buffer)
     return 0
 
 

@@ -23,7 +23,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, BinaryIO
 
 from debugllm import __version__, logs
 from debugllm.analysis.analyzer import Analysis
@@ -614,7 +614,10 @@ class _ContentModifiedIsNormal(logging.Filter):
         return True
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(
+    argv: list[str] | None = None, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None
+) -> None:
+    """Serve until ``exit``; ``stdin``/``stdout`` replace the process's (``lsp.bootstrap``)."""
     logs.configure(logging.INFO)
     # pygls logs every JSON-RPC message at INFO: source text and edits would flood the log.
     logging.getLogger("pygls").setLevel(logging.WARNING)
@@ -622,7 +625,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.getLogger("pygls.protocol.json_rpc").addFilter(_ContentModifiedIsNormal())
     code = 0
     try:
-        code = start_server(server, argv)
+        code = start_server(server, argv, stdin, stdout)
     except SystemExit as exc:  # argparse, and pygls's `exit` handler over --tcp/--ws
         code = exc.code if isinstance(exc.code, int) else 1
     # Leave now: a repair still running in a worker thread must not delay the editor's shutdown.

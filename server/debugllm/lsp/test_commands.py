@@ -19,12 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from debugllm.lsp import opened
-from debugllm.oracle.failure import parse_failure
-from debugllm.oracle.model import model_proposer, run_on
-from debugllm.oracle.report import diagnostic, explanation, result_json
-from debugllm.oracle.runner import RunnerError
-from debugllm.oracle.search import TestFix, TestRepair, explain_failure
-from debugllm.repair.plausibility import TokenModel
 from debugllm.text import LineIndex
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -34,6 +28,7 @@ from pygls.workspace import Workspace
 if TYPE_CHECKING:
     from debugllm.lsp.documents import DocumentState
     from debugllm.lsp.model_actions import ModelActions
+    from debugllm.oracle.search import TestFix, TestRepair
     from debugllm.pipeline import FixPipeline
     from debugllm.settings import Settings
     from debugllm.text import Encoding
@@ -130,6 +125,11 @@ class TestCommands:
         text = args.get("traceback")
         if not isinstance(text, str) or not text.strip():
             return {"diagnostics": [], "message": "paste a traceback to explain"}
+        # The test oracle loads on first use: the server's start does not pay for it.
+        from debugllm.oracle.failure import parse_failure
+        from debugllm.oracle.report import diagnostic
+        from debugllm.oracle.search import explain_failure
+
         root = self._root(args.get("cwd"))
         failure = parse_failure(text)
         location = explain_failure(failure, root)
@@ -147,6 +147,11 @@ class TestCommands:
         }
 
     async def fix(self, args: dict[str, Any]) -> dict[str, Any]:
+        from debugllm.oracle.model import model_proposer, run_on
+        from debugllm.oracle.report import diagnostic, result_json
+        from debugllm.oracle.runner import RunnerError
+        from debugllm.oracle.search import TestRepair
+
         command = args.get("command") or DEFAULT_TEST_COMMAND
         root = self._root(args.get("cwd"))
         settings, _ = self.server.settings_for(str(root / "pyproject.toml"))
@@ -183,6 +188,8 @@ class TestCommands:
 
     async def _offer(self, fix: TestFix, opted_in: bool) -> bool:
         """Ask before applying (the fix is unsafe), unless the user opted in."""
+        from debugllm.oracle.report import explanation
+
         if not opted_in:
             choice = await self.server.window_show_message_request_async(
                 types.ShowMessageRequestParams(
@@ -257,6 +264,8 @@ class TestCommands:
 
 
 def _run_with_model(repair: TestRepair) -> Any:
+    from debugllm.repair.plausibility import TokenModel
+
     repair.model = TokenModel.load()
     return repair.run()
 

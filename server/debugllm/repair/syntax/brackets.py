@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 from debugllm.repair.oddity import ITERABLE
 from debugllm.repair.syntax.context import (
@@ -448,7 +449,20 @@ def gen_missing_opener(ctx: Ctx) -> Iterator[Proposal]:
             cost += 0.3 if opener == "(" else 0.15
         col = before.end if call else tok.start
         row = tokens[k - 1][0] if call else line
-        yield ctx.put(row, col, col, opener, cost, "missing-opener", title, **facts, line=row + 1)
+        p = ctx.put(row, col, col, opener, cost, "missing-opener", title, **facts, line=row + 1)
+        # A call of text, of an item (`track[w](+1)`) or with an argument that starts with an
+        # operator is one reading; the stray closer removed is another. (A subscript is not:
+        # `f-1]` is `f[-1]`.)
+        odd_call = (
+            call
+            and opener == "("
+            and (
+                before.kind == "string"
+                or before.text == "]"
+                or (tok.kind == "op" and tok.text != "*")
+            )
+        )
+        yield replace(p, guess=True, title=title + " (a guess)") if odd_call else p
     # An empty call or literal: `f)` -> `f()`, `x = ]` -> `x = []`.
     if tokens:
         last = tokens[-1][1]

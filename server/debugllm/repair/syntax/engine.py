@@ -139,14 +139,17 @@ def _comment_out(ctx: Ctx, search: Search) -> Candidate | None:
 
 def recover(source: str, problem: Problem, deadline: float | None = None) -> list[Edit]:
     """Edits that get past ``problem`` so parsing can go on, for listing every error: the best
-    repair (not confirmed on the whole file; the caller compiles it anyway), else the broken
-    statement blanked. [] when neither gets past it."""
+    repair that is not a guess (not confirmed on the whole file; the caller compiles it anyway),
+    else the broken statement blanked. [] when neither gets past it. Never a guess: the later
+    errors are repaired in the text this gives, and a guessed name or operator there would be
+    evidence for their repairs that the author never wrote."""
     if not source:
         return []
     ctx = Ctx(source, problem)
     if not problem.message.startswith(_LIMITS):
         for _, p in rank(ctx, Search(ctx, deadline), 1):
-            edits = _edits(ctx, p)
+            guess = p.guess or (p.then is not None and p.then.guess)
+            edits = _edits(ctx, p) if not guess else ()
             if edits:
                 return list(edits)
     return _neutralise(ctx, deadline)

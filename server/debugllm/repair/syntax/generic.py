@@ -11,9 +11,11 @@ from debugllm.repair.syntax.context import (
     ATOM_START,
     CONDITION_KEYWORDS,
     HEADER_KEYWORDS,
+    KNOWN_NAMES,
     OPENERS,
     Ctx,
     Proposal,
+    Tok,
 )
 from debugllm.repair.syntax.slips import operator_left_out, too_many_arguments
 
@@ -37,10 +39,10 @@ def gen_generic(ctx: Ctx) -> Iterator[Proposal]:
         for k, col in enumerate(t.end for t in code):
             near = far + 0.1 * abs(k + 1 - here)
             stack = ctx.open_brackets(line, col)
-            inserts: list[tuple[str, float]] = []
+            inserts: list[tuple[str, float, bool]] = []
             if stack:
                 closer = OPENERS[stack[-1].char]
-                inserts.append((closer, _CLOSER_COST[closer]))
+                inserts.append((closer, _CLOSER_COST[closer], False))
                 following = code[k + 1] if k + 1 < len(code) else None
                 between = (
                     following is not None
@@ -49,24 +51,30 @@ def gen_generic(ctx: Ctx) -> Iterator[Proposal]:
                 )
                 # Two items side by side that more likely lost an operator: no ',' or ':'.
                 lost = between and operator_left_out(ctx, line, code[k])
+                # A comma before `(` or `[` splits a call or a subscript (`d[]` to `d,[]`),
+                # and ':' fills an empty subscript (`d[:]`): programs nobody evidently meant.
+                trailer = between and following is not None and following.text in ("(", "[")
+                empty = following is not None and code[k].text == "[" and following.text == "]"
                 if not lost and not too_many_arguments(ctx, line, code[k], following):
-                    inserts.append((",", 2.2))
+                    inserts.append((",", 2.2, trailer))
                 if stack[-1].char == "{" or (stack[-1].char == "[" and not lost):
-                    inserts.append((":", 2.2))
+                    inserts.append((":", 2.2, empty))
             elif k == len(code) - 1 and word in HEADER_KEYWORDS and code[k].text != ":":
-                inserts.append((":", 2.0))
-            for token, base in inserts:
+                inserts.append((":", 2.0, False))
+            for token, base, guess in inserts:
                 title = f"Insert '{token}'"
-                yield ctx.put(
-                    line, col, col, token, base + near, "missing-token", title, token=token
-                )
+                p = ctx.put(line, col, col, token, base + near, "missing-token", title, token=token)
+                yield replace(p, guess=True, title=title + " (a guess)") if guess else p
         for k, tok in enumerate(code):
             near = far + 0.1 * abs(k - here)
             if tok.kind == "other" and not tok.text.isspace():
                 title = f"Remove '{tok.text}'"
-                yield ctx.put(
+                p = ctx.put(
                     line, tok.start, tok.end, "", 1.2 + near, "extra-token", title, token=tok.text
                 )
+                if _makes_unknown_name(ctx, line, code, k):
+                    p = replace(p, guess=True, title=title + " (a guess)")
+                yield p
             elif tok.text in _DELETABLE:
                 title = f"Remove '{tok.text}'"
                 p = ctx.put(
@@ -91,3 +99,32 @@ def gen_generic(ctx: Ctx) -> Iterator[Proposal]:
                     "Use '==' to compare instead of '='",
                     keyword=word,
                 )
+
+
+def _makes_unknown_name(ctx: Ctx, line: int, code: list[Tok], k: int) -> bool:
+    """Would removing the stray ``code[k]`` leave a name the file never uses elsewhere?
+    `count\u00b8` is `count` when `count` is used elsewhere; `\u00ce\u00b8` (a mangled theta,
+    read as Latin-1) loses its second half and leaves a name the author never meant."""
+    tok = code[k]
+    word = ""
+    if k > 0 and code[k - 1].kind == "name" and code[k - 1].end == tok.start:
+        word = code[k - 1].text
+    if k + 1 < len(code) and code[k + 1].kind == "name" and code[k + 1].start == tok.end:
+        word += code[k + 1].text
+    if not word or word in KNOWN_NAMES:
+        return False
+    for i in range(ctx.count):
+        if i == line:
+            continue
+        others = ctx.code(i)
+        for j, t in enumerate(others):
+            touching = (
+                j > 0 and others[j - 1].kind == "other" and others[j - 1].end == t.start
+            ) or (
+                j + 1 < len(others)
+                and others[j + 1].kind == "other"
+                and others[j + 1].start == t.end
+            )
+            if t.kind == "name" and t.text == word and not touching:
+                return False
+    return True

@@ -659,7 +659,11 @@ def gen_escaped_quote(ctx: Ctx) -> Iterator[Proposal]:
     if inside > ctx.col + 1 and text[inside - 1] == "\\":
         return
     title = "Write the backslash as '\\\\' so it does not escape the closing quote"
-    yield ctx.put(ctx.line, inside, inside + 1, "\\\\", 0.3, "escaped-quote", title, quote=quote)
+    p = ctx.put(ctx.line, inside, inside + 1, "\\\\", 0.3, "escaped-quote", title, quote=quote)
+    # A string of nothing but the backslash may as well be an escape that lost its letter
+    # (`print("\")` meant as `print("\n")`): one of several programs.
+    lone = inside == ctx.col + 1
+    yield replace(p, guess=True, title=title + " (a guess)") if lone else p
 
 
 _AFTER_NAME = frozenset({"=", ")", ",", "]", ".", "[", "+", "-", "*", "/", "%", "//", "**"})

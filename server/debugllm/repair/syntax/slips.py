@@ -166,6 +166,10 @@ def _on_line(ctx: Ctx, offset: int, line: int) -> bool:
     return ctx.starts[line] <= offset < end
 
 
+#: Methods of the built-in containers that take exactly one positional argument.
+_ONE_ARGUMENT_METHODS = frozenset({"append", "extend", "remove", "add", "discard", "join"})
+
+
 def too_many_arguments(ctx: Ctx, line: int, left: Tok, right: Tok | None) -> bool:
     """Would a comma after ``left`` pass more positional arguments than the callee takes?"""
     if right is None or right.kind not in ATOM_START or right.text in KEYWORDS:
@@ -181,9 +185,17 @@ def too_many_arguments(ctx: Ctx, line: int, left: Tok, right: Tok | None) -> boo
     before = [t for t in code if t.end <= opener.col]
     if not before or before[-1].kind != "name" or before[-1].text in KEYWORDS:
         return False
-    if len(before) > 1 and before[-2].text in (".", "def", "class"):
-        return False
     callee = before[-1].text
+    method = len(before) > 1 and before[-2].text == "."
+    if len(before) > 1 and before[-2].text in ("def", "class"):
+        return False
+    if method:
+        # `xs.append(i 2 + 1)`: the list methods that take one value (unless the file
+        # defines a method of that name itself).
+        defined = any(m.group(1) == callee for m in DEF.finditer(ctx.source))
+        if callee not in _ONE_ARGUMENT_METHODS or defined:
+            return False
+        return _group_commas(ctx.lines[opener.line], opener.col) + 2 > 1
     limit: int | None = 1 if callee in ONE_ARGUMENT else None
     for match in DEF.finditer(ctx.source):
         if match.group(1) == callee and not _on_line(ctx, match.start(2), line):
@@ -350,7 +362,9 @@ def gen_missing_comma(ctx: Ctx) -> Iterator[Proposal]:
     for (line, left), (_, right) in itertools.pairwise(tokens):
         depth += {"open": 1, "close": -1}.get(left.kind, 0)
         atoms = left.kind in ATOM_END and right.kind in ATOM_START
-        if depth <= 0 and atoms and not (left.kind == right.kind == "string"):
+        # `str(i)` and `d[0]` are a call and a subscript, never two items side by side.
+        trailer = right.text in ("(", "[")
+        if depth <= 0 and atoms and not trailer and not (left.kind == right.kind == "string"):
             gaps.append((line, left, right))
     if not hinted:
         gaps = gaps[-1:]
@@ -366,6 +380,7 @@ def gen_missing_comma(ctx: Ctx) -> Iterator[Proposal]:
         gaps = [
             g for g in gaps if equals and g[0] == ctx.line and (tuple_line or g[1].end <= equals[0])
         ]
+    guesses = {left: _comma_is_guess(ctx, line, left, right) for line, left, right in gaps}
     for rank, (line, left, right) in enumerate(reversed(gaps)):
         title = f"Insert a missing ',' between {left.text} and {right.text}"
         cost = (0.4 if hinted else 0.7) + 0.05 * rank
@@ -380,16 +395,7 @@ def gen_missing_comma(ctx: Ctx) -> Iterator[Proposal]:
             left=left.text,
             right=right.text,
         )
-        # A comma that turns an assignment's target into a tuple unpacking, or splits a name
-        # typed as two words elsewhere too (`total price`), is one of several programs.
-        target = ctx.keyword(line) not in _NAME_LISTS and in_assignment_target(ctx, line, left)
-        target = target and not unpacks_evidently(ctx, line)
-        # `print('*'k)` is as likely `'*' * k` or `'*' + k`: text beside a value, in what is
-        # printed, is a guess.
-        text_and_value = "string" in (left.kind, right.kind) and left.kind != right.kind
-        stack = ctx.open_brackets(line, left.end)
-        printed = bool(stack) and callee_of(ctx, stack[-1]) in ("print", "input")
-        if target or (text_and_value and printed) or spaced_name_elsewhere(ctx, line, left, right):
+        if guesses[left]:
             p = replace(p, guess=True, title=title + " (a guess)")
         yield p
         if in_dict:
@@ -409,7 +415,7 @@ def gen_missing_comma(ctx: Ctx) -> Iterator[Proposal]:
         text = ctx.lines[ctx.line]
         for _, left, _ in reversed(same_line):
             text = text[: left.end] + "," + text[left.end :]
-        yield ctx.put(
+        p = ctx.put(
             ctx.line,
             0,
             len(ctx.lines[ctx.line]),
@@ -420,6 +426,41 @@ def gen_missing_comma(ctx: Ctx) -> Iterator[Proposal]:
             left=same_line[0][1].text,
             right=same_line[-1][2].text,
         )
+        # Safe only when every comma of it would be safe on its own.
+        if any(guesses[left] for _, left, _ in same_line):
+            p = replace(p, guess=True, title="Insert the missing commas (a guess)")
+        yield p
+
+
+#: Operators whose operands are what a comma beside them would split off (`+ j " # " +`).
+_CHAIN_OPERATORS = frozenset({"+", "-", "*", "/", "//", "%", "**", "@"})
+
+
+def _comma_is_guess(ctx: Ctx, line: int, left: Tok, right: Tok) -> bool:
+    """Is a comma between ``left`` and ``right`` one of several programs?"""
+    # A comma that turns an assignment's target into a tuple unpacking, or splits a name typed
+    # as two words elsewhere too (`total price`), is one of several programs.
+    target = ctx.keyword(line) not in _NAME_LISTS and in_assignment_target(ctx, line, left)
+    if target and not unpacks_evidently(ctx, line):
+        return True
+    # `print('*'k)` is as likely `'*' * k` or `'*' + k`: text beside a value, in what is
+    # printed, is a guess.
+    text_and_value = "string" in (left.kind, right.kind) and left.kind != right.kind
+    stack = ctx.open_brackets(line, left.end)
+    if text_and_value and bool(stack) and callee_of(ctx, stack[-1]) in ("print", "input"):
+        return True
+    if spaced_name_elsewhere(ctx, line, left, right):
+        return True
+    # `"a: " + j " b" + k`: text in a chain of `+` beside another item more likely lost the
+    # chain's operator than a comma (numbers keep the comma: `range(i + 1 len(xs))`).
+    if "string" not in (left.kind, right.kind):
+        return False
+    code = ctx.code(line)
+    before = [t for t in code if t.end <= left.start]
+    after = [t for t in code if t.start >= right.end]
+    chained_left = left.kind != "close" and bool(before) and before[-1].text in _CHAIN_OPERATORS
+    chained_right = right.kind != "open" and bool(after) and after[0].text in _CHAIN_OPERATORS
+    return chained_left or chained_right
 
 
 _STARRED_TARGET = re.compile(r"\s*([\w.]+)\s*\*\s*(\w+)\s*=(?!=)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 from debugllm.repair.syntax.context import (
     KEYWORDS,
@@ -34,6 +35,18 @@ def _past_prefix(text: str, col: int) -> int:
 def gen_string(ctx: Ctx) -> Iterator[Proposal]:
     if not ctx.msg.startswith("unterminated string literal"):
         return
+    text = ctx.lines[ctx.line]
+    start = _past_prefix(text, ctx.col)
+    # `"\"`: a string of nothing but a backslash that escaped the closing quote. Text `\`, a
+    # lost escape letter (`"\n"`) or a quote as text are all readings: every repair a guess.
+    lone = (
+        text[start : start + 1] in ("'", '"') and text[start + 1 : start + 3] == "\\" + text[start]
+    )
+    for p in _string_repairs(ctx):
+        yield replace(p, guess=True, title=p.title + " (a guess)") if lone and not p.guess else p
+
+
+def _string_repairs(ctx: Ctx) -> Iterator[Proposal]:
     text = ctx.lines[ctx.line]
     start = _past_prefix(text, ctx.col)
     if start >= len(text) or text[start] not in "'\"":
