@@ -95,7 +95,7 @@ def main() -> None:
                     results.setdefault((name, case), []).append(timed(command, run_env))
     print(
         f"{args.python}, {args.runs} runs each, interleaved; load average at the end: "
-        f"{os.getloadavg()[0]:.2f}"
+        f"{os.getloadavg()[0]:.2f}\n"
     )
     print("| tree | case | wall median ms (min) | CPU median ms (min) |")
     print("| --- | --- | ---: | ---: |")
