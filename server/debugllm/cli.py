@@ -7,24 +7,58 @@ Exit status: 0 when no error remains in any file, 1 when some remain, 2 on usage
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from collections.abc import Sequence
 from typing import TextIO
 
 from debugllm import __version__
-from debugllm.filecheck import Pipelines, check_path
-from debugllm.parallel import RunStatus, expand_paths, run_parallel
+from debugllm.filecheck import Pipelines, RunStatus, check_path
+from debugllm.inline import run_inline
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's, sized to the terminal without ``shutil``: argparse makes a formatter for
+    every ``add_argument`` and sizes it with ``shutil.get_terminal_size``, whose import (bz2,
+    lzma ...) was a few ms of every run. The same width, as ``shutil`` finds it."""
+
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        if width is None:
+            width = _terminal_columns() - 2  # argparse's own margin
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+def _terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns``: ``$COLUMNS``, else the terminal's, else 80."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return 80
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="debugllm", description="Find Python errors and apply verified fixes."
+        prog="debugllm",
+        description="Find Python errors and apply verified fixes.",
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"debugllm {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    fix = commands.add_parser("fix", help="report problems and verified fixes for files")
+    fix = commands.add_parser(
+        "fix", help="report problems and verified fixes for files", formatter_class=HelpFormatter
+    )
     fix.add_argument(
         "paths", nargs="*", metavar="PATH", help="Python files; '-' reads standard input"
     )
@@ -87,9 +121,14 @@ def _target_version(value: str) -> str:
     return settings.target_version
 
 
+def model_wanted(args: argparse.Namespace) -> bool:
+    """Whether the remote model may be asked (then the run needs an event loop)."""
+    return not args.offline and bool(os.environ.get("DEBUGLLM_ENDPOINT_URL"))
+
+
 async def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> int:
     model = None
-    if not args.offline and os.environ.get("DEBUGLLM_ENDPOINT_URL"):
+    if model_wanted(args):
         # The HTTP stack (httpx, tenacity, langfuse) loads only when a model may be asked.
         from debugllm.remote.source import build_model_source
         from debugllm.settings import load_settings
@@ -110,8 +149,16 @@ async def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO)
 async def _run(
     pipelines: Pipelines, args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO
 ) -> int:
-    paths = expand_paths(args.paths)
+    paths = args.paths
+    if len(paths) > 1 or (paths[0] != "-" and os.path.isdir(paths[0])):
+        # Folders walked, several files checked in parallel: debugllm.parallel (a one-file run,
+        # the common case, does not load it).
+        from debugllm.parallel import expand_paths
+
+        paths = expand_paths(paths)
     if pipelines.model is None and len(paths) > 1 and "-" not in paths:
+        from debugllm.parallel import run_parallel
+
         # Offline, every file is independent work for a core (the model pass is sequential).
         status = run_parallel(args, paths, out, err, show_progress=_progress_wanted(args, out))
     else:
@@ -138,6 +185,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.paths:
         parser.error("the following arguments are required: PATH (or --test CMD)")
     try:
+        if not model_wanted(args):
+            # Nothing waits for the network: the run never suspends and needs no event loop.
+            return run_inline(run(args, sys.stdin, sys.stdout, sys.stderr))
+        import asyncio
+
         return asyncio.run(run(args, sys.stdin, sys.stdout, sys.stderr))
     except BrokenPipeError:
         # `debugllm fix ... | head`: the reader left; say nothing more (Python's documented way).

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -89,6 +88,8 @@ def _read_toml(path: str) -> dict[str, Any]:
 @lru_cache(maxsize=64)
 def _parsed(path: str, mtime_ns: int, size: int) -> tuple[dict[str, Any], str]:
     """The TOML document (cached until the file changes) and the error that made it empty."""
+    import tomllib  # only where a pyproject.toml exists: a file outside any project needs none
+
     try:
         with open(path, "rb") as handle:
             return tomllib.load(handle), ""

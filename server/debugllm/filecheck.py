@@ -7,21 +7,24 @@ Shared by the sequential run (``debugllm.cli``) and the worker processes (``debu
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
+from debugllm.analysis.analyzer import AnalysisOptions, analyze
 from debugllm.config import project_config
-from debugllm.lspjson import diagnostic_json, text_edits_json
-from debugllm.pipeline import FixPipeline, FixPlan, VerifiedFix
+from debugllm.plans import FixPlan, VerifiedFix
 from debugllm.problems import Problem, Severity
 from debugllm.sourcefile import SourceError, SourceFile, read_source, read_stream, write_source
 from debugllm.text import LineIndex
-from debugllm.textdiff import fix_diff
+
+# The JSON output (``json``, ``debugllm.lspjson``) and the diffs of fixes (``debugllm.textdiff``)
+# are imported where used: a clean file's text report needs neither.
 
 if TYPE_CHECKING:
+    from debugllm.pipeline import FixPipeline
     from debugllm.remote.source import ModelSource
 
 
@@ -29,6 +32,18 @@ if TYPE_CHECKING:
 class FileStatus:
     io_error: bool = False
     remaining: bool = False
+
+
+@dataclass
+class RunStatus:
+    """What the files of one run left: the exit status."""
+
+    io_error: bool = False
+    remaining: bool = False
+
+    def add(self, status: FileStatus) -> None:
+        self.io_error = self.io_error or status.io_error
+        self.remaining = self.remaining or status.remaining
 
 
 @dataclass
@@ -52,24 +67,32 @@ class FileResult:
         return sum(1 for p in self.remaining if p.severity == Severity.ERROR)
 
 
-def read_input(path: str, stdin: TextIO, force_python: bool = False) -> SourceFile:
-    """The file (``-``: standard input, always Python) decoded as CPython reads it."""
+def read_input(
+    path: str, stdin: TextIO, force_python: bool = False, writable: bool = True
+) -> SourceFile:
+    """The file (``-``: standard input, always Python, never written) decoded as CPython
+    reads it; ``writable``: whether it may be written back (``--write``)."""
     if path != "-":
-        return read_source(path, force_python=force_python)
+        return read_source(path, force_python=force_python, writable=writable)
     if hasattr(stdin, "buffer"):
         # The bytes, so a coding cookie or a BOM on standard input is honoured too.
         return read_stream(path, stdin.buffer)
     return SourceFile(path, stdin.read().removeprefix("\ufeff"), "utf-8", False, None)
 
 
-async def fix_source(pipeline: FixPipeline, path: str, source: str, budget_s: float) -> FileResult:
+async def fix_source(check: ProjectCheck, path: str, source: str, budget_s: float) -> FileResult:
     started = time.perf_counter()
-    analysis = pipeline.analyze(source, path)
-    plan = await pipeline.plan(analysis, budget_s)
+    analysis = analyze(source, check.options, path)
+    if analysis.problems:
+        plan = await check.pipeline().plan(analysis, budget_s)
+    else:
+        plan = FixPlan(analysis)  # nothing to fix: the plan is empty, the pipeline not needed
     return FileResult(path, plan, (time.perf_counter() - started) * 1000)
 
 
 def _fix_json(fix: VerifiedFix, index: LineIndex, applied: bool) -> dict[str, Any]:
+    from debugllm.lspjson import text_edits_json
+
     candidate = fix.candidate
     return {
         "title": candidate.title,
@@ -90,6 +113,8 @@ def _fix_json(fix: VerifiedFix, index: LineIndex, applied: bool) -> dict[str, An
 
 
 def result_json(result: FileResult) -> dict[str, Any]:
+    from debugllm.lspjson import diagnostic_json
+
     index = LineIndex(result.source)
     plan = result.plan
     fixes = [_fix_json(fix, index, applied=True) for fix in plan.applied]
@@ -150,6 +175,8 @@ def _print_problem(
         why = "a guess" if fix.candidate.guess else "may change behaviour"
         note = f" (unsafe, {why}: review before applying)"
     out.write(f"    {fix.candidate.explanation}\n    fix{note}: {fix.candidate.title}\n")
+    from debugllm.textdiff import fix_diff
+
     for diff_line in fix_diff(result.source, fix.fixed_source).splitlines():
         out.write(f"      {diff_line}\n")
 
@@ -159,6 +186,22 @@ def write_back(result: FileResult) -> None:
     if result.plan.fixed_source is None or result.file is None or result.path == "-":
         return
     write_source(result.file, result.plan.fixed_source)
+
+
+class ProjectCheck:
+    """How the files of one project configuration are checked: the analysis options, and the
+    fix pipeline for them, made when a file has something to fix (a clean file's check does
+    not load ``debugllm.pipeline``, the verifier and the candidates)."""
+
+    def __init__(self, options: AnalysisOptions, pipeline: Callable[[], FixPipeline]) -> None:
+        self.options = options
+        self._make = pipeline
+        self._pipeline: FixPipeline | None = None
+
+    def pipeline(self) -> FixPipeline:
+        if self._pipeline is None:
+            self._pipeline = self._make()
+        return self._pipeline
 
 
 class Pipelines:
@@ -173,17 +216,24 @@ class Pipelines:
             self.overrides["unsafeFixes"] = True
         if args.target_version:
             self.overrides["targetVersion"] = args.target_version
-        self._by_settings: dict[str, FixPipeline] = {}
+        self._by_settings: dict[str, ProjectCheck] = {}
         self._reported: set[str] = set()
 
-    def for_path(self, path: str) -> FixPipeline:
+    def _default_pipeline(self) -> FixPipeline:
+        from debugllm.pipeline import FixPipeline
+
+        return FixPipeline(model=self.model, threads=False)
+
+    def for_path(self, path: str) -> ProjectCheck:
         project = project_config(os.getcwd() if path == "-" else path)
         if not self.overrides and not project.settings and not project.problems:
             # Nothing to validate: the default settings' pipeline, without loading pydantic
-            # (a third of a run on a small file). tests/unit/test_cli.py keeps the two equal.
+            # (a third of a run on a small file). tests/unit/test_cli_start.py keeps the two
+            # equal.
             if "" not in self._by_settings:
-                self._by_settings[""] = FixPipeline(model=self.model)
+                self._by_settings[""] = ProjectCheck(AnalysisOptions(), self._default_pipeline)
             return self._by_settings[""]
+        from debugllm.pipeline import FixPipeline
         from debugllm.settings import load_settings
 
         settings, problems = load_settings(self.overrides, project.settings)
@@ -193,7 +243,8 @@ class Pipelines:
                 self.err.write(f"debugllm: {problem}\n")
         key = settings.model_dump_json()  # equal settings share one pipeline
         if key not in self._by_settings:
-            self._by_settings[key] = FixPipeline.for_settings(settings, self.model)
+            pipeline = FixPipeline.for_settings(settings, self.model, threads=False)
+            self._by_settings[key] = ProjectCheck(pipeline.options, lambda: pipeline)
         return self._by_settings[key]
 
 
@@ -207,21 +258,27 @@ async def check_path(
 ) -> FileStatus:
     """Check (and with ``--write`` fix) one file, writing its report to ``out``."""
     try:
-        file = read_input(path, stdin, args.force_python)
+        file = read_input(path, stdin, args.force_python, writable=args.write)
     except SourceError as exc:
         err.write(f"debugllm: {exc}\n")
         if args.json:
+            import json
+
             out.write(json.dumps({"path": path, "error": str(exc)}) + "\n")
         return FileStatus(io_error=True)
-    pipeline = pipelines.for_path(path)
-    result = await fix_source(pipeline, path, file.text, args.budget_ms / 1000)
-    asked = await pipeline.fix_with_model(result.plan)  # the engine's leftovers, if any
+    check = pipelines.for_path(path)
+    result = await fix_source(check, path, file.text, args.budget_ms / 1000)
+    asked = None
+    if result.plan.analysis.problems:
+        asked = await check.pipeline().fix_with_model(result.plan)  # the engine's leftovers
     if asked is not None and asked[1].fix is None:
         target, model = asked
         line = LineIndex(file.text).line_of(target.problem.start) + 1
         err.write(f"debugllm: {path}:{line}: {model.message}\n")
     result.file = file
     if args.json:
+        import json
+
         out.write(json.dumps(result_json(result), ensure_ascii=False) + "\n")
     else:
         print_human(result, out)

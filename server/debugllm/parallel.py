@@ -9,7 +9,6 @@ the order of the paths, so the output is the same as a sequential run's.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import io
 import os
 import sys
@@ -18,7 +17,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
-from debugllm.filecheck import FileStatus
+from debugllm.filecheck import FileStatus, RunStatus
+from debugllm.inline import run_inline
 
 if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
@@ -27,16 +27,6 @@ if TYPE_CHECKING:
 
 #: A run shorter than this shows no progress bar.
 PROGRESS_AFTER_S = 1.0
-
-
-@dataclass
-class RunStatus:
-    io_error: bool = False
-    remaining: bool = False
-
-    def add(self, status: FileStatus) -> None:
-        self.io_error = self.io_error or status.io_error
-        self.remaining = self.remaining or status.remaining
 
 
 @dataclass(frozen=True)
@@ -101,10 +91,11 @@ def run_parallel(
 
 
 def _start_context() -> BaseContext:
-    """How workers start: never by ``fork`` of this process, whose threads (the event loop's
-    pool) may hold locks a forked child would inherit held (3.12 warns of the deadlock). A fork
-    server is forked once, before any thread, with the checker imported, so each worker starts
-    from it about as fast as a fork; where there is none (Windows), workers are spawned."""
+    """How workers start: never by ``fork`` of this process, whose threads (the executor's
+    manager thread, a caller's own) may hold locks a forked child would inherit held (3.12 warns
+    of the deadlock). A fork server is forked once, before any thread, with the checker
+    imported, so each worker starts from it about as fast as a fork; where there is none
+    (Windows), workers are spawned."""
     import multiprocessing
 
     if "forkserver" in multiprocessing.get_all_start_methods():
@@ -120,25 +111,22 @@ def _with_args(args: argparse.Namespace, paths: Sequence[str]) -> Iterator[tuple
         yield options, path
 
 
-#: Per worker process: one ``Pipelines`` for all its files (pipelines are cached per project),
-#: and one event loop (a loop per file would start a new thread pool per file).
+#: Per worker process: one ``Pipelines`` for all its files (pipelines are cached per project).
 _pipelines: Pipelines | None = None
-_loop: asyncio.AbstractEventLoop | None = None
 
 
 def _check_in_worker(job: tuple[object, str]) -> FileReport:
     from debugllm.filecheck import Pipelines, check_path
 
-    global _pipelines, _loop
+    global _pipelines
     args, path = job
     assert isinstance(args, argparse.Namespace)
     out, err = io.StringIO(), io.StringIO()
     if _pipelines is None:
         _pipelines = Pipelines(args, None, err)
     _pipelines.err = err
-    if _loop is None:
-        _loop = asyncio.new_event_loop()
-    status = _loop.run_until_complete(check_path(_pipelines, args, path, sys.stdin, out, err))
+    # Offline (the only way files are checked in parallel): nothing waits, no event loop.
+    status = run_inline(check_path(_pipelines, args, path, sys.stdin, out, err))
     return FileReport(status, out.getvalue(), err.getvalue())
 
 

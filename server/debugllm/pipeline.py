@@ -16,15 +16,17 @@ behind it still get theirs.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, ParamSpec, Protocol, TypeVar
 
 from debugllm.analysis.analyzer import Analysis, AnalysisOptions, analyze
 from debugllm.candidates import Candidate
+
+# Re-exported: the plan's types are used as pipeline.FixPlan and pipeline.VerifiedFix.
+from debugllm.plans import FixPlan as FixPlan
+from debugllm.plans import VerifiedFix as VerifiedFix
 from debugllm.problems import Code, Problem, Severity
 from debugllm.region import Region, find_region
 from debugllm.text import Edit, LineIndex, apply_edits
@@ -34,7 +36,19 @@ if TYPE_CHECKING:
     from debugllm.remote.stats import Stats
     from debugllm.settings import Settings
 
-log = logging.getLogger("debugllm.pipeline")
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+async def run_cpu(threads: bool, work: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
+    """CPU work of the plan: in a worker thread, so the server's event loop keeps answering;
+    with ``threads`` off, inline (the command line: nothing else waits, and a plan that never
+    suspends runs without an event loop, see ``debugllm.inline``)."""
+    if not threads:
+        return work(*args, **kwargs)
+    import asyncio  # the server has it loaded; the command line never needs it offline
+
+    return await asyncio.to_thread(work, *args, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -44,6 +58,14 @@ class FixRequest:
     analysis: Analysis
     problem: Problem
     deadline: float
+
+
+def _log_fault(message: str, subject: str) -> None:
+    """Log the exception being handled (logging loads here: a run without faults never needs
+    it)."""
+    import logging
+
+    logging.getLogger("debugllm.pipeline").exception(message, subject)
 
 
 class FixSource(Protocol):
@@ -59,20 +81,24 @@ class EmbeddedSource:
 
     name = "embedded"
 
+    def __init__(self, threads: bool = True) -> None:
+        self.threads = threads
+
     async def propose(self, request: FixRequest) -> Sequence[Candidate]:
         problem = request.problem
         source = request.analysis.source
-        # Repairs are CPU work: a worker thread keeps the server's event loop answering.
         try:
             if problem.is_syntax:
                 from debugllm.repair.syntax import repair_syntax
 
-                return await asyncio.to_thread(repair_syntax, source, problem, request.deadline)
+                return await run_cpu(self.threads, repair_syntax, source, problem, request.deadline)
             from debugllm.repair.semantic import repair_static
 
-            return await asyncio.to_thread(repair_static, source, problem, request.analysis.tree)
+            return await run_cpu(
+                self.threads, repair_static, source, problem, request.analysis.tree
+            )
         except Exception:  # a fault in one repair heuristic costs that fix, not the request
-            log.exception("the repair engine failed on %r", problem.subject)
+            _log_fault("the repair engine failed on %r", problem.subject)
             return []
 
 
@@ -118,15 +144,6 @@ class RemoteModel(Protocol):
 
 
 @dataclass(frozen=True)
-class VerifiedFix:
-    """A candidate the verifier accepted; its edits are in the original document's coordinates."""
-
-    candidate: Candidate
-    fixed_source: str
-    preferred: bool = False
-
-
-@dataclass(frozen=True)
 class ModelResult:
     """The model's verified fix for one request, or why there is none (a message for the user)."""
 
@@ -142,30 +159,6 @@ class ModelResult:
         return self.error in ("timeout", "connection", "unavailable", "rate-limited", "cancelled")
 
 
-@dataclass
-class FixPlan:
-    """Every verified fix for one version of a document, and the result of applying them all
-    (the safe ones, or every kind when the pipeline allows unsafe fixes)."""
-
-    analysis: Analysis
-    #: Ranked verified fixes per problem of ``analysis`` (best first; at most one preferred).
-    fixes: dict[Problem, list[VerifiedFix]] = field(default_factory=dict)
-    #: The fixes "fix all" applied, in order, mapped to the original coordinates.
-    applied: list[VerifiedFix] = field(default_factory=list)
-    #: The text after applying every applicable fix, repeatedly; ``None`` when nothing was fixed.
-    fixed_source: str | None = None
-    #: Problems still reported in ``fixed_source`` (or in the original when nothing was fixed).
-    remaining: tuple[Problem, ...] = ()
-    #: The best fix of each remaining problem that only showed once earlier fixes were applied
-    #: (a misspelt name in a file that did not parse), not applied because it is unsafe; verified
-    #: on ``fixed_source``, its edits mapped to the original.
-    pending: list[VerifiedFix] = field(default_factory=list)
-
-    def best(self, problem: Problem) -> VerifiedFix | None:
-        ranked = self.fixes.get(problem)
-        return ranked[0] if ranked else None
-
-
 class FixPipeline:
     def __init__(
         self,
@@ -174,10 +167,13 @@ class FixPipeline:
         max_rounds: int = 50,
         model: RemoteModel | None = None,
         unsafe_fixes: bool = False,
+        threads: bool = True,
     ) -> None:
         self.options = options or AnalysisOptions()
+        #: Whether CPU work runs in worker threads (the server) or inline (``run_cpu``).
+        self.threads = threads
         #: The sources of ``plan``: fast and offline (the model is never one of them).
-        self.sources: Sequence[FixSource] = sources or (EmbeddedSource(),)
+        self.sources: Sequence[FixSource] = sources or (EmbeddedSource(threads),)
         #: The remote model, asked on demand through ``model_fix``; ``None`` when offline.
         self.model = model
         self.verifier = Verifier(self.options)
@@ -186,12 +182,16 @@ class FixPipeline:
         self.unsafe_fixes = unsafe_fixes
 
     @classmethod
-    def for_settings(cls, settings: Settings, model: RemoteModel | None) -> FixPipeline:
+    def for_settings(
+        cls, settings: Settings, model: RemoteModel | None, threads: bool = True
+    ) -> FixPipeline:
         """The pipeline a file's effective settings ask for (the CLI's and the server's)."""
         options = AnalysisOptions(
             checks=settings.diagnostics.enabled_checks(), target_version=settings.target
         )
-        return cls(options=options, model=model, unsafe_fixes=settings.unsafe_fixes)
+        return cls(
+            options=options, model=model, unsafe_fixes=settings.unsafe_fixes, threads=threads
+        )
 
     def analyze(self, source: str, filename: str = "<file>") -> Analysis:
         return analyze(source, self.options, filename)
@@ -209,7 +209,9 @@ class FixPipeline:
                 if candidate.edits in seen:
                     continue
                 seen.add(candidate.edits)
-                verdict = await asyncio.to_thread(self.verifier.verify, request.analysis, candidate)
+                verdict = await run_cpu(
+                    self.threads, self.verifier.verify, request.analysis, candidate
+                )
                 if verdict.accepted:
                     accepted.append(VerifiedFix(candidate, verdict.fixed_source))
         accepted.sort(key=lambda fix: (not fix.candidate.safe, fix.candidate.cost))
@@ -278,7 +280,7 @@ class FixPipeline:
         outcome = await self.model.fix(analysis, target)
         reasons: list[str] = []
         for candidate in outcome.candidates:
-            verdict = await asyncio.to_thread(self.verifier.verify, analysis, candidate)
+            verdict = await run_cpu(self.threads, self.verifier.verify, analysis, candidate)
             if verdict.accepted:
                 fix = VerifiedFix(candidate, verdict.fixed_source)
                 return ModelResult(fix, cache_hit=outcome.cache_hit)
@@ -356,7 +358,9 @@ class FixPipeline:
                 break
             history.append(step.candidate.edits)
             plan.applied.append(self._to_original(step, history[:-1], original))
-            current = await asyncio.to_thread(self.analyze, step.fixed_source, original.filename)
+            current = await run_cpu(
+                self.threads, self.analyze, step.fixed_source, original.filename
+            )
         if history:
             plan.fixed_source = current.source
             plan.remaining = current.problems
@@ -406,7 +410,7 @@ class FixPipeline:
                 try:
                     passing = tuple(recover(current.source, problem, deadline))
                 except Exception:  # a fault in one heuristic ends the continuation, not the plan
-                    log.exception("recovery failed past %r", problem.subject)
+                    _log_fault("recovery failed past %r", problem.subject)
                     break
             try:
                 text = apply_edits(current.source, passing) if passing else ""
@@ -415,7 +419,7 @@ class FixPipeline:
             if not text:
                 break
             scratch.append(passing)
-            current = await asyncio.to_thread(self.analyze, text, plan.analysis.filename)
+            current = await run_cpu(self.threads, self.analyze, text, plan.analysis.filename)
         if later and not history:
             await self._apply_later(plan, later)
 
@@ -426,12 +430,12 @@ class FixPipeline:
         original = plan.analysis
         edits = tuple(sorted(e for fix in later for e in fix.candidate.edits))
         together = replace(later[0].candidate, edits=edits)
-        verdict = await asyncio.to_thread(self.verifier.verify, original, together)
+        verdict = await run_cpu(self.threads, self.verifier.verify, original, together)
         if not verdict.accepted:
             return
         plan.applied.extend(later)
         plan.fixed_source = verdict.fixed_source
-        after = await asyncio.to_thread(self.analyze, verdict.fixed_source, original.filename)
+        after = await run_cpu(self.threads, self.analyze, verdict.fixed_source, original.filename)
         plan.remaining = after.problems
 
     async def _pending(
@@ -497,7 +501,7 @@ class FixPipeline:
         if match is None:
             return None
         candidate = replace(mapped.candidate, target=match)
-        verdict = await asyncio.to_thread(self.verifier.verify, original, candidate)
+        verdict = await run_cpu(self.threads, self.verifier.verify, original, candidate)
         if not verdict.accepted:
             return None
         offered = VerifiedFix(candidate, verdict.fixed_source, preferred=candidate.safe)

@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import hashlib
 import io
 import os
 import re
 import stat
-import tempfile
 import tokenize
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -135,8 +133,12 @@ def encode_source(name: str, text: str, encoding: str, bom: bool) -> bytes:
     return _BOM + data if bom else data
 
 
-def read_source(path: str, *, force_python: bool = False) -> SourceFile:
-    """Read and decode ``path``; ``SourceError`` when it cannot be read or is not Python."""
+def read_source(path: str, *, force_python: bool = False, writable: bool = True) -> SourceFile:
+    """Read and decode ``path``; ``SourceError`` when it cannot be read or is not Python.
+
+    ``writable=False``: the file will not be written back, so it gets no fingerprint (hashing
+    it would be wasted work) and ``write_source`` refuses it.
+    """
     try:
         with open(path, "rb") as handle:
             info = os.fstat(handle.fileno())
@@ -146,10 +148,10 @@ def read_source(path: str, *, force_python: bool = False) -> SourceFile:
     if not force_python and not is_python_path(path, raw):
         raise SourceError(f"{path}: not a Python file (use --force-python to check it anyway)")
     text, encoding, bom = decode_source(path, raw)
+    if not writable:
+        return SourceFile(path, text, encoding, bom, None)
     # The fingerprint is of the bytes decoded, so a write can tell whether they are still there.
-    fingerprint: Fingerprint | None = Fingerprint(
-        len(raw), info.st_mtime_ns, hashlib.sha256(raw).hexdigest()
-    )
+    fingerprint: Fingerprint | None = _fingerprint(raw, info)
     if not _round_trips(text, encoding, bom, raw):
         # A codec that does not give back the same bytes (a stateful one) could change lines
         # the fix never touched: such a file is checked, but never written.
@@ -170,11 +172,17 @@ def read_stream(name: str, stream: BinaryIO) -> SourceFile:
     return SourceFile(name, text, encoding, bom, None)
 
 
+def _fingerprint(raw: bytes, info: os.stat_result) -> Fingerprint:
+    import hashlib  # only for a file that may be written (OpenSSL's start costs a few ms)
+
+    return Fingerprint(len(raw), info.st_mtime_ns, hashlib.sha256(raw).hexdigest())
+
+
 def _fingerprint_of(path: str) -> Fingerprint:
     with open(path, "rb") as handle:
         info = os.fstat(handle.fileno())
         raw = handle.read()
-    return Fingerprint(len(raw), info.st_mtime_ns, hashlib.sha256(raw).hexdigest())
+    return _fingerprint(raw, info)
 
 
 def _check_unchanged(source: SourceFile, target: str) -> None:
@@ -219,6 +227,8 @@ def write_source(source: SourceFile, text: str) -> bool:
         raise SourceError(f"{source.path}: cannot write: Permission denied")
     _check_unchanged(source, target)
     folder, name = os.path.split(target)
+    import tempfile  # only to write: a check that writes nothing never loads it (nor shutil)
+
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".debugllm-tmp", dir=folder)
     except OSError as exc:

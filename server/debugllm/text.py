@@ -9,7 +9,6 @@ changes as small replacements so a quick fix touches only what it must.
 from __future__ import annotations
 
 import bisect
-import difflib
 import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -92,6 +91,8 @@ def minimal_edits(old: str, new: str) -> list[Edit]:
     old_starts = _line_offsets(old_lines)
     new_starts = _line_offsets(new_lines)
     edits: list[Edit] = []
+    import difflib  # here: only a fix's edits need it, not an analysis
+
     matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
@@ -126,6 +127,8 @@ def _char_edits(old: str, new: str, base: int) -> list[Edit]:
     # Character diffs of large hunks are quadratic; keep a whole-hunk replacement for those.
     if len(old) + len(new) > 20_000:
         return [Edit(base, base + len(old), new)]
+    import difflib
+
     matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
     return [
         Edit(base + i1, base + i2, new[j1:j2])

@@ -25,7 +25,6 @@ from debugllm.analysis.analyzer import (
 )
 from debugllm.analysis.static import analyze_static
 from debugllm.analysis.suppressions import without_suppressed
-from debugllm.analysis.versions import unsupported
 from debugllm.candidates import Candidate
 from debugllm.problems import Code, Problem, Severity
 from debugllm.text import Edit, LineIndex, apply_edits
@@ -102,6 +101,8 @@ class Verifier:
         if not before.static_checked:
             return Verdict(True, "the file parses (a file without static checks)", fixed)
         if tree is None:
+            from debugllm.analysis.versions import unsupported  # rare: loaded when due
+
             if unsupported(fixed):
                 # What is left is syntax of a newer Python, which this interpreter cannot check.
                 return Verdict(True, "no syntax error before syntax of a newer Python", fixed)

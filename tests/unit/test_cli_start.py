@@ -56,3 +56,43 @@ def test_an_offline_run_loads_neither_the_lsp_stack_nor_the_http_stack(tmp_path:
     lines = done.stdout.splitlines()
     assert json.loads(lines[0])["fixes"], done.stdout  # it did the work
     assert lines[-1] == "[]"
+
+
+#: What a clean file's offline text report does not need (tomllib: no pyproject.toml above it).
+NOT_FOR_A_CLEAN_FILE = (
+    "asyncio",
+    "logging",
+    "tempfile",
+    "shutil",
+    "hashlib",
+    "difflib",
+    "tomllib",
+    "json",
+    "debugllm.lspjson",
+    "debugllm.textdiff",
+    "debugllm.parallel",
+    "debugllm.pipeline",
+    "debugllm.verifier",
+    "debugllm.analysis.syntax",
+    "debugllm.analysis.versions",
+    "debugllm.repair",
+)
+
+
+def test_a_clean_file_loads_no_event_loop_and_nothing_its_report_does_not_show(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "clean.py"
+    path.write_text("import os\n\nprint(os.sep)\n")
+    probe = (
+        "import sys\n"
+        "from debugllm.cli import main\n"
+        f"status = main(['fix', '--offline', {str(path)!r}])\n"
+        "loaded = {'.'.join(m.split('.')[:3]) if m.startswith('debugllm.') else m.split('.')[0]"
+        " for m in sys.modules}\n"
+        f"print(status, sorted(loaded & {set(NOT_FOR_A_CLEAN_FILE)!r}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert done.stdout.splitlines() == [f"{path}: no problems found", "0 []"], done.stderr

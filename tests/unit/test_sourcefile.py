@@ -10,6 +10,7 @@ import re
 import stat
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -285,7 +286,7 @@ def test_no_temporary_file_is_a_clear_error(
     def refuse(*args: object, **kwargs: object) -> tuple[int, str]:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(sourcefile.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)  # sourcefile imports it when writing
     assert cli.main(["fix", "--offline", "--write", str(path)]) == 2
     assert f"debugllm: {path}: cannot write: Permission denied" in capsys.readouterr().err
     assert path.read_text() == BUGGY

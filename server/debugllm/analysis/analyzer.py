@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import ast
 import functools
-import logging
 import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from debugllm.analysis import lastgood
 from debugllm.analysis.static import ALL_CHECKS, analyze_static
 from debugllm.analysis.suppressions import without_suppressed
-from debugllm.analysis.syntax import compile_fault, fault_to_problem, problem_from_exception
-from debugllm.analysis.versions import Construct, construct_problem, too_new, unsupported
 from debugllm.gcpause import paused_gc
 from debugllm.problems import Problem
 from debugllm.text import LineIndex
+
+if TYPE_CHECKING:
+    from debugllm.analysis.versions import Construct
+
+# A file that parses needs neither CPython's error details (``analysis.syntax``) nor the
+# newer-syntax scanner (``analysis.versions``, unless a target version is set): both are
+# imported where used, so a clean file's check does not load them.
 
 #: Above this size (about 25,000 lines) only CPython's first syntax error is reported and the
 #: static checks are skipped: CPython alone needs seconds to parse a file of several MB.
@@ -28,8 +33,6 @@ LARGE_SOURCE_CHARS = 1_000_000
 #: per level), so a 990-term ``a + b + ...`` chain, which CPython compiles, would exhaust the
 #: recursion limit. Real code nests a few dozen levels at most.
 MAX_CHECKED_DEPTH = 200
-
-log = logging.getLogger("debugllm.analysis")
 
 
 @dataclass(frozen=True)
@@ -145,7 +148,11 @@ def analyze(
         tree = compiled_tree(source, filename)
     except TreeTooDeep:
         # Valid code (CPython compiled it): never report it, only say why it is not checked.
-        log.info("static checks skipped for %s: its syntax tree is too deep to walk", filename)
+        import logging  # rare: a run that logs nothing never loads logging
+
+        logging.getLogger("debugllm.analysis").info(
+            "static checks skipped for %s: its syntax tree is too deep to walk", filename
+        )
         return Analysis(source, (), None, filename, static_checked=False)
     except PARSE_FAILURES as exc:
         return _analyze_failure(source, exc, options, filename)
@@ -156,6 +163,8 @@ def analyze(
     if target is not None:
         # Syntax this interpreter accepts but the project's Python would not (3.12's `type`
         # statement in a project for 3.11): a true error for the user, found on the parse.
+        from debugllm.analysis.versions import construct_problem, too_new
+
         index = LineIndex(source)
         newer = [construct_problem(source, c, target, index=index) for c in too_new(source, target)]
         problems = sorted([*newer, *problems], key=lambda p: (p.start, p.end))
@@ -169,6 +178,9 @@ def _analyze_failure(
     filename: str,
 ) -> Analysis:
     """A file that does not compile: its syntax errors, or what makes it uncheckable here."""
+    from debugllm.analysis.syntax import problem_from_exception
+    from debugllm.analysis.versions import construct_problem, unsupported
+
     first = problem_from_exception(source, exc)
     newer = _newer_before(source, first)
     if newer is not None:
@@ -200,6 +212,8 @@ def load_recovery() -> None:
 def _newer_before(source: str, first: Problem) -> Construct | None:
     """The first construct this interpreter cannot parse, if it is on or before ``first``'s
     line (CPython reports such a construct on its own line or, for a string, a later one)."""
+    from debugllm.analysis.versions import unsupported
+
     index = LineIndex(source)
     stop = index.line_end(index.line_of(first.start))
     constructs = unsupported(source, stop=stop)
@@ -218,6 +232,7 @@ def checkable_syntax_errors(
     # Imported here: the listing pulls in the repair engine, which the CLI and the server load
     # only once a file does not parse (see load_recovery).
     from debugllm.analysis.syntax_errors import find_syntax_errors
+    from debugllm.analysis.versions import unsupported
 
     found = find_syntax_errors(source, deadline=deadline, filename=filename)
     constructs = unsupported(source)
@@ -234,6 +249,8 @@ def _analyze_large(source: str, filename: str, target: tuple[int, int] | None) -
     Recovery would re-parse the file once per error and the static checks need the Python AST:
     each costs seconds at this size.
     """
+    from debugllm.analysis.versions import construct_problem
+
     problem = cheap_syntax_error(source, filename)
     if problem is not None:
         newer = _newer_before(source, problem)
@@ -246,5 +263,7 @@ def _analyze_large(source: str, filename: str, target: tuple[int, int] | None) -
 def cheap_syntax_error(source: str, filename: str = "<file>") -> Problem | None:
     """CPython's first syntax error from its cheapest full pass (parser and symbol table: no
     Python AST, so a fraction of the time and memory of ``compiled_tree``)."""
+    from debugllm.analysis.syntax import compile_fault, fault_to_problem
+
     fault = compile_fault(source, filename, stage="symbols")
     return fault_to_problem(source, fault) if fault is not None else None

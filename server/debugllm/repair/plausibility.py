@@ -30,7 +30,6 @@ import json
 import math
 import re
 from collections.abc import Collection, Sequence
-from importlib import resources
 from itertools import chain, repeat
 from operator import add, mul, sub, truediv
 from pathlib import Path
@@ -324,5 +323,7 @@ class TokenModel:
 
 @functools.cache
 def _shipped_model() -> TokenModel:
+    from importlib import resources  # a few ms: only when the model is first used
+
     raw = resources.files(DATA_PACKAGE).joinpath(DATA_FILE).read_bytes()
     return TokenModel(json.loads(gzip.decompress(raw)))

@@ -11,7 +11,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import replace
 
-from debugllm.repair.plausibility import TokenModel
 from debugllm.repair.syntax.context import (
     ATOM_END,
     ATOM_START,
@@ -843,6 +842,9 @@ def gen_missing_operator(ctx: Ctx) -> Iterator[Proposal]:
         before, rest = text[: left.end], text[right.start :]
         # Only `and`/`or` can come before `not`.
         operators = ("or", "and") if negated else _BINARY_OPERATORS
+        # The token model loads here: only a lost operator needs it, not every repair.
+        from debugllm.repair.plausibility import TokenModel
+
         ranked = TokenModel.load().best_between(
             context + before, rest, [f" {op} " for op in operators]
         )
