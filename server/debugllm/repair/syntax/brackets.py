@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import replace
 
 from debugllm.repair.oddity import ITERABLE
 from debugllm.repair.syntax.context import (
@@ -65,7 +64,7 @@ def gen_never_closed(ctx: Ctx) -> Iterator[Proposal]:
     symmetric = _same_call_after_operator(code, ctx.col)
     for extra, text in variants:
         p = ctx.put(line, end, end, text, 0.3 + extra, "unclosed-bracket", title, **facts)
-        yield replace(p, guess=True, title=title + " (a guess)") if symmetric else p
+        yield p.as_guess() if symmetric else p
         # Earlier token boundaries after the opener, dearer the further from the line's end.
         inside = [t for t in code if ctx.col < t.start and t.end < end]
         for distance, tok in enumerate(reversed(inside), 1):
@@ -73,7 +72,7 @@ def gen_never_closed(ctx: Ctx) -> Iterator[Proposal]:
             if _natural_close(ctx, line, tok):
                 cost = 0.25 + extra + 0.004 * (len(inside) - distance)
             p = ctx.put(line, tok.end, tok.end, text, cost, "unclosed-bracket", title, **facts)
-            yield replace(p, guess=True, title=title + " (a guess)") if symmetric else p
+            yield p.as_guess() if symmetric else p
     # A bracket left open at a line's end usually closes where the continuation lines end.
     if last.kind in ("open", "op") or last.text == ",":
         yield from _close_after_continuation(ctx, line, title, facts)
@@ -486,7 +485,7 @@ def gen_missing_opener(ctx: Ctx) -> Iterator[Proposal]:
                 or (tok.kind == "op" and tok.text != "*")
             )
         )
-        yield replace(p, guess=True, title=title + " (a guess)") if odd_call else p
+        yield p.as_guess() if odd_call else p
     # An empty call or literal: `f)` -> `f()`, `x = ]` -> `x = []`.
     if tokens:
         last = tokens[-1][1]

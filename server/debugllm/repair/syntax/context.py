@@ -8,7 +8,7 @@ import builtins
 import itertools
 import keyword
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import NamedTuple
 
@@ -152,6 +152,15 @@ class Proposal:
     guess: bool = field(compare=False, default=False)
     #: A second slip on the same lines, fixed by the same edit (see ``_pairs`` in ``search.py``).
     then: Proposal | None = field(compare=False, default=None)
+
+    def as_guess(self) -> Proposal:
+        """The same edit offered as one of several programs, its title saying so."""
+        return self if self.guess else replace(self, guess=True, title=f"{self.title} (a guess)")
+
+    @property
+    def any_guess(self) -> bool:
+        """Is this edit, or the second slip it fixes too (``then``), a guess?"""
+        return self.guess or (self.then is not None and self.then.guess)
 
 
 class Ctx:

@@ -78,7 +78,7 @@ def repair_syntax(
                 origin="embedded",
                 cost=round(score, 3),
                 details=p.facts,
-                guess=p.guess or (p.then is not None and p.then.guess),
+                guess=p.any_guess,
             )
         )
         if len(candidates) == max_candidates:
@@ -148,8 +148,7 @@ def recover(source: str, problem: Problem, deadline: float | None = None) -> lis
     ctx = Ctx(source, problem)
     if not problem.message.startswith(_LIMITS):
         for _, p in rank(ctx, Search(ctx, deadline), 1):
-            guess = p.guess or (p.then is not None and p.then.guess)
-            edits = _edits(ctx, p) if not guess else ()
+            edits = _edits(ctx, p) if not p.any_guess else ()
             if edits:
                 return list(edits)
     return _neutralise(ctx, deadline)

@@ -4,7 +4,6 @@ token removed), dearer than the specific repairs and dearer the further from the
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 
 from debugllm.repair.syntax.context import (
     ATOM_END,
@@ -70,7 +69,7 @@ def gen_generic(ctx: Ctx) -> Iterator[Proposal]:
             for token, base, guess in inserts:
                 title = f"Insert '{token}'"
                 p = ctx.put(line, col, col, token, base + near, "missing-token", title, token=token)
-                yield replace(p, guess=True, title=title + " (a guess)") if guess else p
+                yield p.as_guess() if guess else p
         for k, tok in enumerate(code):
             near = far + 0.1 * abs(k - here)
             if tok.kind == "other" and not tok.text.isspace():
@@ -79,7 +78,7 @@ def gen_generic(ctx: Ctx) -> Iterator[Proposal]:
                     line, tok.start, tok.end, "", 1.2 + near, "extra-token", title, token=tok.text
                 )
                 if _makes_unknown_name(ctx, line, code, k):
-                    p = replace(p, guess=True, title=title + " (a guess)")
+                    p = p.as_guess()
                 yield p
             elif tok.text in _DELETABLE:
                 title = f"Remove '{tok.text}'"
@@ -92,7 +91,7 @@ def gen_generic(ctx: Ctx) -> Iterator[Proposal]:
                 # `'Hi' +, x`: the operator may be the stray token, not the comma.
                 after_operator = tok.text == "," and k > 0 and code[k - 1].text in _OPERATORS
                 if merges or after_operator:
-                    p = replace(p, guess=True, title=title + " (a guess)")
+                    p = p.as_guess()
                 yield p
             if tok.text == "=" and word in CONDITION_KEYWORDS:
                 yield ctx.put(

@@ -663,7 +663,7 @@ def gen_escaped_quote(ctx: Ctx) -> Iterator[Proposal]:
     # A string of nothing but the backslash may as well be an escape that lost its letter
     # (`print("\")` meant as `print("\n")`): one of several programs.
     lone = inside == ctx.col + 1
-    yield replace(p, guess=True, title=title + " (a guess)") if lone else p
+    yield p.as_guess() if lone else p
 
 
 _AFTER_NAME = frozenset({"=", ")", ",", "]", ".", "[", "+", "-", "*", "/", "%", "//", "**"})
@@ -844,9 +844,7 @@ def gen_lost_plus(ctx: Ctx) -> Iterator[Proposal]:
     if hinted and len(side_by_side) != 1:
         return  # CPython spans the whole list; only one gap in it says where
     for left, right in side_by_side:
-        if (right.start != ctx.col and not hinted) or left.kind not in _OPERAND_END:
-            continue
-        if right.kind not in ("name", "number", "string") or right.text in KEYWORDS:
+        if (right.start != ctx.col and not hinted) or right.text in KEYWORDS:
             continue
         if "string" not in (left.kind, right.kind) or left.text in KEYWORDS:
             continue

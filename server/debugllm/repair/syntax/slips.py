@@ -396,7 +396,7 @@ def gen_missing_comma(ctx: Ctx) -> Iterator[Proposal]:
             right=right.text,
         )
         if guesses[left]:
-            p = replace(p, guess=True, title=title + " (a guess)")
+            p = p.as_guess()
         yield p
         if in_dict:
             title = f"Insert ':' between the key {left.text} and its value"
@@ -428,7 +428,7 @@ def gen_missing_comma(ctx: Ctx) -> Iterator[Proposal]:
         )
         # Safe only when every comma of it would be safe on its own.
         if any(guesses[left] for _, left, _ in same_line):
-            p = replace(p, guess=True, title="Insert the missing commas (a guess)")
+            p = p.as_guess()
         yield p
 
 

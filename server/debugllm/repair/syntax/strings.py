@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import replace
 
 from debugllm.repair.syntax.context import (
     KEYWORDS,
@@ -43,7 +42,7 @@ def gen_string(ctx: Ctx) -> Iterator[Proposal]:
         text[start : start + 1] in ("'", '"') and text[start + 1 : start + 3] == "\\" + text[start]
     )
     for p in _string_repairs(ctx):
-        yield replace(p, guess=True, title=p.title + " (a guess)") if lone and not p.guess else p
+        yield p.as_guess() if lone else p
 
 
 def _string_repairs(ctx: Ctx) -> Iterator[Proposal]:
