@@ -91,6 +91,8 @@ KIND_APPLICABILITY: Mapping[str, Applicability] = {
     # An import of a standard module for a name used only as that module (``os.path``); an
     # import of a member (``from math import sqrt``) is a guess, marked so by the repair.
     "missing-import": "safe",
+    # `raw_input(...)` -> `input(...)` in a file that binds neither name: Python 3's name for it.
+    "python2-builtin": "safe",
     # A rename picks one of the visible names; a re-export looks unused to a one-file check.
     "name-typo": "unsafe",
     "unused-import": "unsafe",

@@ -58,6 +58,9 @@ class FixRequest:
     analysis: Analysis
     problem: Problem
     deadline: float
+    #: Text of the user's file that ``analysis.source`` lost (a scratch text past an error
+    #: without a safe fix blanks its statement): evidence for the repairs, never repaired.
+    hidden: str = ""
 
 
 def _log_fault(message: str, subject: str) -> None:
@@ -91,7 +94,14 @@ class EmbeddedSource:
             if problem.is_syntax:
                 from debugllm.repair.syntax import repair_syntax
 
-                return await run_cpu(self.threads, repair_syntax, source, problem, request.deadline)
+                return await run_cpu(
+                    self.threads,
+                    repair_syntax,
+                    source,
+                    problem,
+                    request.deadline,
+                    hidden=request.hidden,
+                )
             from debugllm.repair.semantic import repair_static
 
             return await run_cpu(
@@ -387,6 +397,7 @@ class FixPipeline:
 
         scratch = list(history)
         later: list[VerifiedFix] = []  # fixes of later errors fix-all may apply
+        hidden = ""  # the statements of the original the scratch text blanked
         for _ in range(self.max_rounds):
             syntax = current.syntax_errors
             if not syntax or time.monotonic() > deadline:
@@ -394,7 +405,9 @@ class FixPipeline:
             problem = syntax[0]
             ranked = stalled.pop(problem, None)
             if ranked is None:
-                ranked = await self.verified_fixes(FixRequest(current, problem, deadline))
+                ranked = await self.verified_fixes(
+                    FixRequest(current, problem, deadline, hidden=hidden)
+                )
                 if ranked and scratch:
                     offered = await self._record_for_original(plan, problem, ranked[0], scratch)
                     if offered is not None and self.applicable([offered]) is not None:
@@ -408,10 +421,14 @@ class FixPipeline:
                 # guess look evident on the next, where the name was now "used"): blank the
                 # statement instead.
                 try:
-                    passing = tuple(recover(current.source, problem, deadline))
+                    passing = tuple(recover(current.source, problem, deadline, hidden))
                 except Exception:  # a fault in one heuristic ends the continuation, not the plan
                     _log_fault("recovery failed past %r", problem.subject)
                     break
+                # What the scratch text loses stays evidence: a later repair asking whether a
+                # name is used elsewhere must see `total price = ...`, or `print(total price)`
+                # looks like words to quote.
+                hidden += "".join(f"{current.source[e.start : e.end]}\n" for e in passing)
             try:
                 text = apply_edits(current.source, passing) if passing else ""
             except ValueError:

@@ -138,6 +138,22 @@ def test_a_guess_past_the_first_error_is_no_evidence_for_the_later_fixes() -> No
         assert not any(f.candidate.safe for f in fixes)
 
 
+def test_a_later_fix_is_judged_on_the_original_not_on_the_blanked_scratch_text() -> None:
+    # `total price = a + b` has no safe fix (joining the words is a guess), so the scratch
+    # text past it blanked that line; there `print(total price)` looked like words used
+    # nowhere else, i.e. text to quote, and fix-all quoted it. In the file, they are a name.
+    source = "a = 1\nb = 2\ntotal price = a + b\nprint(total price)\n"
+    plan = _patient_plan(source)
+    assert plan.applied == []
+    assert plan.fixed_source is None or "print(total price)" in plan.fixed_source
+    for fixes in plan.fixes.values():
+        assert not any(f.candidate.safe or f.preferred for f in fixes)
+    # The safe later fix of the test above is still applied: the engine offers it as safe on
+    # the original too.
+    source = "x = input()\nprint('a 'x)\nif x\n    pass\n"
+    assert [f.candidate.kind for f in _patient_plan(source).applied] == ["missing-colon"]
+
+
 def test_with_unsafe_fixes_the_chain_applies_the_review_fix_and_goes_on() -> None:
     plan = _patient_plan(THREE_ERRORS, unsafe=True)
     assert [f.candidate.kind for f in plan.applied] == [

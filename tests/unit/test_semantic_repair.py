@@ -30,6 +30,28 @@ def best(source: str, code: str, subject: str | None = None) -> str:
 # -- undefined names -----------------------------------------------------------------------------
 
 
+def test_python2_builtins_get_their_python3_names_everywhere_safely() -> None:
+    source = 'name = raw_input("Name? ")\nfor i in xrange(3):\n    print(raw_input(name))\n'
+    (fix,) = fixes(source, Code.UNDEFINED_NAME, "raw_input")
+    assert fix.kind == "python2-builtin" and fix.safe
+    assert fix.apply(source) == source.replace("raw_input", "input")
+    assert "Python 3 calls it `input`" in fix.explanation
+    (fix,) = fixes(source, Code.UNDEFINED_NAME, "xrange")
+    assert fix.apply(source) == source.replace("xrange", "range")
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "input = 3\nx = raw_input()\n",  # the Python 3 name is the file's own
+        "f = raw_input\nx = f()\n",  # passed around, not called: maybe the author's design
+        "def f():\n    global input\n    input = 1\n\n\ny = raw_input()\n",  # bound by f
+    ],
+)
+def test_python2_builtins_are_not_renamed_where_another_program_fits(source: str) -> None:
+    assert all(f.kind != "python2-builtin" for f in fixes(source, Code.UNDEFINED_NAME))
+
+
 def test_typo_is_renamed_to_the_closest_defined_name() -> None:
     source = "def average(values):\n    length = len(values)\n    return sum(values) / lenght\n"
     (fix,) = fixes(source, Code.UNDEFINED_NAME)

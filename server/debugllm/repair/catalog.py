@@ -154,6 +154,10 @@ CATALOG: dict[str, str] = {
         "On line {line}, `{name}` is not defined; it looks like a typo of `{suggestion}`,"
         " {defined}."
     ),
+    "python2-builtin": (
+        "`{name}` on line {line} is a Python 2 built-in that Python 3 renamed; Python 3 calls it"
+        " `{suggestion}`, which does the same."
+    ),
     "missing-import": (
         "On line {line}, `{name}` is used but was never imported; adding `{statement}` at the"
         " top of the file makes it available."

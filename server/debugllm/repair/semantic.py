@@ -123,6 +123,9 @@ def _repair_undefined(ctx: _Context) -> list[Candidate]:
     if not name or ctx.source[ctx.problem.start : ctx.problem.end] != name:
         return []
     model = build_model(ctx.tree)
+    renamed = _python2_builtin(ctx, model, name)
+    if renamed:
+        return renamed
     occ = model.occurrences.get(ctx.loc.pos(ctx.problem.start))
     typos = _typo_fixes(ctx, model, occ, name, [(ctx.problem.start, ctx.problem.end)])
     imports = _import_fixes(ctx, name, model)
@@ -133,6 +136,35 @@ def _repair_undefined(ctx: _Context) -> list[Candidate]:
         isinstance(o.parent, ast.Attribute) for o in model.by_name.get(name, ())
     )
     return imports + typos if strong else typos + imports
+
+
+#: Python 2 built-ins that Python 3 renamed, called the same way and doing the same:
+#: `raw_input(...)` reads a line as `input(...)` does now, `xrange(n)` counts as `range(n)`.
+_PYTHON2_BUILTINS = {"raw_input": "input", "xrange": "range", "unichr": "chr"}
+
+
+def _python2_builtin(ctx: _Context, model: ScopeModel, name: str) -> list[Candidate]:
+    """`raw_input("?")` in a file that defines neither `raw_input` nor `input`: the author wrote
+    Python 2, and the Python 3 name is the one program meant. Every use is renamed; only calls
+    (a name passed around or rebound may be the author's own design) and no run-time names."""
+    new = _PYTHON2_BUILTINS.get(name)
+    if new is None or model.dynamic or {name, new} & (model.bound_anywhere | model.declared):
+        return []
+    uses = model.by_name.get(name, [])
+    if not uses or any(
+        use.ctx != "load" or not isinstance(use.parent, ast.Call) or use.parent.func is not use.node
+        for use in uses
+    ):
+        return []
+    edits = [Edit(*ctx.loc.span(use.node), new) for use in uses]
+    return [
+        ctx.candidate(
+            "python2-builtin",
+            f"Use Python 3's '{new}' for Python 2's '{name}'",
+            edits,
+            {"name": name, "suggestion": new},
+        )
+    ]
 
 
 def _typo_fixes(

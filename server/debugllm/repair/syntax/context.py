@@ -166,9 +166,13 @@ class Proposal:
 class Ctx:
     """The file under repair, split into lines, and the error's place (0-based lines)."""
 
-    def __init__(self, source: str, problem: Problem) -> None:
+    def __init__(self, source: str, problem: Problem, hidden: str = "") -> None:
         self.source = source
         self.problem = problem
+        #: Text of the user's file that ``source`` lost (statements a listing of later errors
+        #: blanked): not repaired, but evidence for "is this name used elsewhere?", or a repair
+        #: judged on the blanked text would call a name the author wrote unknown.
+        self.hidden = hidden
         self.lines = LINE_BREAK.split(source)
         self.eol = [*LINE_BREAK.findall(source), ""]
         self.count = len(self.lines)
@@ -294,7 +298,26 @@ class Ctx:
         for i in range(max(line - 40, 0), min(line + 40, self.count)):
             if i != line:
                 names.update(t.text for t in self.code(i) if t.kind == "name")
-        return names
+        return names | self.hidden_names
+
+    @cached_property
+    def hidden_code(self) -> list[list[Tok]]:
+        """The code tokens of each line of ``hidden``."""
+        return [
+            [t for t in lex(text, "") if t.kind != "comment"]
+            for text in LINE_BREAK.split(self.hidden)
+            if self.hidden and len(text) <= MAX_LINE
+        ]
+
+    @cached_property
+    def hidden_names(self) -> frozenset[str]:
+        return frozenset(t.text for code in self.hidden_code for t in code if t.kind == "name")
+
+    @cached_property
+    def whole(self) -> str:
+        """``source`` and the ``hidden`` text after it: for questions about what the file
+        holds anywhere (is this name assigned, defined, used?), never for positions."""
+        return f"{self.source}\n{self.hidden}" if self.hidden else self.source
 
     def is_header(self, line: int) -> bool:
         """Does the statement starting at ``line`` end with ':' (so a block follows)?"""

@@ -36,18 +36,23 @@ def _edits(ctx: Ctx, p: Proposal) -> tuple[Edit, ...]:
 
 
 def repair_syntax(
-    source: str, problem: Problem, deadline: float | None = None, max_candidates: int = 3
+    source: str,
+    problem: Problem,
+    deadline: float | None = None,
+    max_candidates: int = 3,
+    hidden: str = "",
 ) -> list[Candidate]:
     """Verified repairs for the syntax error ``problem``, best (cheapest) first.
 
     Each gets past the error: the code around it parses afterwards, or fails only further on
-    where a separate error lies. Empty when no repair is convincing.
+    where a separate error lies. Empty when no repair is convincing. ``hidden`` is text of the
+    user's file that ``source`` lost (see ``Ctx.hidden``).
     """
     if not problem.is_syntax or max_candidates <= 0 or not source:
         return []
     if problem.message.startswith(_LIMITS):
         return []
-    ctx = Ctx(source, problem)
+    ctx = Ctx(source, problem, hidden)
     search = Search(ctx, deadline)
     ranked = rank(ctx, search, max_candidates)
     candidates: list[Candidate] = []
@@ -137,7 +142,9 @@ def _comment_out(ctx: Ctx, search: Search) -> Candidate | None:
     )
 
 
-def recover(source: str, problem: Problem, deadline: float | None = None) -> list[Edit]:
+def recover(
+    source: str, problem: Problem, deadline: float | None = None, hidden: str = ""
+) -> list[Edit]:
     """Edits that get past ``problem`` so parsing can go on, for listing every error: the best
     repair that is not a guess (not confirmed on the whole file; the caller compiles it anyway),
     else the broken statement blanked. [] when neither gets past it. Never a guess: the later
@@ -145,7 +152,7 @@ def recover(source: str, problem: Problem, deadline: float | None = None) -> lis
     evidence for their repairs that the author never wrote."""
     if not source:
         return []
-    ctx = Ctx(source, problem)
+    ctx = Ctx(source, problem, hidden)
     if not problem.message.startswith(_LIMITS):
         for _, p in rank(ctx, Search(ctx, deadline), 1):
             edits = _edits(ctx, p) if not p.any_guess else ()

@@ -102,7 +102,7 @@ def gen_foreign(ctx: Ctx) -> Iterator[Proposal]:
     yield from _c_comment(ctx, line)
     # `var total;` (a declaration without a value): Python needs none, the line goes.
     bare = _BARE_DECLARATION.match(text)
-    if bare and not _assigned(ctx.source, bare.group(1)):
+    if bare and not _assigned(ctx.whole, bare.group(1)):
         yield ctx.lines_to(
             line,
             line + 1,
@@ -212,7 +212,7 @@ def gen_foreign(ctx: Ctx) -> Iterator[Proposal]:
     for prev, tok, nxt in zip(code, code[1:], code[2:], strict=False):
         if (
             tok.text in _JS_DECLARATIONS
-            and not _assigned(ctx.source, tok.text)
+            and not _assigned(ctx.whole, tok.text)
             and prev.kind in ("op", "open")
             and prev.text != "."
             and nxt.kind in ATOM_START

@@ -3,6 +3,7 @@ token removed), dearer than the specific repairs and dearer the further from the
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 
 from debugllm.repair.syntax.context import (
@@ -118,10 +119,8 @@ def _makes_unknown_name(ctx: Ctx, line: int, code: list[Tok], k: int) -> bool:
         word += code[k + 1].text
     if not word or word in KNOWN_NAMES:
         return False
-    for i in range(ctx.count):
-        if i == line:
-            continue
-        others = ctx.code(i)
+    elsewhere = (ctx.code(i) for i in range(ctx.count) if i != line)
+    for others in itertools.chain(elsewhere, ctx.hidden_code):
         for j, t in enumerate(others):
             touching = (
                 j > 0 and others[j - 1].kind == "other" and others[j - 1].end == t.start

@@ -23,6 +23,7 @@ from debugllm.repair.syntax.context import (
     callee_of,
     first_word,
     indent_of,
+    lex,
     statement_facts,
 )
 
@@ -61,8 +62,10 @@ def _wrap(
 
 def _spaced_pairs(ctx: Ctx, line: int, left: str, right: str) -> list[tuple[Tok, Tok]]:
     """Where ``left right`` stands on ``line`` as two names separated only by spaces."""
-    code = ctx.code(line)
-    text = ctx.lines[line]
+    return _spaced_in(ctx.code(line), ctx.lines[line], left, right)
+
+
+def _spaced_in(code: list[Tok], text: str, left: str, right: str) -> list[tuple[Tok, Tok]]:
     return [
         (a, b)
         for a, b in itertools.pairwise(code)
@@ -76,7 +79,10 @@ def spaced_name_elsewhere(ctx: Ctx, line: int, left: Tok, right: Tok) -> bool:
     as two words, `total price`), so that a comma between them is no fix?"""
     if not (_plain_name(left) and _plain_name(right)):
         return False
-    return any(i != line and _spaced_pairs(ctx, i, left.text, right.text) for i in range(ctx.count))
+    if any(i != line and _spaced_pairs(ctx, i, left.text, right.text) for i in range(ctx.count)):
+        return True
+    hidden = [text for text in ctx.hidden.splitlines() if left.text in text]
+    return any(_spaced_in(lex(text, ""), text, left.text, right.text) for text in hidden)
 
 
 def in_assignment_target(ctx: Ctx, line: int, tok: Tok) -> bool:
@@ -642,7 +648,7 @@ def gen_keyword_argument(ctx: Ctx) -> Iterator[Proposal]:
 def _assigned(ctx: Ctx, name: str) -> bool:
     """Is ``name`` assigned as a variable somewhere in the file (not as a keyword argument)?"""
     pattern = re.compile(rf"^[ \t]*{re.escape(name)}[ \t]*=(?!=)", re.MULTILINE)
-    return bool(pattern.search(ctx.source))
+    return bool(pattern.search(ctx.whole))
 
 
 def gen_escaped_quote(ctx: Ctx) -> Iterator[Proposal]:
@@ -701,7 +707,7 @@ def gen_keyword_as_name(ctx: Ctx) -> Iterator[Proposal]:
     if word is None:
         return
     new = word + "_"
-    if re.search(rf"\b{new}\b", ctx.source):
+    if re.search(rf"\b{new}\b", ctx.whole):
         return
     new_lines: list[str] = []
     last = ctx.line
@@ -764,9 +770,9 @@ def gen_digit_name(ctx: Ctx) -> Iterator[Proposal]:
             continue
         word = a.text + b.text
         new = b.text + a.text
-        if re.search(rf"\b{re.escape(new)}\b", ctx.source):
+        if re.search(rf"\b{re.escape(new)}\b", ctx.whole):
             new = "_" + word
-            if re.search(rf"\b{re.escape(new)}\b", ctx.source):
+            if re.search(rf"\b{re.escape(new)}\b", ctx.whole):
                 return
         occurrences = 0
         assigned = False

@@ -192,12 +192,12 @@ def too_many_arguments(ctx: Ctx, line: int, left: Tok, right: Tok | None) -> boo
     if method:
         # `xs.append(i 2 + 1)`: the list methods that take one value (unless the file
         # defines a method of that name itself).
-        defined = any(m.group(1) == callee for m in DEF.finditer(ctx.source))
+        defined = any(m.group(1) == callee for m in DEF.finditer(ctx.whole))
         if callee not in _ONE_ARGUMENT_METHODS or defined:
             return False
         return _group_commas(ctx.lines[opener.line], opener.col) + 2 > 1
     limit: int | None = 1 if callee in ONE_ARGUMENT else None
-    for match in DEF.finditer(ctx.source):
+    for match in DEF.finditer(ctx.whole):  # offsets past the source are on no line
         if match.group(1) == callee and not _on_line(ctx, match.start(2), line):
             params = [p for p in match.group(2).split(",") if p.strip()]
             if any("*" in p or "=" in p for p in params):
@@ -652,13 +652,14 @@ def gen_missing_call(ctx: Ctx) -> Iterator[Proposal]:
 def _only_called(ctx: Ctx, name: str, skip: int) -> bool:
     """Is ``name`` called elsewhere, and never used otherwise (beyond its definition)?"""
     calls = 0
-    for match in re.finditer(rf"(?<![\w.]){re.escape(name)}\b", ctx.source):
+    whole = ctx.whole  # offsets past ``source`` lie in the hidden text, never at ``skip``
+    for match in re.finditer(rf"(?<![\w.]){re.escape(name)}\b", whole):
         if match.start() == skip:
             continue
-        before = ctx.source[max(match.start() - 6, 0) : match.start()]
+        before = whole[max(match.start() - 6, 0) : match.start()]
         if re.search(r"(?:class|def)\s+$", before):
             continue
-        if not re.match(r"[ \t]*\(", ctx.source[match.end() :]):
+        if not re.match(r"[ \t]*\(", whole[match.end() :]):
             return False
         calls += 1
     return calls > 0
@@ -673,7 +674,7 @@ def _class_like(ctx: Ctx, name: str) -> bool:
     if not _CAP_WORDS.fullmatch(name):
         return False
     assigned = re.compile(rf"(?<![\w.]){re.escape(name)}\s*(?:=(?!=)|,[^\n]*=(?!=))")
-    return not assigned.search(ctx.source)
+    return not assigned.search(ctx.whole)
 
 
 _NUMBER_NAME = re.compile(r"(?<![\w.])(\d+)([A-Za-z_]\w*)")
