@@ -69,6 +69,7 @@ KIND_APPLICABILITY: Mapping[str, Applicability] = {
     "missing-open-quote": "safe",
     "prose-line": "safe",
     "unquoted-string": "safe",
+    "apostrophe": "safe",
     "missing-keyword-equals": "safe",
     "escaped-quote": "safe",
     "digit-name": "safe",

@@ -44,6 +44,8 @@ SAFE_CASES = [
         "m = 1\nif m == 0:\n    pass\nelif m > 0:\n    m = 2\n",
     ),
     ("bare-symbol", "print(*, end='')\n", "print('*', end='')\n"),
+    ("apostrophe", "print('it's')\n", 'print("it\'s")\n'),
+    ("apostrophe", "s = 'don't stop'\nprint(s)\n", 's = "don\'t stop"\nprint(s)\n'),
     ("bare-symbol", "print(+)\n", "print('+')\n"),
     ("joined-assignments", "i=0 , count=0\n", "i = 0\ncount = 0\n"),
     ("joined-assignments", "a = 0 and b = 0\n", "a = 0\nb = 0\n"),
@@ -411,6 +413,8 @@ def test_a_plus_lost_in_a_chain_of_plus_is_restored(buggy: str, intended: str) -
         "k = 3\nrow = '*'k\n",  # no '+' anywhere: '*' * k?
         "k = 3\nrow = '*' * k 'x'\n",  # another operator in the chain
         "name = 'x'\nitems = ['Hi ' + name 'x']\n",  # inside a list: a comma is as likely
+        # A label, then a sum: `"sum is", a + b` (any types) or `"sum is" + a + b` (strings)?
+        'a = 1\nb = 2\nprint("sum is" a + b)\n',
     ],
 )
 def test_a_string_beside_a_value_without_a_chain_of_plus_gets_no_safe_plus(source: str) -> None:
@@ -585,3 +589,33 @@ def test_a_call_left_open_at_the_end_of_a_line_is_still_closed_safely() -> None:
     best = _repairs(source)[0]
     assert _applicability(best) == "safe"
     assert best.apply(source) == "x = 1\nprint(str(x) + 'a')\n"
+
+
+@pytest.mark.parametrize(
+    ("buggy", "intended"),
+    [
+        (
+            "def add(a, b):\nreturn a + b\nprint(add(1, 2))\n",
+            "def add(a, b):\n    return a + b\nprint(add(1, 2))\n",
+        ),
+        (
+            "def f(xs):\n    for x in xs:\n    if x:\n        return x\n    return None\n",
+            "def f(xs):\n    for x in xs:\n        if x:\n            return x\n    return None\n",
+        ),
+    ],
+)
+def test_a_block_moved_under_its_header_never_takes_code_after_a_return(
+    buggy: str, intended: str
+) -> None:
+    # What follows a `return` in the same block could never run: it was not meant inside.
+    best = _repairs(buggy)[0]
+    assert best.kind == "missing-indent" and _applicability(best) == "safe"
+    assert best.apply(buggy) == intended
+
+
+def test_closing_a_string_so_that_two_strings_touch_is_a_guess() -> None:
+    # `'don''t'` parses but drops the apostrophe: Python joins the two strings into "dont".
+    source = "s = 'don't'\n"
+    touching = [c for c in _repairs(source) if "'don''t'" in c.apply(source)]
+    assert touching, "the repair that joins two strings is still offered, for review"
+    assert all(_applicability(c) == "unsafe" for c in touching)

@@ -125,6 +125,9 @@ CATALOG: dict[str, str] = {
     "you meant a line break there).",
     "prose-line": "Line {line} is a sentence, not Python code, so Python cannot run it; it was "
     "turned into a comment by putting '#' in front of it.",
+    "apostrophe": "On line {line}, the apostrophe in `{text}` is the same character as the quotes"
+    " around the string, so Python ended the string there; the string is now written in {quote}"
+    " quotes, so the apostrophe is part of the text.",
     "unquoted-string": "On line {line}, {token} is text, but it was not in quotes, so Python "
     "read the words as names; text is written between quotes to make a string.",
     "dangling-operator": "On line {line}, '{token}' has nothing after it, so Python cannot "

@@ -78,6 +78,7 @@ def gen_indented_block(ctx: Ctx) -> Iterator[Proposal]:
                 end = _body_end(ctx, line)
             else:
                 end = ctx.block_end(line, mode)
+            end = _reachable_end(ctx, line, end)
             moved = ctx.shifted(line, end, target)
             if mode not in ("methods", "body") and not (mode == "para" and evidence):
                 cost += _moved(ctx, line, moved)
@@ -200,6 +201,19 @@ def _else_of_loop_or_if(ctx: Ctx, header: int, width: int) -> bool:
         if ctx.width(i) < width:
             return False
     return False
+
+
+def _reachable_end(ctx: Ctx, line: int, end: int) -> int:
+    """``end``, or sooner: after the first `return`/`raise`/`break`/`continue` among the
+    statements from ``line`` at its level. What follows one in the same block could never run,
+    so it was not meant to be moved into the block (`def add(a, b):` / `return a + b` /
+    `print(add(1, 2))`: the call stays outside the function)."""
+    base = ctx.width(line)
+    for i in range(line, end):
+        terminal = first_word(ctx.lines[i]) in _TERMINAL_KEYWORDS
+        if terminal and ctx.is_statement(i) and ctx.width(i) == base:
+            return min(end, ctx.block_end(i, "line"))
+    return end
 
 
 def _body_end(ctx: Ctx, line: int) -> int:

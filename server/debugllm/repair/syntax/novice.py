@@ -813,7 +813,8 @@ _OPERAND_END = frozenset({"name", "number", "string", "close"})
 def gen_lost_plus(ctx: Ctx) -> Iterator[Proposal]:
     """`f = s[x]' # ' + str(m[x])`: a string and a value side by side in a value built with '+'
     (nothing else) lost the '+' between them: an assignment's or a `return`'s value, or the
-    one argument of a call built with '+' (`print(str(i) + " # " + j " # " + k)`). Where
+    one argument of a call built with '+' before the gap (`print(str(i) + " # " + j " # " + k)`,
+    not `print("sum is" a + b)`). Where
     commas separate items, or no '+' shows how the text is built, a comma is as likely
     (`print('Hi 'name)`)."""
     if ctx.msg not in PLAIN_INVALID and not ctx.msg.startswith("invalid syntax"):
@@ -853,6 +854,10 @@ def gen_lost_plus(ctx: Ctx) -> Iterator[Proposal]:
         if (right.start != ctx.col and not hinted) or right.text in KEYWORDS:
             continue
         if "string" not in (left.kind, right.kind) or left.text in KEYWORDS:
+            continue
+        if stack and not any(t.text == "+" and t.end <= left.start for t in top):
+            # `print("sum is" a + b)`: text first, then a sum: a label and a value, as a
+            # comma would make them, is as likely as text joined to a sum of numbers.
             continue
         # Spaced as the author spaces the other '+'.
         other = next(t for t in top if t.text == "+")

@@ -3,6 +3,7 @@ a closing quote left out) and an unterminated triple-quoted string."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 
@@ -41,8 +42,47 @@ def gen_string(ctx: Ctx) -> Iterator[Proposal]:
     lone = (
         text[start : start + 1] in ("'", '"') and text[start + 1 : start + 3] == "\\" + text[start]
     )
+    touching = _touching_strings(text)
     for p in _string_repairs(ctx):
-        yield p.as_guess() if lone else p
+        # `'don''t'`: a quote that makes two strings touch joins them, and the apostrophe
+        # the author typed is gone from the text: never the evident program.
+        joins = p.first == p.last - 1 == ctx.line and _touching_strings(p.text) > touching
+        yield p.as_guess() if lone or joins else p
+
+
+def _touching_strings(text: str) -> int:
+    """How many string literals on the line start right where the one before ends."""
+    strings = [t for t in lex(text.rstrip("\r\n"), "") if t.kind == "string"]
+    return sum(a.end == b.start for a, b in itertools.pairwise(strings))
+
+
+def _apostrophe(ctx: Ctx, text: str, start: int) -> Iterator[Proposal]:
+    """`'don't'`, `print('it's')`: an apostrophe inside a string in the same quotes ended it
+    early, and the last quote opened a string never closed. The string meant is the whole
+    text, written in the other quotes (`"don't"`)."""
+    quote = text[start]
+    other = "'" if quote == '"' else '"'
+    apostrophe = text.rfind(quote, 0, start)
+    opener = text.rfind(quote, 0, apostrophe) if apostrophe > 0 else -1
+    if opener < 0 or not (text[apostrophe - 1].isalpha() and text[apostrophe + 1].isalpha()):
+        return
+    if opener > 0 and (text[opener - 1].isalnum() or text[opener - 1] in "_\\'\""):
+        return  # a prefixed string (`f'..'`), or the quote is not where a string opens
+    body = text[opener + 1 : start]
+    if other in body or "\\" in body or "#" in body:
+        return
+    yield ctx.put(
+        ctx.line,
+        opener,
+        start + 1,
+        other + body + other,
+        0.3,
+        "apostrophe",
+        f"Write the string in {other} quotes so that its apostrophe is part of the text",
+        token=quote,
+        quote=other,
+        text=body,
+    )
 
 
 def _string_repairs(ctx: Ctx) -> Iterator[Proposal]:
@@ -55,6 +95,7 @@ def _string_repairs(ctx: Ctx) -> Iterator[Proposal]:
     rest = text[start + 1 :]
     facts: dict[str, object] = {"token": quote, "quote": quote}
     title = f"Close the string with {quote}"
+    yield from _apostrophe(ctx, text, start)
     # Closing with the other kind of quote is a classic slip: 'abc".
     if rest.count(other) == 1 and re.match(r"\s*(?:[,)\]}:]|$)", rest[rest.index(other) + 1 :]):
         col = start + 1 + rest.index(other)
