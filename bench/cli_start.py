@@ -3,7 +3,8 @@
 Each round runs every code tree once per file, interleaved, so a shared machine's load falls on
 all alike; the medians of the wall time and of the CPU time (user + system of the process) are
 reported. The files are the latency benchmark's 300-line module (``lsp_latency.generate_source``)
-clean, with one missing colon, and with one unused import. The floor rows time the interpreter
+clean, with one missing colon, with one unused import, and clean in a project whose
+``pyproject.toml`` has ``[tool.debugllm]`` settings. The floor rows time the interpreter
 alone (``-I -S``, then with ``site``) and ``import debugllm.cli``.
 
 Bytecode: modules are compiled first (``compileall``) so no run compiles them, as with an
@@ -42,6 +43,14 @@ def files(folder: Path) -> dict[str, Path]:
         path = folder / f"{name}.py"
         path.write_text(text)
         out[name] = path
+    # Settings to validate: the CLI loads debugllm.settings for them.
+    project = folder / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        '[tool.debugllm]\ntarget-version = "3.11"\nunsafe-fixes = false\n'
+    )
+    out["clean, pyproject settings"] = project / "clean.py"
+    out["clean, pyproject settings"].write_text(clean)
     return out
 
 

@@ -241,7 +241,7 @@ class Pipelines:
             if problem not in self._reported:  # once per run, not once per file
                 self._reported.add(problem)
                 self.err.write(f"debugllm: {problem}\n")
-        key = settings.model_dump_json()  # equal settings share one pipeline
+        key = settings.fingerprint()  # equal settings share one pipeline
         if key not in self._by_settings:
             pipeline = FixPipeline.for_settings(settings, self.model, threads=False)
             self._by_settings[key] = ProjectCheck(pipeline.options, lambda: pipeline)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 if TYPE_CHECKING:
     import logging
+    from collections.abc import Callable
 
 #: The real server's initialize result for a client with notebook support and UTF-16.
 SNAPSHOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "initialize_result.json")
@@ -272,17 +273,25 @@ def _early_answer(stdin: BinaryIO, stdout: BinaryIO) -> tuple[bytes, DuplicateAn
     return data, DuplicateAnswerFilter(stdout, message["id"], result)
 
 
+def _load_server() -> Callable[..., None]:
+    """The server's ``main``, its LSP stack loaded with attrs's code from the user's cache."""
+    from debugllm.lsp.codecache import cached_attrs_code
+
+    with cached_attrs_code():
+        from debugllm.lsp.server import main as serve
+    return serve
+
+
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     stdin = sys.stdin.buffer if sys.stdin is not None else None
     stdout = sys.stdout.buffer if sys.stdout is not None else None
     if args or stdin is None or stdout is None:  # --tcp, --ws, --help: the plain path
-        from debugllm.lsp.server import main as serve
-
+        serve = _load_server()
         serve(args)
         return
     data, out = _early_answer(stdin, stdout)
-    from debugllm.lsp.server import main as serve
+    serve = _load_server()
 
     # Duck-typed streams: the server's stdio loop only calls read1/read, write and flush.
     serve(
