@@ -15,6 +15,7 @@ import asyncio
 import random
 import re
 import sysconfig
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -228,4 +229,72 @@ def test_the_debounce_check_compiles_only_the_statements_an_edit_touched() -> No
     # No good text of this file: the whole text is checked.
     assert lastgood.edited_statements("n.py", broken) is None
     assert sync.has_syntax_error(broken, "n.py")
+    lastgood.forget()
+
+
+def _compile_error(source: str) -> tuple[object, ...] | None:
+    """What compiling the whole file reports: the exception's type and position fields."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(source, "m.py", "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        return (type(exc), exc.msg, exc.lineno, exc.offset, exc.end_lineno, exc.end_offset)
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return (type(exc), str(exc))
+    return None
+
+
+def _keystroke(source: str, rng: random.Random) -> str:
+    """One character deleted or typed, mostly a colon, bracket or quote (what breaks syntax)."""
+    kind = rng.randrange(3)
+    if kind == 0:
+        marks = [m.start() for m in re.finditer(r"[:()\[\]{}'\"]", source)]
+        at = rng.choice(marks)
+        return source[:at] + source[at + 1 :]
+    if kind == 1:
+        at = rng.randrange(len(source) + 1)
+        return source[:at] + rng.choice("():,=[]{}'\"\n\t x.#\\") + source[at:]
+    return _break_colon(source, rng)
+
+
+@pytest.mark.parametrize("name", _FILES)
+def test_the_parse_error_after_an_edit_is_the_whole_files_first_error(name: str) -> None:
+    """``lastgood.parse_error_after_edit`` (parsing from the edited statements on) answers
+    exactly what compiling the whole edited file raises, or does not answer."""
+    path = _STDLIB / name
+    if not path.exists():
+        pytest.skip(f"{name} is not in this Python's standard library")
+    original = path.read_text(encoding="utf-8")
+    rng = random.Random(sum(map(ord, name)) + 1)
+    answered = 0
+    for _ in range(30):
+        edited = _keystroke(original, rng)
+        lastgood.forget()
+        analyze(original, OPTIONS, "m.py")
+        error = lastgood.parse_error_after_edit("m.py", edited)
+        if error is None:
+            continue
+        answered += 1
+        mine = (type(error), error.msg, error.lineno, error.offset, error.end_lineno)
+        assert (*mine, error.end_offset) == _compile_error(edited), (name, mine)
+    lastgood.forget()
+    assert answered, "no edit was answered from the good text: the test checked nothing"
+
+
+def test_the_parse_error_after_an_edit_is_not_answered_without_a_proof() -> None:
+    good = "import os\n\n\ndef f(x):\n    return x\n\n\ndef g(y):\n    return os.sep + y\n"
+    lastgood.forget()
+    assert analyze(good, filename="m.py").parses
+    broken = good.replace("def g(y):", "def g(y)")
+    error = lastgood.parse_error_after_edit("m.py", broken)
+    assert error is not None and (error.msg, error.lineno) == ("expected ':'", 8)
+    # Another file's good text proves nothing; an edit that breaks nothing is not parsed on.
+    assert lastgood.parse_error_after_edit("n.py", broken) is None
+    assert lastgood.parse_error_after_edit("m.py", good.replace("x\n", "x + 1\n", 1)) is None
+    # The message names a line, counted from the slice: the whole file is compiled instead.
+    unindented = good.replace("    return os.sep", "return os.sep")
+    whole = _compile_error(unindented)
+    assert whole is not None and "on line" in str(whole[1])
+    assert lastgood.parse_error_after_edit("m.py", unindented) is None
     lastgood.forget()

@@ -802,3 +802,25 @@ def test_a_line_too_shallow_above_a_block_too_deep_are_fixed_together() -> None:
 def test_a_lost_remainder_in_a_parity_test_is_the_first_guess() -> None:
     _, candidates = _repairs("def f(xs):\n    return [x for x in xs if x 2 == 0]\n")
     assert candidates[0].guess and dict(candidates[0].details)["operator"] == "%"
+
+
+def test_other_subscripts_of_a_name_are_found_as_the_lookbehind_pattern_finds_them() -> None:
+    # Names inside longer names, attributes, repeats that overlap (`aa[` in `aaa[`), spaces.
+    from debugllm.repair.syntax.context import Ctx
+    from debugllm.repair.syntax.slips import _group_commas, _subscript_commas
+
+    source = (
+        "aa[1, 2]\naaa[1]\nx.aa[1, 2, 3]\nbaa[1,2,3,4]\n_aa[5,6]\naa [1, (2, 3)]\n"
+        "y = aa\t[1, 2, 3, 4, 5]\naaaa[1]\n(aa)[1,2]\naa['a,b', c]\n"
+    )
+    ctx = Ctx(source, Problem(code="syntax-error", message="invalid syntax", start=0, end=1))
+    for name in ("aa", "a", "aaa", "x", "baa"):
+        for skip in (-1, source.index("[")):
+            expected: set[int] = set()
+            for match in re.finditer(rf"(?<![\w.]){re.escape(name)}[ \t]*\[", source):
+                bracket = match.end() - 1
+                row = source.count("\n", 0, bracket)
+                col = bracket - (source.rfind("\n", 0, bracket) + 1)
+                if bracket != skip:
+                    expected.add(_group_commas(ctx.lines[row], col))
+            assert _subscript_commas(ctx, name, skip) == expected, name

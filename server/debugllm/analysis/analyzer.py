@@ -144,6 +144,11 @@ def analyze(
     options = options or AnalysisOptions()
     if len(source) > LARGE_SOURCE_CHARS:
         return _analyze_large(source, filename, options.target_version)
+    # After a keystroke that broke the syntax, the error is found without parsing the file
+    # up to the edit (twice: CPython re-parses for its message) when a good text proves it.
+    edit_error = lastgood.parse_error_after_edit(filename, source)
+    if edit_error is not None:
+        return _analyze_failure(source, edit_error, options, filename)
     try:
         tree = compiled_tree(source, filename)
     except TreeTooDeep:

@@ -15,12 +15,19 @@ A slice of a new version is matched to a good text through their common prefix a
 only the statements around an edit are compiled again; anything not proven falls back to
 compiling. The answer is the one compiling would give (``syntax_errors`` relies on it: its
 listing must stay what a from-scratch analysis reports).
+
+The same fact finds CPython's first syntax error of an edited text without parsing what comes
+before the edit (``parse_error_after_edit``): the parser reads a proven prefix as it reads it
+alone, so a parse error of the text from the edited statements on is the whole file's first.
+Only a parse error counts (the compiler's checks look across statements); a message that names
+a line (counted from the slice) or any number is left to the whole-file compile.
 """
 
 from __future__ import annotations
 
 import ast
 import threading
+import warnings
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 
@@ -109,6 +116,46 @@ def edited_statements(filename: str, source: str) -> tuple[int, int] | None:
         if best is None or span[1] - span[0] < best[1] - best[0]:
             best = span
     return best
+
+
+def parse_error_after_edit(filename: str, source: str) -> SyntaxError | None:
+    """CPython's first syntax error of ``source`` when it is a parse error in or after the
+    statements an edit of a good text touched, found by parsing from those statements on;
+    ``None`` when that is not proven (the caller compiles the whole file, as without this).
+
+    The error's lines are the whole file's. The edited statements are parsed alone first: when
+    they parse, the edit most likely broke nothing and parsing the rest would be wasted work.
+    """
+    span = edited_statements(filename, source)
+    if span is None:
+        return None
+    start, end = span
+    if _parse_error(source[start:end]) is None or not compiles(filename, source, 0, start):
+        return None
+    error = _parse_error(source[start:])
+    if error is None or error.lineno is None or any(c.isdigit() for c in error.msg or "0"):
+        return None
+    # The slice starts at a line start, where the tokenizer counts lines as LineIndex does.
+    shift = LineIndex(source).line_of(start)
+    error.lineno += shift
+    if error.end_lineno:
+        error.end_lineno += shift
+    return error
+
+
+def _parse_error(text: str) -> SyntaxError | None:
+    """The parser's (and tokenizer's) first error in ``text``: the compiler's own checks
+    (``return`` outside a function ...) are not run. ``None`` also for a text that CPython
+    cannot parse for another reason (NUL bytes, nesting too deep): not a parse error here."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarnings must not turn into errors
+            compile(text, "<file>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as exc:
+        return exc
+    except (ValueError, RecursionError, MemoryError):
+        return None
+    return None
 
 
 def _common_prefix(a: str, b: str) -> int:

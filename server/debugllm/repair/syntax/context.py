@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import bisect
 import builtins
-import itertools
 import keyword
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import NamedTuple
@@ -15,7 +15,7 @@ from typing import NamedTuple
 from debugllm.analysis.syntax import EXACT_OFFSET, Fault, LineScan, scan_lines
 from debugllm.problems import Problem
 from debugllm.repair.oddity import FileNames
-from debugllm.text import LINE_BREAK
+from debugllm.text import LINE_BREAK, LineIndex
 
 #: Longer lines are left alone: generated code, where token-level search costs too much.
 MAX_LINE = 4000
@@ -101,14 +101,19 @@ _TOKEN = re.compile(
 
 def lex(text: str, in_string: str) -> list[Tok]:
     """Tokens of one physical line; ``in_string`` is the quote of a string it starts inside."""
-    tokens: list[Tok] = []
     pos = 0
     if in_string:
         end = text.find(in_string)
         if end < 0:
             return [Tok("string", 0, len(text), text)] if text else []
         pos = end + len(in_string)
-        tokens.append(Tok("string", 0, pos, text[:pos]))
+        return [Tok("string", 0, pos, text[:pos]), *lex_from(text, pos)]
+    return list(lex_from(text, pos))
+
+
+def lex_from(text: str, pos: int) -> Iterator[Tok]:
+    """The tokens of ``text`` from ``pos`` (outside any string) on, one at a time: a caller
+    that needs only the first few stops without lexing the rest of a long line."""
     while pos < len(text):
         match = _TOKEN.match(text, pos)
         assert match is not None and match.lastgroup is not None  # `other` matches any char
@@ -120,9 +125,8 @@ def lex(text: str, in_string: str) -> list[Tok]:
                 close = text.find(quote, end)
                 end = len(text) if close < 0 else close + 3
         if kind != "ws":
-            tokens.append(Tok(kind, pos, end, text[pos:end]))
+            yield Tok(kind, pos, end, text[pos:end])
         pos = end
-    return tokens
 
 
 def indent_of(text: str) -> str:
@@ -176,12 +180,9 @@ class Ctx:
         self.lines = LINE_BREAK.split(source)
         self.eol = [*LINE_BREAK.findall(source), ""]
         self.count = len(self.lines)
-        self.starts = [
-            0,
-            *itertools.accumulate(
-                len(t) + len(e) for t, e in zip(self.lines, self.eol, strict=True)
-            ),
-        ][:-1]
+        # Where each line starts, after each line break: the analysis has indexed this text
+        # already (LineIndex keeps the last few), so copying is cheaper than summing lengths.
+        self.starts = list(LineIndex(source).line_starts)
         self.newline = "\r\n" if "\r\n" in source else "\n"
         self.msg = problem.message
         exact = dict(problem.extra).get(EXACT_OFFSET)

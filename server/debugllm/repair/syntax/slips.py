@@ -25,7 +25,7 @@ from debugllm.repair.syntax.context import (
     Proposal,
     Tok,
     callee_of,
-    lex,
+    lex_from,
     statement_facts,
 )
 from debugllm.repair.syntax.novice import (
@@ -296,7 +296,7 @@ def _group_commas(text: str, col: int) -> int:
     """Commas directly inside the bracket that opens at ``col`` of ``text`` (up to its end)."""
     depth = 0
     commas = 0
-    for tok in lex(text[col + 1 :], ""):
+    for tok in lex_from(text, col + 1):  # up to the closing bracket, not the line's end
         if tok.kind == "open":
             depth += 1
         elif tok.kind == "close":
@@ -308,10 +308,22 @@ def _group_commas(text: str, col: int) -> int:
     return commas
 
 
+#: A character that makes a name found in the text part of a longer name or an attribute.
+_NAME_GOES_ON = re.compile(r"[\w.]")
+
+
 def _subscript_commas(ctx: Ctx, name: str, skip: int) -> set[int]:
     """How many commas the other subscripts ``name[...]`` hold (not the one at ``skip``)."""
     found: set[int] = set()
-    for match in re.finditer(rf"(?<![\w.]){re.escape(name)}[ \t]*\[", ctx.source):
+    # The name is searched and the character before it checked apart: a lookbehind leading the
+    # pattern stops ``re`` from scanning for the name's letters (40x slower on 5,000 lines).
+    # The same matches: one that started inside a match skipped here would start inside the
+    # name, after a word character, which the check rejects as the lookbehind did.
+    source = ctx.source
+    for match in re.finditer(rf"{re.escape(name)}[ \t]*\[", source):
+        start = match.start()
+        if start and _NAME_GOES_ON.match(source, start - 1):
+            continue
         bracket = match.end() - 1
         row = bisect.bisect_right(ctx.starts, bracket) - 1
         if bracket == skip or not 0 <= row < ctx.count:
