@@ -223,3 +223,20 @@ def test_tokenizer_error_first_then_the_earlier_parser_error() -> None:
     found = find_syntax_errors(source)
     assert [p.line for p in found] == [2, 3]
     assert first_syntax_error(source).message.startswith("unterminated string")  # type: ignore[union-attr]
+
+
+def test_lines_named_in_messages_count_from_the_top_of_a_large_file() -> None:
+    # Files over 64,000 characters are compiled in groups of statements; a message naming a
+    # line ("... after function definition on line N") named the group's line, not the file's.
+    body = "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(3000))
+    source = body + "def broken(x):\nreturn x\n\nclass C:\n    def m(self):\n        return (1,\n"
+    source += "                2]\n"
+    defined = body.count("\n") + 1
+    messages = [p.message for p in find_syntax_errors(source, deadline=time.monotonic() + 30)]
+    assert f"expected an indented block after function definition on line {defined}" in messages
+    opened = defined + 5
+    assert f"closing parenthesis ']' does not match opening parenthesis '(' on line {opened}" in (
+        messages
+    )
+    with pytest.raises(SyntaxError, match=f"on line {opened}"):
+        compile(source, "big.py", "exec")

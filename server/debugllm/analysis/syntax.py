@@ -92,6 +92,9 @@ def _compile_fault(source: str, filename: str, stage: str, line_offset: int) -> 
     return None
 
 
+_LINE_IN_MESSAGE = re.compile(r"\b((?:on|at) line) (\d+)\b")
+
+
 def _fault_from_exception(source: str, exc: SyntaxError, line_offset: int) -> Fault:
     if isinstance(exc, TabError):
         code = Code.TAB_ERROR
@@ -100,6 +103,10 @@ def _fault_from_exception(source: str, exc: SyntaxError, line_offset: int) -> Fa
     else:
         code = Code.SYNTAX_ERROR
     msg = exc.msg or "invalid syntax"
+    if line_offset:
+        # The message names lines of the slice compiled ("expected an indented block after
+        # function definition on line 12"): the file's are ``line_offset`` further down.
+        msg = _LINE_IN_MESSAGE.sub(lambda m: f"{m[1]} {int(m[2]) + line_offset}", msg)
     if exc.lineno is None:
         line, col = _null_position(source) if "\0" in source else (1, 0)
         return Fault(code, msg, line + line_offset, col, 0, 0)
