@@ -8,7 +8,7 @@ import re
 import textwrap
 import time
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from debugllm.analysis.syntax import Fault, compile_fault, fault_to_problem
@@ -537,7 +537,7 @@ def _pairs(
             continue  # `(lo( hi)`: the next error is the edit's own bracket, not a second slip
         source = ctx.source[: ctx.starts[p.first]] + p.text
         source += ctx.source[search._offsets_whole(p.last) :]
-        later = Ctx(source, fault_to_problem(source, _in_file(fault, search.window)))
+        later = Ctx(source, fault_to_problem(source, fault))
         if ((later.line, later.msg) == (ctx.line, ctx.msg)) != enabling:
             continue
         for q in propose(later)[:_PAIR_SECOND]:
@@ -559,18 +559,5 @@ def _pairs(
 
 
 #: Line numbers CPython writes into a message ("... after 'for' statement on line 4").
-_MESSAGE_LINE = re.compile(r"\b(on line|at line) (\d+)")
-
-
-def _in_file(fault: Fault, window: _Window) -> Fault:
-    """``fault`` from compiling ``window`` with the lines its message names counted in the
-    whole file, as its own line already is (the next error's repairs read them)."""
-    offset = window.start - 1 if window.nested else window.start
-    if not offset:
-        return fault
-    msg = _MESSAGE_LINE.sub(lambda m: f"{m.group(1)} {int(m.group(2)) + offset}", fault.msg)
-    return replace(fault, msg=msg)
-
-
 def _keeps_lines(p: Proposal) -> bool:
     return _new_line_count(p.text) == p.last - p.first
