@@ -4,8 +4,9 @@ before assignment, an index out of range).
 
 Each candidate is verified ``--repeat`` times as the plan does it once: the caches of the fixed
 text (its parse, its static problems) are emptied before every call, the original's static
-problems are kept (its analysis computed them). "warm" reuses one verifier per file (as the
-fix plan and codeAction/resolve do); "cold" is the first call of a new verifier. Runs the code
+problems are kept (its analysis computed them). Each candidate is timed with one verifier kept
+for the file (as the fix plan and codeAction/resolve use it) and as the first call of a new
+verifier (what a verifier learns about a text is then not known yet). Runs the code
 on ``sys.path``, so main's code is measured with ``PYTHONPATH=<main>/server``.
 
     python bench/verify_cpu.py [--repeat 15]
@@ -60,23 +61,23 @@ def _one(verifier: Verifier, analysis: Analysis, candidate: Candidate) -> float:
     return (time.process_time() - started) * 1000
 
 
-def measure(lines: int, repeat: int) -> dict[str, float]:
+def measure(lines: int, repeat: int) -> list[str]:
     analysis, candidates = _candidates(static_source(lines))
     options = AnalysisOptions()
-    warm: list[float] = []
-    cold: list[float] = []
+    warm: dict[int, list[float]] = {i: [] for i in range(len(candidates))}
+    cold: dict[int, list[float]] = {i: [] for i in range(len(candidates))}
     verifier = Verifier(options)
     for _ in range(repeat):
-        for candidate in candidates:
-            warm.append(_one(verifier, analysis, candidate))
-        cold.append(_one(Verifier(options), analysis, candidates[0]))
-    return {
-        "lines": analysis.source.count("\n"),
-        "candidates": len(candidates),
-        "warm_median_ms": statistics.median(warm),
-        "warm_mean_ms": statistics.fmean(warm),
-        "cold_median_ms": statistics.median(cold),
-    }
+        for i, candidate in enumerate(candidates):
+            warm[i].append(_one(verifier, analysis, candidate))
+            cold[i].append(_one(Verifier(options), analysis, candidate))
+    lines_count = analysis.source.count("\n")
+    return [
+        f"{lines_count} lines, {c.kind} ({c.target.code} '{c.target.subject}'): verify CPU"
+        f" median {statistics.median(warm[i]):.1f} ms with the plan's verifier,"
+        f" {statistics.median(cold[i]):.1f} ms as the first call of a new one"
+        for i, c in enumerate(candidates)
+    ]
 
 
 def main() -> int:
@@ -84,12 +85,8 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
     for lines in (300, 5000):
-        result = measure(lines, args.repeat)
-        print(
-            f"{result['lines']} lines, {result['candidates']} candidates: verify CPU"
-            f" median {result['warm_median_ms']:.1f} ms, mean {result['warm_mean_ms']:.1f} ms"
-            f" (one verifier); first call of a new verifier {result['cold_median_ms']:.1f} ms"
-        )
+        for line in measure(lines, args.repeat):
+            print(line)
     return 0
 
 

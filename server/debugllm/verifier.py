@@ -9,6 +9,7 @@ static problems by ``(code, subject)``.
 from __future__ import annotations
 
 import ast
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -58,6 +59,7 @@ class Verifier:
         #: the whole file (the reference the differential tests compare against).
         self.scoped = scoped
         self._scoped: dict[str, ScopedStatic] = {}
+        self._scoped_lock = threading.Lock()
 
     def verify(self, before: Analysis, candidate: Candidate) -> Verdict:
         source = before.source
@@ -161,14 +163,18 @@ class Verifier:
         proven to give the whole file's answer (``analysis.scoped``)."""
         if not self.scoped or before.tree is None:
             return None
-        scoped = self._scoped.get(before.filename)
-        if scoped is None:
-            scoped = self._scoped[before.filename] = ScopedStatic(
-                self.options.checks, before.filename
-            )
-            while len(self._scoped) > 4:
-                del self._scoped[next(iter(self._scoped))]
-        return scoped.after_keys(before.source, before.tree, candidate.edits, fixed, tree)
+        with self._scoped_lock:  # fix plans verify in worker threads
+            scoped = self._scoped.get(before.filename)
+            if scoped is None:
+                scoped = self._scoped[before.filename] = ScopedStatic(
+                    self.options.checks, before.filename
+                )
+                while len(self._scoped) > 4:
+                    del self._scoped[next(iter(self._scoped))]
+        try:
+            return scoped.after_keys(before.source, before.tree, candidate.edits, fixed, tree)
+        except (RecursionError, MemoryError):
+            return None  # the whole-file check decides (it survives these by itself)
 
 
 def _lines(index: LineIndex, problems: Iterable[Problem], edits: Iterable[Edit] = ()) -> list[int]:

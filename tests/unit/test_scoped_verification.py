@@ -37,7 +37,7 @@ _STDLIB = Path(sysconfig.get_paths()["stdlib"])
 _DEFAULT_FILES = ("textwrap.py", "shlex.py", "fnmatch.py", "json/decoder.py", "colorsys.py")
 _PLAN_FILES = ("textwrap.py", "shlex.py", "colorsys.py")
 _MORE_FILES = (
-    "argparse.py", "dataclasses.py", "typing.py", "bisect.py", "keyword.py", "ast.py",
+    "argparse.py", "dataclasses.py", "typing.py", "bisect.py", "ast.py",
     "enum.py", "gettext.py", "pprint.py", "string.py", "tokenize.py", "inspect.py",
     "difflib.py", "configparser.py", "calendar.py", "csv.py", "heapq.py", "locale.py",
 )  # fmt: skip

@@ -24,18 +24,20 @@ statements around it) spans exactly the rest. Keys carry no positions, so:
   anyway; the other functions' uses only ever add "used" marks, so equal reduced answers mean
   equal whole-file answers. Positions outside R only shift by whole lines after R, so every
   order the checks compare outside R is kept.
-* Problems inside R are those of a reduced module: the fixed tree with the bodies of the other
-  functions (module-level defs, methods of module-level classes) replaced by ``pass``, analysed
-  with the fixed text (positions, type comments, suppression comments are the text's). A body is
-  replaced only when it is "plain": no ``global``/``nonlocal``, no dynamic call name, no binding
-  of a trusted builtin, nothing ``runtime_names`` reads. Then every input of F's problems is
-  kept: module bindings (a body binds only its own locals), the file-wide flags, the runtime
-  names; each header (decorators, defaults, annotations, parameters) stays. One check reads
-  other bodies: the index check drops a module-level literal that any function touches, so an
-  index problem inside R whose name a replaced body mentions refuses the scoped path (removing
-  bodies can only add index reports, never remove one).
-* The analysis must run in full on each side (no stage failing, a scope model built); the
-  original's full analysis is run once per text (``_Baseline``), not per fix.
+* Problems inside R are those of a reduced module: the fixed tree with each other function
+  (module-level defs, methods of module-level classes) replaced by ``def name(): pass`` at the
+  same position, analysed with the fixed text (positions, type comments, suppression comments
+  are the text's). A function is replaced only when it is "plain" (``_plain_body``): no
+  ``global``/``nonlocal``, no dynamic call name, no binding of a trusted builtin (parameters
+  included), no name or attribute any ``runtime_names`` idiom needs. Then every input of F's
+  problems is kept: module and class bindings (a plain function binds only its own locals and
+  its name, which the stub keeps, at its position), the file-wide flags, the runtime names.
+  One check reads other functions: the index check drops a module-level literal that any of
+  them touches, so an index problem inside R whose name a replaced function mentions refuses
+  the scoped path (removing functions only ever adds index reports, never removes one).
+* Every analysis used must have run in full (no stage failing, a scope model built:
+  ``static.complete_static``, ``static.analyze_tree``); the original's problems come from the
+  analysis cache, its functions' facts are computed once per text (``_Baseline``).
 
 Checks and their locality (``analysis.static``): undefined names and used-before-assignment
 (pyflakes + scope model: module bindings, the enclosing scopes, ``runtime_names``, the
@@ -50,7 +52,6 @@ from __future__ import annotations
 
 import ast
 import copy
-import re
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
@@ -58,6 +59,7 @@ from dataclasses import dataclass, field
 
 from debugllm.analysis.runtime_names import RuntimeNames, runtime_names
 from debugllm.analysis.static import (
+    _DYNAMIC_CALLS,
     _MUTABLE_FACTORIES,
     _SAFE_CALLS,
     Locator,
@@ -77,7 +79,6 @@ Path = tuple[int, ...]
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 #: Builtins the checks assume are not rebound anywhere (``read_only``, ``defaults_stage``).
 _TRUSTED_BUILTINS = _SAFE_CALLS | _MUTABLE_FACTORIES
-_WORD = re.compile(r"[A-Za-z_]\w*")
 
 
 def verdict_keys(problems: Iterable[Problem]) -> Keys:
@@ -98,20 +99,6 @@ class _Footprint:
     gettext: tuple[bool, bool]
     #: (name, ctx, role) of occurrences that resolve outside the function.
     free: frozenset[tuple[str, str, str]]
-    #: Every Name id and every word of a string constant (for the index rule).
-    words: frozenset[str]
-
-    @property
-    def plain(self) -> bool:
-        """Nothing a replaced body could take away from the problems of another function."""
-        return (
-            not self.has_global
-            and not self.declared
-            and not self.dynamic
-            and not self.trusted_bound
-            and self.runtime == RuntimeNames()
-            and self.gettext == (False, False)
-        )
 
     def outside_view(self, module_names: Iterable[str]) -> object:
         """The part that can change problems outside the function."""
@@ -131,14 +118,9 @@ def _footprint(node: ast.FunctionDef | ast.AsyncFunctionDef) -> _Footprint:
     alone = ast.Module(body=[node], type_ignores=[])
     model = build_model(alone)  # F's own scopes, resolved the way the checks resolve them
     has_global = install = gettext = False
-    words: set[str] = set()
     for child in ast.walk(node):
         if isinstance(child, ast.Global):
             has_global = True
-        elif isinstance(child, ast.Name):
-            words.add(child.id)
-        elif isinstance(child, ast.Constant) and isinstance(child.value, str):
-            words.update(_WORD.findall(child.value))  # string annotations pyflakes reads
         elif isinstance(child, ast.Call):
             func = child.func
             install |= (isinstance(func, ast.Name) and func.id == "install") or (
@@ -164,8 +146,67 @@ def _footprint(node: ast.FunctionDef | ast.AsyncFunctionDef) -> _Footprint:
         runtime=runtime_names(alone),
         gettext=(install, gettext),
         free=free,
-        words=frozenset(words),
     )
+
+
+#: Names and attributes every idiom ``runtime_names`` reads contains (one of them present: the
+#: function is not plain, whatever ``runtime_names`` would make of it).
+_RUNTIME_MARKS = frozenset(
+    {
+        "_convert_", "_convert", "install", "setattr", "builtins", "__builtin__", "__builtins__",
+        "modules", "NameError", "gettext", "global_enum",
+    }
+)  # fmt: skip
+
+
+def _plain_body(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[bool, frozenset[str]]:
+    """Whether emptying ``node`` takes nothing from another function's problems, and every
+    name it mentions (for the index rule). Plain: no ``global``/``nonlocal``, no dynamic call
+    name, no binding of a trusted builtin, nothing ``runtime_names`` reads. One walk reading
+    the fields directly (every function of the file is walked once per text)."""
+    names: set[str] = set()
+    bound: set[str] = set()
+    marks: set[str] = set()
+    plain = True
+    stack: list[ast.AST] = [node]
+    while stack:
+        child = stack.pop()
+        if isinstance(child, ast.Name):
+            names.add(child.id)
+            if not isinstance(child.ctx, ast.Load):
+                bound.add(child.id)
+            continue
+        if isinstance(child, ast.Attribute):
+            marks.add(child.attr)
+        elif isinstance(child, (ast.Global, ast.Nonlocal)):
+            plain = False
+        elif isinstance(child, ast.arg):
+            bound.add(child.arg)
+        elif isinstance(child, ast.alias):
+            bound.add((child.asname or child.name).split(".")[0])
+            marks.update(child.name.split("."))
+        elif isinstance(child, ast.ImportFrom):
+            marks.update((child.module or "").split("."))
+        elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(child.name)
+        elif isinstance(child, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)):
+            bound.update([child.name] if child.name else [])
+        elif isinstance(child, ast.MatchMapping):
+            bound.update([child.rest] if child.rest else [])
+        for field_name in child._fields:
+            value = getattr(child, field_name, None)
+            if isinstance(value, ast.AST):
+                stack.append(value)
+            elif isinstance(value, list):
+                stack.extend(item for item in value if isinstance(item, ast.AST))
+    bound.discard(node.name)  # its own binding stays (the stub keeps it)
+    plain = (
+        plain
+        and not names & (_DYNAMIC_CALLS | _RUNTIME_MARKS)
+        and not marks & _RUNTIME_MARKS
+        and not bound & _TRUSTED_BUILTINS
+    )
+    return plain, frozenset(names)
 
 
 @dataclass
@@ -216,8 +257,16 @@ class _Baseline:
     slots: list[_Slot]
     whole_file: Codes
     footprints: dict[Path, _Footprint] = field(default_factory=dict)
+    #: Per function: whether it is plain, and the names it mentions (``_plain_body``).
+    bodies: dict[Path, tuple[bool, frozenset[str]]] = field(default_factory=dict)
     #: The reduced original per edited function, with the names outside functions.
     reduced: dict[Path, tuple[list[Problem], frozenset[str]] | None] = field(default_factory=dict)
+
+    def body(self, slot: _Slot) -> tuple[bool, frozenset[str]]:
+        known = self.bodies.get(slot.path)
+        if known is None:
+            known = self.bodies[slot.path] = _plain_body(slot.node)
+        return known
 
     def footprint(self, slot: _Slot) -> _Footprint:
         known = self.footprints.get(slot.path)
@@ -232,8 +281,7 @@ def _whole_file(source: str) -> Codes:
 
 def _stub(node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.stmt:
     """``def name(): pass`` where ``node`` was: its binding, at the same position, and nothing
-    else (a plain function's header and body give the other functions nothing, see
-    ``_Footprint.plain``)."""
+    else (a plain function gives the other functions nothing else, see ``_plain_body``)."""
     where = {
         "lineno": node.lineno,
         "col_offset": node.col_offset,
@@ -382,7 +430,7 @@ class ScopedStatic:
         after_print = _footprint(new_node)
         if before_print.has_global or after_print.has_global:
             return None
-        stubbed = {s.path for s in base.slots if s.path != slot.path and base.footprint(s).plain}
+        stubbed = {s.path for s in base.slots if s.path != slot.path and base.body(s)[0]}
         if slot.path not in base.reduced:
             base.reduced[slot.path] = self._reduced(source, base.tree, stubbed)
         reduced_before = base.reduced[slot.path]
@@ -404,9 +452,7 @@ class ScopedStatic:
             return None
         inside = _inside(after_problems, new_start, new_end)
         indexed = {p.subject for p in inside if p.code == Code.INDEX_OUT_OF_RANGE}
-        if indexed and any(
-            indexed & base.footprint(s).words for s in base.slots if s.path in stubbed
-        ):
+        if indexed and any(indexed & base.body(s)[1] for s in base.slots if s.path in stubbed):
             return None
         return verdict_keys(_outside(base.problems, slot.start, slot.end)) + verdict_keys(inside)
 
