@@ -52,12 +52,25 @@ def map_offset_back(offset: int, edits: Iterable[Edit]) -> int:
     return offset - delta
 
 
+#: Texts shorter than this are always checked whole: the whole-file check costs under ~90 ms
+#: there (1,000 lines), and on the 311-line file of bench/lsp_latency.py the scoped path made
+#: the first codeAction/resolve 2-3x slower (cause not found; see bench/RESULTS-lsp.md).
+SCOPED_MIN_CHARS = 30_000
+
+
 class Verifier:
-    def __init__(self, options: AnalysisOptions | None = None, *, scoped: bool = True) -> None:
+    def __init__(
+        self,
+        options: AnalysisOptions | None = None,
+        *,
+        scoped: bool = True,
+        scoped_min_chars: int = SCOPED_MIN_CHARS,
+    ) -> None:
         self.options = options or AnalysisOptions()
         #: Judge a fix inside one function by that function (``analysis.scoped``); False: always
         #: the whole file (the reference the differential tests compare against).
         self.scoped = scoped
+        self.scoped_min_chars = scoped_min_chars
         self._scoped: dict[str, ScopedStatic] = {}
         self._scoped_lock = threading.Lock()
 
@@ -161,7 +174,7 @@ class Verifier:
     ) -> Counter[tuple[str, str]] | None:
         """The fixed text's verdict keys from the one function the fix edits, when that is
         proven to give the whole file's answer (``analysis.scoped``)."""
-        if not self.scoped or before.tree is None:
+        if not self.scoped or before.tree is None or len(before.source) < self.scoped_min_chars:
             return None
         with self._scoped_lock:  # fix plans verify in worker threads
             scoped = self._scoped.get(before.filename)

@@ -196,7 +196,7 @@ def scoped_count(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
 
 
 def _compare(pairs: list[tuple[Analysis, Candidate]]) -> int:
-    scoped_verifier = Verifier(OPTIONS)
+    scoped_verifier = Verifier(OPTIONS, scoped_min_chars=0)  # small files too
     whole = Verifier(OPTIONS, scoped=False)
     accepted = 0
     for before, candidate in pairs:

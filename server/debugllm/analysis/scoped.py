@@ -373,7 +373,7 @@ class ScopedStatic:
                 slot.start, slot.end = _span(loc, slot.node)
             baseline = _Baseline(tree, tuple(found), slots, _whole_file(source))
         self._baselines[source] = baseline
-        while len(self._baselines) > 2:
+        while len(self._baselines) > 1:  # a big text's tree and facts weigh tens of MB
             self._baselines.popitem(last=False)
         return baseline
 
