@@ -225,3 +225,15 @@ def test_random_function_edits_get_the_whole_file_verdict(
     compared = _compare(list(_random_pairs(name, seed=7 * len(name))))
     print(f"{name}: random candidates {compared}, scoped {scoped_count[1]}/{scoped_count[0]}")
     assert scoped_count[1] >= compared // 4
+
+
+def test_a_binding_made_in_another_functions_header_is_kept() -> None:
+    """``def g(a=(LIMIT := 3))`` binds LIMIT in the module: emptying g must not lose it."""
+    source = "def g(a=(LIMIT := 3)):\n    return a\n\n\ndef f():\n    print(LIMT)\n    return 1\n"
+    before = analyze(source, OPTIONS, "m.py")
+    target = next(p for p in before.problems if p.code == Code.UNDEFINED_NAME)
+    at = source.index("LIMT")
+    candidate = Candidate(target, "typo", "typo", "", (Edit(at, at + 4, "LIMIT"),))
+    expected = Verifier(OPTIONS, scoped=False).verify(before, candidate)
+    assert expected.accepted
+    assert Verifier(OPTIONS, scoped_min_chars=0).verify(before, candidate) == expected

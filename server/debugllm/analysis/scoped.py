@@ -200,6 +200,14 @@ def _plain_body(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[bool, fro
             elif isinstance(value, list):
                 stack.extend(item for item in value if isinstance(item, ast.AST))
     bound.discard(node.name)  # its own binding stays (the stub keeps it)
+    # An assignment expression in a decorator, default or annotation binds in the enclosing
+    # scope (``def g(a=(X := 1))`` makes module-level X): the stub would lose that binding.
+    header = [*node.decorator_list, *node.args.defaults, node.returns]
+    header += [d for d in node.args.kw_defaults if d is not None]
+    header += [a.annotation for a in _parameters(node.args)]
+    plain &= not any(
+        isinstance(n, ast.NamedExpr) for part in header if part is not None for n in ast.walk(part)
+    )
     plain = (
         plain
         and not names & (_DYNAMIC_CALLS | _RUNTIME_MARKS)
@@ -207,6 +215,11 @@ def _plain_body(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[bool, fro
         and not bound & _TRUSTED_BUILTINS
     )
     return plain, frozenset(names)
+
+
+def _parameters(args: ast.arguments) -> list[ast.arg]:
+    extra = [a for a in (args.vararg, args.kwarg) if a is not None]
+    return [*args.posonlyargs, *args.args, *args.kwonlyargs, *extra]
 
 
 @dataclass
