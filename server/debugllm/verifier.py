@@ -9,6 +9,7 @@ static problems by ``(code, subject)``.
 from __future__ import annotations
 
 import ast
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -23,6 +24,7 @@ from debugllm.analysis.analyzer import (
     compiled_tree,
     load_recovery,
 )
+from debugllm.analysis.scoped import ScopedStatic, verdict_keys
 from debugllm.analysis.static import analyze_static
 from debugllm.analysis.suppressions import without_suppressed
 from debugllm.candidates import Candidate
@@ -50,9 +52,27 @@ def map_offset_back(offset: int, edits: Iterable[Edit]) -> int:
     return offset - delta
 
 
+#: Texts shorter than this are always checked whole: the whole-file check costs under ~90 ms
+#: there (1,000 lines), and on the 311-line file of bench/lsp_latency.py the scoped path made
+#: the first codeAction/resolve 2-3x slower (cause not found; see bench/RESULTS-lsp.md).
+SCOPED_MIN_CHARS = 30_000
+
+
 class Verifier:
-    def __init__(self, options: AnalysisOptions | None = None) -> None:
+    def __init__(
+        self,
+        options: AnalysisOptions | None = None,
+        *,
+        scoped: bool = True,
+        scoped_min_chars: int = SCOPED_MIN_CHARS,
+    ) -> None:
         self.options = options or AnalysisOptions()
+        #: Judge a fix inside one function by that function (``analysis.scoped``); False: always
+        #: the whole file (the reference the differential tests compare against).
+        self.scoped = scoped
+        self.scoped_min_chars = scoped_min_chars
+        self._scoped: dict[str, ScopedStatic] = {}
+        self._scoped_lock = threading.Lock()
 
     def verify(self, before: Analysis, candidate: Candidate) -> Verdict:
         source = before.source
@@ -113,9 +133,11 @@ class Verifier:
     def _verify_static(
         self, before: Analysis, candidate: Candidate, fixed: str, tree: ast.Module
     ) -> Verdict:
-        after = analyze_static(fixed, tree, self.options.checks, before.filename)
-        after_keys = Counter(p.key() for p in after if p.severity <= Severity.WARNING)
         if before.parses:
+            after_keys = self._scoped_keys(before, candidate, fixed, tree)
+            if after_keys is None:
+                after = analyze_static(fixed, tree, self.options.checks, before.filename)
+                after_keys = verdict_keys(after)
             before_keys = Counter(
                 p.key() for p in before.problems if p.severity <= Severity.WARNING
             )
@@ -137,6 +159,7 @@ class Verifier:
             return Verdict(True, "the problem is gone and nothing new is reported", fixed)
         # The original did not parse, so there is no static baseline: reject errors inside the
         # text the fix wrote (e.g. a "keyword typo" fix that invents an undefined name).
+        after = analyze_static(fixed, tree, self.options.checks, before.filename)
         spans = _written_spans(candidate.edits)
         for problem in after:
             if problem.severity == Severity.ERROR and any(
@@ -145,6 +168,26 @@ class Verifier:
             ):
                 return Verdict(False, f"it introduces a new problem: {problem.message}")
         return Verdict(True, "the file parses and the fix adds no error", fixed)
+
+    def _scoped_keys(
+        self, before: Analysis, candidate: Candidate, fixed: str, tree: ast.Module
+    ) -> Counter[tuple[str, str]] | None:
+        """The fixed text's verdict keys from the one function the fix edits, when that is
+        proven to give the whole file's answer (``analysis.scoped``)."""
+        if not self.scoped or before.tree is None or len(before.source) < self.scoped_min_chars:
+            return None
+        with self._scoped_lock:  # fix plans verify in worker threads
+            scoped = self._scoped.get(before.filename)
+            if scoped is None:
+                scoped = self._scoped[before.filename] = ScopedStatic(
+                    self.options.checks, before.filename
+                )
+                while len(self._scoped) > 4:
+                    del self._scoped[next(iter(self._scoped))]
+        try:
+            return scoped.after_keys(before.source, before.tree, candidate.edits, fixed, tree)
+        except (RecursionError, MemoryError):
+            return None  # the whole-file check decides (it survives these by itself)
 
 
 def _lines(index: LineIndex, problems: Iterable[Problem], edits: Iterable[Edit] = ()) -> list[int]:

@@ -27,7 +27,7 @@ from pyflakes import messages as pyflakes_messages
 from debugllm.analysis.defaults import default_escape
 from debugllm.analysis.exports import Exports, module_exports
 from debugllm.analysis.runtime_names import RuntimeNames, runtime_names
-from debugllm.analysis.suppressions import without_suppressed
+from debugllm.analysis.suppressions import Suppressions, without_suppressed
 from debugllm.gcpause import paused_gc
 from debugllm.problems import Code, Problem, Severity
 from debugllm.text import LineIndex, utf8_col_to_char
@@ -847,6 +847,13 @@ class _Analysis:
         self.loc = Locator(source)
         self.problems: list[Problem] = []
         self.model: ScopeModel | None = None
+        #: Stages that raised (their problems are missing).
+        self.failed_stages = 0
+
+    @property
+    def complete(self) -> bool:
+        """Every stage ran, on a scope model (not pyflakes' fallbacks for a too-deep tree)."""
+        return self.model is not None and not self.failed_stages
 
     def add(
         self,
@@ -888,6 +895,7 @@ class _Analysis:
             try:
                 stage()
             except Exception:  # a checker bug or a too-deep tree must not take the server down
+                self.failed_stages += 1
                 continue
         self.problems.sort(key=lambda p: (p.start, p.end, p.code))
         return self.problems
@@ -1225,30 +1233,72 @@ def analyze_static(
     The last few results are kept (the problems depend on the text, the checks and the file's
     name only): the fix plan analyses the text the verifier just checked.
     """
+    return list(_cached(source, tree, checks, filename)[0])
+
+
+def complete_static(
+    source: str, tree: ast.Module, checks: frozenset[str], filename: str
+) -> list[Problem] | None:
+    """``analyze_static``'s answer when every stage ran in full on a scope model, else ``None``
+    (a partial answer cannot be compared with another text's: ``analysis.scoped``)."""
+    problems, complete = _cached(source, tree, checks, filename)
+    return list(problems) if complete else None
+
+
+def _cached(
+    source: str, tree: ast.Module | None, checks: frozenset[str], filename: str
+) -> tuple[tuple[Problem, ...], bool]:
     key = (source, checks, filename)
     with _recent_lock:
         known = _recent.get(key)
         if known is not None:
             _recent.move_to_end(key)
-            return list(known)
-    problems = tuple(_analyze_static(source, tree, checks, filename))
+            return known
+    found = _analyze_static(source, tree, checks, filename)
     with _recent_lock:
-        _recent[key] = problems
+        _recent[key] = found
         while len(_recent) > _RECENT_SIZE:
             _recent.popitem(last=False)
-    return list(problems)
+    return found
 
 
-#: Recent results by (text, checks, file name); the tree is not part of the key (it is the
-#: text's, however it was parsed) and is not kept. Repairs run in worker threads: a lock.
+#: Recent results by (text, checks, file name), with whether they are complete; the tree is not
+#: part of the key (it is the text's, however it was parsed) and is not kept. Repairs run in
+#: worker threads: a lock.
 _RECENT_SIZE = 8
-_recent: OrderedDict[tuple[str, frozenset[str], str], tuple[Problem, ...]] = OrderedDict()
+_recent: OrderedDict[tuple[str, frozenset[str], str], tuple[tuple[Problem, ...], bool]] = (
+    OrderedDict()
+)
 _recent_lock = threading.Lock()
+
+
+def analyze_tree(
+    source: str,
+    tree: ast.Module,
+    checks: frozenset[str],
+    filename: str,
+    suppressions: Suppressions | None = None,
+) -> tuple[list[Problem], ScopeModel] | None:
+    """The static problems ``tree`` gives when checked as the tree of ``source`` (uncached),
+    with its scope model; ``None`` when the analysis could not run in full.
+
+    For a tree made from ``source``'s own by replacing parts of it (``analysis.scoped``): the
+    text is still needed for positions, type comments and suppression comments.
+    """
+    try:
+        with paused_gc():
+            analysis = _Analysis(source, tree, checks, filename)
+            problems = analysis.run()
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    if analysis.model is None or not analysis.complete:
+        return None
+    return without_suppressed(source, problems, suppressions), analysis.model
 
 
 def _analyze_static(
     source: str, tree: ast.Module | None, checks: frozenset[str], filename: str
-) -> list[Problem]:
+) -> tuple[tuple[Problem, ...], bool]:
     try:
         with paused_gc():  # see debugllm.gcpause: the collector took a third of the time
             if tree is None:
@@ -1256,6 +1306,8 @@ def _analyze_static(
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     tree = ast.parse(source, filename)
-            return without_suppressed(source, _Analysis(source, tree, checks, filename).run())
+            analysis = _Analysis(source, tree, checks, filename)
+            problems = without_suppressed(source, analysis.run())
+            return tuple(problems), analysis.complete
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return []
+        return (), False
