@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import sys
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
@@ -301,7 +302,7 @@ def _stub(node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.stmt:
         "end_lineno": node.lineno,
         "end_col_offset": node.col_offset,
     }
-    return type(node)(
+    stub = type(node)(
         name=node.name,
         args=ast.arguments(
             posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None,
@@ -313,6 +314,11 @@ def _stub(node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.stmt:
         type_comment=None,
         **where,
     )  # fmt: skip
+    if sys.version_info >= (3, 12):
+        # 3.12 added type parameters: a node without the field fails the checks that read it
+        # (every reduced module failed, so the scoped path was never taken on 3.12).
+        stub.type_params = []
+    return stub
 
 
 def _reduce(tree: ast.Module, stubbed: set[Path]) -> ast.Module:
