@@ -70,6 +70,7 @@ KIND_APPLICABILITY: Mapping[str, Applicability] = {
     "prose-line": "safe",
     "unquoted-string": "safe",
     "apostrophe": "safe",
+    "fstring-brace": "safe",
     "missing-keyword-equals": "safe",
     "escaped-quote": "safe",
     "digit-name": "safe",

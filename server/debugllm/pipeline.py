@@ -437,17 +437,22 @@ class FixPipeline:
                 break
             scratch.append(passing)
             current = await run_cpu(self.threads, self.analyze, text, plan.analysis.filename)
-        if later and not history:
+        if later:
             await self._apply_later(plan, later)
 
     async def _apply_later(self, plan: FixPlan, later: list[VerifiedFix]) -> None:
-        """Apply the later errors' applicable fixes, found past a first error that has none:
-        each was verified on the original alone, and together they must still leave no new
-        error (checked as one candidate). The first error stays for the user."""
+        """Apply the later errors' applicable fixes, found past an error that has none: each
+        was verified on the original alone, and together with the fixes applied before the stop
+        they must still leave no new error (checked as one candidate). The error at the stop
+        stays for the user."""
         original = plan.analysis
-        edits = tuple(sorted(e for fix in later for e in fix.candidate.edits))
+        fixes = (*plan.applied, *later)
+        edits = tuple(sorted(e for fix in fixes for e in fix.candidate.edits))
         together = replace(later[0].candidate, edits=edits)
-        verdict = await run_cpu(self.threads, self.verifier.verify, original, together)
+        try:
+            verdict = await run_cpu(self.threads, self.verifier.verify, original, together)
+        except ValueError:  # edits of two fixes overlap: keep what the chain applied
+            return
         if not verdict.accepted:
             return
         plan.applied.extend(later)
@@ -459,12 +464,15 @@ class FixPipeline:
         self, plan: FixPlan, current: Analysis, history: list[tuple[Edit, ...]], deadline: float
     ) -> None:
         """Offer, for review, the fixes of what the applied fixes left (in the time left)."""
+        offered = {(p.code, p.start) for p, ranked in plan.fixes.items() if ranked}
         for problem in current.problems:
             if time.monotonic() > deadline:
                 break
             ranked = await self.verified_fixes(FixRequest(current, problem, deadline))
             if ranked:
-                plan.pending.append(self._to_original(ranked[0], history, plan.analysis))
+                fix = self._to_original(ranked[0], history, plan.analysis)
+                if (fix.candidate.target.code, fix.candidate.target.start) not in offered:
+                    plan.pending.append(fix)
 
     async def _next_step(
         self,
@@ -492,6 +500,10 @@ class FixPipeline:
             if chosen is None:
                 if problem.is_syntax:
                     stalled[problem] = list(ranked or ())
+                    if history and ranked:
+                        # The stop's review fix belongs on the original's error it stands for,
+                        # not on a "later" problem next to it.
+                        await self._record_for_original(plan, problem, ranked[0], history)
                 continue
             if history:
                 await self._record_for_original(plan, problem, chosen, history)

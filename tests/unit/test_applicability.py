@@ -127,6 +127,24 @@ def test_a_single_later_safe_fix_is_applied_behind_an_unfixable_first_error() ->
     assert plan.fixed_source == source.replace("if x\n", "if x:\n")
 
 
+def test_past_a_stop_after_applied_fixes_the_later_safe_fixes_are_applied_too() -> None:
+    # Error 1 has a safe fix, error 2 only a review fix, error 3 a safe fix again: fix-all
+    # applies 1 and 3, and error 2 keeps its review fix on its own diagnostic.
+    source = "x = 1\nif x\n    pass\nprint('a 'x)\nwhile x\n    break\n"
+    plan = _patient_plan(source)
+    assert [f.candidate.kind for f in plan.applied] == ["missing-colon", "missing-colon"]
+    assert plan.fixed_source == source.replace("if x\n", "if x:\n").replace(
+        "while x\n", "while x:\n"
+    )
+    (left,) = plan.remaining
+    assert left.line == 4 and left.is_syntax
+    stop = next(p for p in plan.analysis.syntax_errors if p.line == 4)
+    review = plan.fixes[stop][0]
+    assert not review.candidate.safe and not review.preferred
+    assert "if x\n" in review.fixed_source  # offered on the original, on its own
+    assert all(f.candidate.target.line != 4 for f in plan.pending)  # not offered twice
+
+
 def test_a_guess_past_the_first_error_is_no_evidence_for_the_later_fixes() -> None:
     # A mangled theta twice: dropping the cedilla leaves the name `\u00ce`, a guess. Once the
     # scratch text held that guess on line 2, line 3's same removal looked evident (the name

@@ -88,6 +88,10 @@ SAFE_CASES = [
     ("foreign-syntax", "i = 0\ni++\n", "i = 0\ni += 1\n"),
     ("foreign-syntax", "a = 1\nif a > 0 && a < 3:\n    pass\n", None),
     ("mismatched-quote", "print('hi\")\n", "print('hi')\n"),
+    ("fstring-brace", 'x = 4\nprint(f"x is {x")\n', 'x = 4\nprint(f"x is {x}")\n'),
+    ("fstring-brace", 'p = 2.5\nprint(f"Total: {p:.2f")\n', 'p = 2.5\nprint(f"Total: {p:.2f}")\n'),
+    ("fstring-brace", "n = 'a'\ns = f'{n} has {len(n)'\n", "n = 'a'\ns = f'{n} has {len(n)}'\n"),
+    ("fstring-brace", 'u = {}\nprint(f"""{u["k"]!r""")\n', 'u = {}\nprint(f"""{u["k"]!r}""")\n'),
 ]
 
 
@@ -619,3 +623,31 @@ def test_closing_a_string_so_that_two_strings_touch_is_a_guess() -> None:
     touching = [c for c in _repairs(source) if "'don''t'" in c.apply(source)]
     assert touching, "the repair that joins two strings is still offered, for review"
     assert all(_applicability(c) == "unsafe" for c in touching)
+
+
+@pytest.mark.parametrize(
+    ("buggy", "intended"),
+    [
+        # `{name!`: the value, then an exclamation mark typed as text (or a conversion?).
+        ('name = "A"\nprint(f"Hello {name!")\n', 'name = "A"\nprint(f"Hello {name}!")\n'),
+        # `{n, welcome`: the value then text, or a tuple of two values?
+        ("n = 'A'\nprint(f'Hi {n, welcome')\n", "n = 'A'\nprint(f'Hi {n}, welcome')\n"),
+        # An expression: `{a + b}` or `{a} + b` as text?
+        ('a = b = 1\nprint(f"total {a + b")\n', 'a = b = 1\nprint(f"total {a + b}")\n'),
+    ],
+)
+def test_an_f_string_field_that_is_not_one_value_is_closed_only_for_review(
+    buggy: str, intended: str
+) -> None:
+    fields = [c for c in _repairs(buggy) if c.kind == "fstring-brace"]
+    assert fields, "no f-string repair"
+    assert all(_applicability(c) == "unsafe" for c in fields)
+    assert intended in [c.apply(buggy) for c in fields]
+
+
+def test_doubled_braces_are_text_and_the_open_field_is_the_one_closed() -> None:
+    # `{{x}}` is a brace as text, `{a}` a closed field: only `{x` at the end is open.
+    buggy = 'x = a = 1\nprint(f"{{x}} {a} is {x")\n'
+    best = _repairs(buggy)[0]
+    assert best.kind == "fstring-brace" and _applicability(best) == "safe"
+    assert best.apply(buggy) == 'x = a = 1\nprint(f"{{x}} {a} is {x}")\n'

@@ -128,6 +128,9 @@ CATALOG: dict[str, str] = {
     "apostrophe": "On line {line}, the apostrophe in `{text}` is the same character as the quotes"
     " around the string, so Python ended the string there; the string is now written in {quote}"
     " quotes, so the apostrophe is part of the text.",
+    "fstring-brace": "On line {line}, the value `{field}` in the f-string starts with a curly"
+    " bracket but the string ends before the closing one, so Python cannot tell where the value"
+    " stops; the closing curly bracket was added after it.",
     "unquoted-string": "On line {line}, {token} is text, but it was not in quotes, so Python "
     "read the words as names; text is written between quotes to make a string.",
     "dangling-operator": "On line {line}, '{token}' has nothing after it, so Python cannot "

@@ -63,7 +63,7 @@ from debugllm.repair.syntax.slips import (
     gen_starred_target,
     gen_unparenthesized_generator,
 )
-from debugllm.repair.syntax.strings import gen_string, gen_triple_string
+from debugllm.repair.syntax.strings import gen_fstring_brace, gen_string, gen_triple_string
 
 Generator = Callable[[Ctx], Iterator[Proposal]]
 
@@ -76,6 +76,7 @@ GENERATORS: tuple[Generator, ...] = (
     gen_mismatch,
     gen_missing_opener,
     gen_string,
+    gen_fstring_brace,
     gen_escaped_quote,
     gen_missing_open_quote,
     gen_triple_string,

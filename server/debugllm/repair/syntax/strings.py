@@ -366,3 +366,90 @@ def gen_triple_string(ctx: Ctx) -> Iterator[Proposal]:
             facts["at_line"] = k + 2
             new_lines = [ctx.lines[k], indent + quote]
             yield ctx.lines_to(k, k + 1, new_lines, cost, kind, title, **facts)
+
+
+#: A replacement field that is one value: a name, its attributes, items and calls (`user.name`,
+#: `d['k']`, `len(xs)`), with a conversion and a format spec (`{x!r}`, `{price:.2f}`).
+_ITEM = r"(?:[^\[\](){}'\"]|'[^'{}]*'|\"[^\"{}]*\")*"
+_FIELD_VALUE = re.compile(rf"\s*[A-Za-z_]\w*(?:\.[A-Za-z_]\w*|\[{_ITEM}\]|\({_ITEM}\))*")
+_FIELD_END = re.compile(r"\s*(?:![rsa])?(?::[^{}]*)?")
+
+
+def gen_fstring_brace(ctx: Ctx) -> Iterator[Proposal]:
+    """`print(f"x is {x")`: a replacement field of an f-string opened with `{` and never closed
+    before the string ends. CPython 3.12+ reports a field with a format spec (`{x:.2f"`) as a
+    bracket mismatch instead."""
+    if not (
+        ctx.msg.startswith("f-string: expecting '}'")
+        or ctx.msg.endswith("does not match opening parenthesis '{'")
+    ):
+        return
+    text = ctx.lines[ctx.line]
+    for tok in lex(text.rstrip("\r\n"), ""):
+        prefix = re.match(r"[rRbBuUfF]*", tok.text)
+        assert prefix is not None
+        if tok.kind != "string" or "f" not in prefix.group().lower():
+            continue
+        quote = tok.text[prefix.end() : prefix.end() + 3]
+        quote = quote if quote in ("'''", '"""') else quote[:1]
+        body_end = tok.end - len(quote)
+        if not tok.text.endswith(quote) or body_end <= tok.start + prefix.end():
+            continue
+        brace = _unclosed_field(text, tok.start + prefix.end() + len(quote), body_end)
+        if brace is not None:
+            yield from _close_field(ctx, text, brace, body_end)
+
+
+def _unclosed_field(text: str, start: int, end: int) -> int | None:
+    """Where the field left open at the end of the f-string body ``text[start:end]`` opens."""
+    i = start
+    while i < end:
+        char = text[i]
+        if text.startswith(("{{", "}}"), i):
+            i += 2
+            continue
+        if char != "{":
+            i += 1
+            continue
+        brace, depth, i = i, 0, i + 1
+        while i < end:
+            char = text[i]
+            if char in "([{":
+                depth += 1
+            elif char in ")]}":
+                if depth == 0:
+                    break
+                depth -= 1
+            elif char in "'\"":
+                close = text.find(char, i + 1, end)
+                if close < 0:
+                    return None  # a quote of its own left open: not this repair's error
+                i = close
+            i += 1
+        if i >= end:
+            return brace if depth == 0 and text[brace + 1 : end].strip() else None
+        if text[i] != "}":
+            return None
+        i += 1
+    return None
+
+
+def _close_field(ctx: Ctx, text: str, brace: int, end: int) -> Iterator[Proposal]:
+    """Close the field at the string's end when what it holds is one value (`{x`, `{x:.2f`);
+    any other reading (`{n, welcome`: `{n}, welcome` or a tuple?) is a guess."""
+    content = text[brace + 1 : end]
+    value = _FIELD_VALUE.match(content)
+    title = "Close the f-string's replacement field with '}'"
+    facts = {"field": content.strip(), "token": "}"}
+    if value is not None:
+        whole = _FIELD_END.fullmatch(content, value.end())
+        if whole is not None:
+            yield ctx.put(ctx.line, end, end, "}", 0.3, "fstring-brace", title, **facts)
+            return
+        rest = content[value.end() :]
+        if rest.strip():
+            # `{name!")`, `{n, welcome')`: the value, then text typed after it.
+            named = {"field": value.group().strip(), "token": "}"}
+            at = brace + 1 + value.end()
+            yield ctx.put(ctx.line, at, at, "}", 0.45, "fstring-brace", title, **named).as_guess()
+    yield ctx.put(ctx.line, end, end, "}", 0.5, "fstring-brace", title, **facts).as_guess()
