@@ -71,6 +71,7 @@ KIND_APPLICABILITY: Mapping[str, Applicability] = {
     "unquoted-string": "safe",
     "apostrophe": "safe",
     "fstring-brace": "safe",
+    "lookalike-character": "safe",
     "missing-keyword-equals": "safe",
     "escaped-quote": "safe",
     "digit-name": "safe",

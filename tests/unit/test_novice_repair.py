@@ -88,6 +88,19 @@ SAFE_CASES = [
     ("foreign-syntax", "i = 0\ni++\n", "i = 0\ni += 1\n"),
     ("foreign-syntax", "a = 1\nif a > 0 && a < 3:\n    pass\n", None),
     ("mismatched-quote", "print('hi\")\n", "print('hi')\n"),
+    ("lookalike-character", "print(\u201cHello world\u201d)\n", 'print("Hello world")\n'),
+    ("lookalike-character", "n = input(\u2018Name: \u2019)\n", "n = input('Name: ')\n"),
+    # An apostrophe inside curly single quotes stays text; the string is written in " quotes.
+    ("lookalike-character", "s = \u2018it\u2019s\u2019\n", 's = "it\u2019s"\n'),
+    ("lookalike-character", "x = 5 \u2013 3\n", "x = 5 - 3\n"),
+    ("lookalike-character", "x = 1\nif x \u2260 2:\n    pass\n", "x = 1\nif x != 2:\n    pass\n"),
+    ("lookalike-character", "a = 2\nb = a \u00d7 a\u00b2\n", "a = 2\nb = a * a**2\n"),
+    ("lookalike-character", "x = [1\uff0c 2]\n", "x = [1, 2]\n"),
+    (
+        "lookalike-character",
+        "x = 1\nif x:\n\u00a0\u00a0\u00a0\u00a0print(x)\n",
+        "x = 1\nif x:\n    print(x)\n",
+    ),
     ("fstring-brace", 'x = 4\nprint(f"x is {x")\n', 'x = 4\nprint(f"x is {x}")\n'),
     ("fstring-brace", 'p = 2.5\nprint(f"Total: {p:.2f")\n', 'p = 2.5\nprint(f"Total: {p:.2f}")\n'),
     ("fstring-brace", "n = 'a'\ns = f'{n} has {len(n)'\n", "n = 'a'\ns = f'{n} has {len(n)}'\n"),
@@ -651,3 +664,27 @@ def test_doubled_braces_are_text_and_the_open_field_is_the_one_closed() -> None:
     best = _repairs(buggy)[0]
     assert best.kind == "fstring-brace" and _applicability(best) == "safe"
     assert best.apply(buggy) == 'x = a = 1\nprint(f"{{x}} {a} is {x}")\n'
+
+
+def test_look_alike_characters_inside_strings_and_comments_are_text_and_kept() -> None:
+    buggy = 'x = 1\nprint("5 \u2013 3 \u2260 1", x \u2013 1)  # \u201cdone\u201d\n'
+    best = _repairs(buggy)[0]
+    assert best.kind == "lookalike-character" and _applicability(best) == "safe"
+    assert best.apply(buggy) == 'x = 1\nprint("5 \u2013 3 \u2260 1", x - 1)  # \u201cdone\u201d\n'
+    assert "U+2013" in best.explanation and "`\u2013` for `-`" in best.explanation
+
+
+@pytest.mark.parametrize(
+    ("buggy", "intended"),
+    [
+        ("nums = [1]\nprint(nums[0]])\n", "nums = [1]\nprint(nums[0])\n"),
+        ("d = {}\nx = d['a']]\n", "d = {}\nx = d['a']\n"),
+    ],
+)
+def test_a_closer_typed_twice_is_removed_not_given_an_opener(buggy: str, intended: str) -> None:
+    # `nums[[0]]` parses, but indexes a list by a list (a TypeError); `[nums[0]]` is a list.
+    candidates = _repairs(buggy)
+    safe = [c for c in candidates if _applicability(c) == "safe"]
+    assert safe and safe[0].apply(buggy) == intended
+    openers = [c for c in candidates if c.kind == "missing-opener"]
+    assert openers and all(_applicability(c) == "unsafe" for c in openers)

@@ -128,6 +128,9 @@ CATALOG: dict[str, str] = {
     "apostrophe": "On line {line}, the apostrophe in `{text}` is the same character as the quotes"
     " around the string, so Python ended the string there; the string is now written in {quote}"
     " quotes, so the apostrophe is part of the text.",
+    "lookalike-character": "Line {line} has {token}: characters that look like Python's but"
+    " are others ({codes}), as a word processor, a web page or a document puts in, so Python"
+    " cannot read them; they were replaced by the plain keyboard characters Python expects.",
     "fstring-brace": "On line {line}, the value `{field}` in the f-string starts with a curly"
     " bracket but the string ends before the closing one, so Python cannot tell where the value"
     " stops; the closing curly bracket was added after it.",

@@ -414,6 +414,24 @@ _NO_CALL = KEYWORDS - {"None", "True", "False"}
 
 
 def gen_missing_opener(ctx: Ctx) -> Iterator[Proposal]:
+    """Openers for a closer left without one (``_missing_opener``). A closer right after its
+    twin (`nums[0]]`, `(a + b))`) reads as one key pressed twice: removing it is the evident
+    program, and an opener that does not call or subscript a name (`nums[[0]]`, `[nums[0]]`)
+    makes another one, a guess."""
+    text = ctx.lines[ctx.line]
+    doubled = text[: ctx.col].rstrip()[-1:] == text[ctx.col : ctx.col + 1]
+    for p in _missing_opener(ctx):
+        yield p.as_guess() if doubled and not _calls_a_name(ctx, p) else p
+
+
+def _calls_a_name(ctx: Ctx, p: Proposal) -> bool:
+    """Does the opener ``p`` inserts follow a name (`len(x)`, `s.lower()`)?"""
+    old = ctx.lines[p.first]
+    col = next((i for i, (a, b) in enumerate(zip(old, p.text, strict=False)) if a != b), len(old))
+    return bool(re.search(r"\w$", old[:col].rstrip()))
+
+
+def _missing_opener(ctx: Ctx) -> Iterator[Proposal]:
     """A closing bracket whose opening one was left out: `lenx)`, `append"a")`, `ns = ]`.
 
     The opener goes where the closer's partner most plausibly was: between a callee and its

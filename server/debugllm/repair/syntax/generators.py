@@ -12,6 +12,7 @@ from debugllm.repair.syntax.brackets import (
     gen_open_in_line,
     gen_unmatched,
 )
+from debugllm.repair.syntax.characters import gen_lookalike
 from debugllm.repair.syntax.context import MAX_LINE, Ctx, Proposal
 from debugllm.repair.syntax.foreign import gen_foreign
 from debugllm.repair.syntax.generic import gen_generic
@@ -77,6 +78,7 @@ GENERATORS: tuple[Generator, ...] = (
     gen_missing_opener,
     gen_string,
     gen_fstring_brace,
+    gen_lookalike,
     gen_escaped_quote,
     gen_missing_open_quote,
     gen_triple_string,
