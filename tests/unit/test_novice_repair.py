@@ -688,3 +688,59 @@ def test_a_closer_typed_twice_is_removed_not_given_an_opener(buggy: str, intende
     assert safe and safe[0].apply(buggy) == intended
     openers = [c for c in candidates if c.kind == "missing-opener"]
     assert openers and all(_applicability(c) == "unsafe" for c in openers)
+
+
+@pytest.mark.parametrize(
+    ("buggy", "intended"),
+    [
+        (
+            "x = int(input())\nprint('big' if x > 10 else 'small'\n",
+            "x = int(input())\nprint('big' if x > 10 else 'small')\n",
+        ),
+        ("x = 1\ny = abs(x if x > 0 else -x\n", "x = 1\ny = abs(x if x > 0 else -x)\n"),
+    ],
+)
+def test_a_conditional_expression_stays_inside_the_call_left_open(
+    buggy: str, intended: str
+) -> None:
+    # Closed before `if`, `print('big') if x > 10 else 'small'` parses but prints nothing
+    # when x <= 10: the `if`/`else` chose the argument.
+    best = _repairs(buggy)[0]
+    assert best.kind == "unclosed-bracket" and _applicability(best) == "safe"
+    assert best.apply(buggy) == intended
+
+
+@pytest.mark.parametrize("source", ['x = 1\nprint("x = ", x, ")\n', 'print(")\n'])
+def test_a_string_opened_before_closing_brackets_only_is_closed_only_for_review(
+    source: str,
+) -> None:
+    # `""` then the `)`, or `")"` as text and the call closed after it: two programs.
+    strings = [c for c in _repairs(source) if c.kind == "unterminated-string"]
+    assert strings and all(_applicability(c) == "unsafe" for c in strings)
+
+
+def test_a_closing_quote_that_makes_python_join_two_strings_is_a_guess() -> None:
+    # `"a" "+ "` is one string, "a+ ": the `+` the author typed became text.
+    source = 'print("a" + ")\n'
+    joined = [c for c in _repairs(source) if '"a" "+ "' in c.apply(source)]
+    assert joined and all(_applicability(c) == "unsafe" for c in joined)
+
+
+def test_a_line_halfway_between_two_levels_is_re_indented_only_for_review() -> None:
+    # Two spaces between the loop's body (4) and the top level (0): printed on every turn of
+    # the loop or once after it?
+    source = "x = 5\nwhile x > 0:\n    x -= 1\n  print(x)\n"
+    dedents = [c for c in _repairs(source) if c.kind == "inconsistent-dedent"]
+    assert dedents and all(_applicability(c) == "unsafe" for c in dedents)
+    # Nearer one level, it is that level's: a space too many.
+    source = "x = 5\nwhile x > 0:\n    x -= 1\n print(x)\n"
+    best = _repairs(source)[0]
+    assert best.kind == "inconsistent-dedent" and _applicability(best) == "safe"
+    assert best.apply(source).endswith("\nprint(x)\n")
+
+
+def test_an_else_halfway_between_two_levels_goes_where_its_if_is() -> None:
+    source = "x = 1\nif x:\n    print(1)\n  else:\n    print(2)\n"
+    best = _repairs(source)[0]
+    assert best.kind == "inconsistent-dedent" and _applicability(best) == "safe"
+    assert best.apply(source) == "x = 1\nif x:\n    print(1)\nelse:\n    print(2)\n"

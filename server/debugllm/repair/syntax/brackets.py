@@ -215,6 +215,10 @@ def _natural_close(ctx: Ctx, line: int, tok: Tok) -> bool:
         return True
     if after[0].text not in _LOW_PRECEDENCE:
         return False
+    if after[0].text == "if" and _conditional_expression(after):
+        # `print('big' if x > 10 else 'small'`: the `if`/`else` choose the argument; closed
+        # before it, the call would be one branch of a value thrown away.
+        return False
     if before and (
         (before[-1].kind == "name" and before[-1].text not in KEYWORDS)
         or before[-1].kind == "close"
@@ -227,6 +231,25 @@ def _natural_close(ctx: Ctx, line: int, tok: Tok) -> bool:
     if before and before[-1].text in ("[", "{") and after[0].text == "for":
         return True
     return any(t.text == "," for t in _at_depth(code, inner, tok))
+
+
+def _conditional_expression(after: list[Tok]) -> bool:
+    """Do the tokens from an `if` on hold its `else` at the same bracket depth, and no `for`
+    after it (`ord(c) if c else 0 for c in s` is a generator's element)?"""
+    depth = 0
+    found = False
+    for t in after:
+        if t.kind == "open":
+            depth += 1
+        elif t.kind == "close":
+            depth -= 1
+            if depth < 0:
+                break
+        elif depth == 0 and t.text == "else":
+            found = True
+        elif depth == 0 and t.text == "for" and found:
+            return False
+    return found
 
 
 def _at_depth(code: list[Tok], inner: Open, tok: Tok) -> list[Tok]:

@@ -300,15 +300,21 @@ def gen_dedent(ctx: Ctx) -> Iterator[Proposal]:
             yield ctx.lines_to(
                 line, line + 1, moved, 0.35, "inconsistent-dedent", title, line=line + 1
             )
-    # Between two levels, the deeper one: the line most likely continues the block above.
+    # The nearest level: a space too many or too few. Halfway between two levels (two spaces
+    # between 0 and 4), inside the block above or after it are two programs: the deeper one is
+    # likelier (the line continues the block), but a guess.
     levels = ctx.levels(line)[:5]
     targets = sorted(levels, key=lambda ws: (abs(width_of(ws) - width), -width_of(ws)))
+    viable = [ws for ws in targets if _clause_fits(ctx, line, width_of(ws))]
+    gaps = [abs(width_of(ws) - width) for ws in viable[:2]]
+    halfway = len(gaps) == 2 and gaps[0] == gaps[1]
     for rank, target in enumerate(targets):
         for mode, cost in (("run", 0.4), ("block", 0.45), ("line", 0.45)):
             end = ctx.block_end(line, mode)
             moved = ctx.shifted(line, end, target)
             cost += 0.2 * rank + _moved(ctx, line, moved)
-            yield ctx.lines_to(line, end, moved, cost, "inconsistent-dedent", title, line=line + 1)
+            p = ctx.lines_to(line, end, moved, cost, "inconsistent-dedent", title, line=line + 1)
+            yield p.as_guess() if halfway else p
     # Or the block above went too deep, and this line is where it should have been.
     previous = ctx.previous_statement(line)
     if previous < 0 or ctx.width(previous) <= width:
@@ -323,7 +329,28 @@ def gen_dedent(ctx: Ctx) -> Iterator[Proposal]:
         moved = ctx.shifted(first, line, indent_of(ctx.lines[line]))
         title = f"Re-indent lines {first + 1}-{line} to match line {line + 1}"
         cost = 0.45 + _moved(ctx, first, moved)
-        yield ctx.lines_to(first, line, moved, cost, "inconsistent-dedent", title, line=first + 1)
+        p = ctx.lines_to(first, line, moved, cost, "inconsistent-dedent", title, line=first + 1)
+        yield p.as_guess() if halfway else p
+
+
+_CLAUSE_HEADS = {
+    "else": frozenset({"if", "elif", "for", "while", "try", "except"}),
+    "elif": frozenset({"if", "elif"}),
+    "except": frozenset({"try", "except"}),
+    "finally": frozenset({"try", "except", "else"}),
+}
+
+
+def _clause_fits(ctx: Ctx, line: int, width: int) -> bool:
+    """Could ``line`` stand at ``width``? A clause (`else:`, `except:`) only where the
+    statement above at that level heads its chain."""
+    heads = _CLAUSE_HEADS.get(first_word(ctx.lines[line]))
+    if heads is None:
+        return True
+    above = ctx.previous_statement(line)
+    while above >= 0 and ctx.width(above) > width:
+        above = ctx.previous_statement(above)
+    return above >= 0 and ctx.width(above) == width and first_word(ctx.lines[above]) in heads
 
 
 def gen_shallow_line(ctx: Ctx) -> Iterator[Proposal]:

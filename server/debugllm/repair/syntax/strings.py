@@ -43,17 +43,22 @@ def gen_string(ctx: Ctx) -> Iterator[Proposal]:
         text[start : start + 1] in ("'", '"') and text[start + 1 : start + 3] == "\\" + text[start]
     )
     touching = _touching_strings(text)
+    # `print("x = ", x, ")`: an empty string closed before the brackets, or `")"` as text?
+    rest = text[start + 1 :].rstrip("\r\n")
+    closers = re.fullmatch(r"[ \t]*[)\]}][)\]} \t]*", rest) is not None
     for p in _string_repairs(ctx):
         # `'don''t'`: a quote that makes two strings touch joins them, and the apostrophe
         # the author typed is gone from the text: never the evident program.
         joins = p.first == p.last - 1 == ctx.line and _touching_strings(p.text) > touching
-        yield p.as_guess() if lone or joins else p
+        closers_text = closers and p.kind != "apostrophe"  # `'it's')`: the text is evident
+        yield p.as_guess() if lone or joins or closers_text else p
 
 
 def _touching_strings(text: str) -> int:
-    """How many string literals on the line start right where the one before ends."""
-    strings = [t for t in lex(text.rstrip("\r\n"), "") if t.kind == "string"]
-    return sum(a.end == b.start for a, b in itertools.pairwise(strings))
+    """How many string literals on the line follow the one before with nothing but spaces
+    between: Python joins them into one (`'a' 'b'` is `'ab'`)."""
+    tokens = [t for t in lex(text.rstrip("\r\n"), "") if t.kind != "comment"]
+    return sum(a.kind == b.kind == "string" for a, b in itertools.pairwise(tokens))
 
 
 def _apostrophe(ctx: Ctx, text: str, start: int) -> Iterator[Proposal]:
