@@ -744,3 +744,20 @@ def test_an_else_halfway_between_two_levels_goes_where_its_if_is() -> None:
     best = _repairs(source)[0]
     assert best.kind == "inconsistent-dedent" and _applicability(best) == "safe"
     assert best.apply(source) == "x = 1\nif x:\n    print(1)\nelse:\n    print(2)\n"
+
+
+def test_braces_holding_two_items_and_nothing_else_are_a_set_or_a_dict_for_review() -> None:
+    # `{'a' 1}`: `{'a', 1}` (a set) or `{'a': 1}` (a dict)? Nothing in the braces tells.
+    source = "x = {'a' 1}\n"
+    repairs = {c.kind: c for c in _repairs(source)}
+    assert repairs["missing-comma"].apply(source) == "x = {'a', 1}\n"
+    assert repairs["missing-dict-colon"].apply(source) == "x = {'a': 1}\n"
+    assert _applicability(repairs["missing-comma"]) == "unsafe"
+    assert _applicability(repairs["missing-dict-colon"]) == "unsafe"
+    # Other pairs make it a dict, other items a set: the missing separator is then evident.
+    for source, intended in (
+        ("d = {'a': 1, 'b': 2 'c': 3}\n", "d = {'a': 1, 'b': 2, 'c': 3}\n"),
+        ("s = {1, 2 3}\n", "s = {1, 2, 3}\n"),
+    ):
+        best = _repairs(source)[0]
+        assert _applicability(best) == "safe" and best.apply(source) == intended

@@ -393,6 +393,8 @@ def gen_missing_comma(ctx: Ctx) -> Iterator[Proposal]:
             g for g in gaps if equals and g[0] == ctx.line and (tuple_line or g[1].end <= equals[0])
         ]
     guesses = {left: comma_is_guess(ctx, line, left, right) for line, left, right in gaps}
+    # `{'a' 1}`: a set of two items or a dict of one pair? Only other items tell.
+    bare_braces = in_dict and not _braces_separate(ctx)
     for rank, (line, left, right) in enumerate(reversed(gaps)):
         title = f"Insert a missing ',' between {left.text} and {right.text}"
         cost = (0.4 if hinted else 0.7) + 0.05 * rank
@@ -407,12 +409,12 @@ def gen_missing_comma(ctx: Ctx) -> Iterator[Proposal]:
             left=left.text,
             right=right.text,
         )
-        if guesses[left]:
+        if guesses[left] or bare_braces:
             p = p.as_guess()
         yield p
         if in_dict:
             title = f"Insert ':' between the key {left.text} and its value"
-            yield ctx.put(
+            colon = ctx.put(
                 line,
                 left.end,
                 left.end,
@@ -422,6 +424,7 @@ def gen_missing_comma(ctx: Ctx) -> Iterator[Proposal]:
                 title,
                 token=left.text,
             )
+            yield colon.as_guess() if bare_braces else colon
     same_line = [g for g in gaps if g[0] == ctx.line]
     if len(same_line) > 1:
         text = ctx.lines[ctx.line]
@@ -908,3 +911,22 @@ def gen_continuation(ctx: Ctx) -> Iterator[Proposal]:
         yield ctx.put(
             line, last.end, last.end, " \\", 0.9, "line-continuation", title, token=last.text
         )
+
+
+def _braces_separate(ctx: Ctx) -> bool:
+    """Do the braces open at the error hold a `,` or a `:` of their own (a set's or a dict's)?"""
+    brace = ctx.open_brackets(ctx.line, ctx.col)[-1]
+    depth = 0
+    for line in range(brace.line, min(ctx.statement_start(ctx.line) + 200, ctx.count)):
+        for tok in ctx.code(line):
+            if line == brace.line and tok.start <= brace.col:
+                continue
+            if tok.kind == "open":
+                depth += 1
+            elif tok.kind == "close":
+                depth -= 1
+                if depth < 0:
+                    return False
+            elif depth == 0 and tok.text in (",", ":"):
+                return True
+    return False
