@@ -88,6 +88,10 @@ SAFE_CASES = [
     ("foreign-syntax", "i = 0\ni++\n", "i = 0\ni += 1\n"),
     ("foreign-syntax", "a = 1\nif a > 0 && a < 3:\n    pass\n", None),
     ("mismatched-quote", "print('hi\")\n", "print('hi')\n"),
+    # The line ends with the brackets still open: the quote was lost before them, not the
+    # `)` typed as text and the call then left open (`"Hello, World!)")`).
+    ("unterminated-string", 'print("Hello, World!)\n', 'print("Hello, World!")\n'),
+    ("unterminated-string", 'print(len("abc))\n', 'print(len("abc"))\n'),
     ("lookalike-character", "print(\u201cHello world\u201d)\n", 'print("Hello world")\n'),
     ("lookalike-character", "n = input(\u2018Name: \u2019)\n", "n = input('Name: ')\n"),
     # An apostrophe inside curly single quotes stays text; the string is written in " quotes.

@@ -171,16 +171,17 @@ def _string_repairs(ctx: Ctx) -> Iterator[Proposal]:
     end_col = len(text.rstrip())
     if stack and all(o.line == ctx.line for o in stack) and end_col > start + 1:
         closers = closers_of(stack)
-        yield ctx.put(
-            ctx.line,
-            end_col,
-            end_col,
-            quote + closers,
-            0.55,
-            "unterminated-string",
-            title,
-            **facts,
+        p = ctx.put(
+            ctx.line, end_col, end_col, quote + closers, 0.55, "unterminated-string", title, **facts
         )
+        # `print("Hello, World!)`: the line ends with the very brackets still open, so the
+        # quote was lost before them (one slip); `)` as text and the call left open is two.
+        run = re.search(r"[)\]}][)\]} \t]*$", text[start + 1 : end_col])
+        if run is not None and run.group().replace(" ", "").replace("\t", "") == closers:
+            at = start + 1 + run.start()
+            yield ctx.put(ctx.line, at, at, quote, 0.48, "unterminated-string", title, **facts)
+            p = p.as_guess()
+        yield p
     # The quote left unpaired may be an earlier one (the rest then pair up wrongly): try each
     # quote up to the reported one as the opener, closing it where code seems to resume, and
     # prefer results whose strings look like text rather than code.
