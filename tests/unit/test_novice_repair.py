@@ -765,3 +765,19 @@ def test_braces_holding_two_items_and_nothing_else_are_a_set_or_a_dict_for_revie
     ):
         best = _repairs(source)[0]
         assert _applicability(best) == "safe" and best.apply(source) == intended
+
+
+def test_an_opener_that_calls_a_group_is_a_guess_and_the_stray_closer_goes() -> None:
+    # `(1 + 2)( * 3)` parses (a call with `*3` unpacked) but is no program anyone meant.
+    source = "x = (1 + 2) * 3)\n"
+    best = next(c for c in _repairs(source) if _applicability(c) == "safe")
+    assert best.apply(source) == "x = (1 + 2) * 3\n"
+    called = [c for c in _repairs(source) if "(1 + 2)(" in c.apply(source)]
+    assert all(_applicability(c) == "unsafe" for c in called)
+
+
+def test_a_return_moved_to_just_after_another_return_is_a_guess() -> None:
+    # It could never run there: `return f(1)` at the top level was not meant inside `f`.
+    source = "def f(x):\n    return x\nreturn f(1)\n"
+    moved = [c for c in _repairs(source) if c.kind == "outside-block"]
+    assert moved and all(_applicability(c) == "unsafe" for c in moved)

@@ -522,7 +522,7 @@ def _missing_opener(ctx: Ctx) -> Iterator[Proposal]:
             and opener == "("
             and (
                 before.kind == "string"
-                or before.text == "]"
+                or before.text in ("]", ")")  # `(1 + 2)( * 3)`: a group or a result called
                 or (tok.kind == "op" and tok.text != "*")
             )
         )

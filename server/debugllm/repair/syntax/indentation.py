@@ -445,11 +445,15 @@ def gen_outside(ctx: Ctx) -> Iterator[Proposal]:
     for rank, target in enumerate(targets):
         if width_of(target) <= ctx.width(line):
             continue
+        # Right after a `return` at the same level the line could never run: not the place
+        # the author meant (`return x` / `return f(1)` at the top level).
+        dead = ctx.width(previous) == width_of(target)
+        dead = dead and first_word(ctx.lines[previous]) in _TERMINAL_KEYWORDS
         for mode, cost in (("block", 0.5), ("run", 0.6)):
             end = ctx.block_end(line, mode)
             # From ``previous`` on, so the compiled window holds the block it joins.
             moved = ctx.lines[previous:line] + ctx.shifted(line, end, target)
-            yield ctx.lines_to(
+            p = ctx.lines_to(
                 previous,
                 end,
                 moved,
@@ -461,6 +465,7 @@ def gen_outside(ctx: Ctx) -> Iterator[Proposal]:
                 line=line + 1,
                 ref_line=previous + 1,
             )
+            yield p.as_guess() if dead else p
 
 
 _LATE_INDENT_MESSAGES = (
