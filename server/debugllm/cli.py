@@ -10,11 +10,13 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from debugllm import __version__
-from debugllm.filecheck import Pipelines, RunStatus, check_path
 from debugllm.inline import run_inline
+
+if TYPE_CHECKING:
+    from debugllm.filecheck import Pipelines
 
 
 class HelpFormatter(argparse.HelpFormatter):
@@ -139,6 +141,8 @@ async def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO)
         model, refusal = build_model_source(settings.endpoint)
         if refusal:
             err.write(f"{refusal}\n")
+    from debugllm.filecheck import Pipelines
+
     try:
         return await _run(Pipelines(args, model, err), args, stdin, out, err)
     finally:
@@ -149,6 +153,8 @@ async def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO)
 async def _run(
     pipelines: Pipelines, args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO
 ) -> int:
+    from debugllm.filecheck import RunStatus, check_path
+
     paths = args.paths
     if len(paths) > 1 or (paths[0] != "-" and os.path.isdir(paths[0])):
         # Folders walked, several files checked in parallel: debugllm.parallel (a one-file run,
@@ -184,6 +190,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_test_fix(args, sys.stdout, sys.stderr)
     if not args.paths:
         parser.error("the following arguments are required: PATH (or --test CMD)")
+    from debugllm.codecache import cached_dataclass_code
+
+    # The checker's modules define ~120 dataclass methods, compiled from source at import
+    # unless their code comes from the cache: a third of the import.
+    with cached_dataclass_code("cli"):
+        import debugllm.filecheck  # noqa: F401
     try:
         if not model_wanted(args):
             # Nothing waits for the network: the run never suspends and needs no event loop.

@@ -275,7 +275,7 @@ def _early_answer(stdin: BinaryIO, stdout: BinaryIO) -> tuple[bytes, DuplicateAn
 
 def _load_server() -> Callable[..., None]:
     """The server's ``main``, its LSP stack loaded with attrs's code from the user's cache."""
-    from debugllm.lsp.codecache import cached_attrs_code
+    from debugllm.codecache import cached_attrs_code
 
     with cached_attrs_code():
         from debugllm.lsp.server import main as serve
