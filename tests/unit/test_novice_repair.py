@@ -781,3 +781,38 @@ def test_a_return_moved_to_just_after_another_return_is_a_guess() -> None:
     source = "def f(x):\n    return x\nreturn f(1)\n"
     moved = [c for c in _repairs(source) if c.kind == "outside-block"]
     assert moved and all(_applicability(c) == "unsafe" for c in moved)
+
+
+@pytest.mark.parametrize(
+    ("buggy", "intended"),
+    [
+        # Halfway between 0 and 4, but a `return` at the top level does not compile.
+        (
+            "def f(x):\n    while x > 1:\n        x = x / 2\n  return x\n",
+            "def f(x):\n    while x > 1:\n        x = x / 2\n    return x\n",
+        ),
+        # Halfway between 4 and 8, but at 4 the `else:` after it would have no `if`.
+        (
+            "def f(a):\n    if a:\n        b = 1\n      return b\n    else:\n        return 0\n",
+            "def f(a):\n    if a:\n        b = 1\n        return b\n    else:\n        return 0\n",
+        ),
+    ],
+)
+def test_a_line_halfway_between_levels_goes_where_it_compiles(buggy: str, intended: str) -> None:
+    best = _repairs(buggy)[0]
+    assert best.kind == "inconsistent-dedent" and _applicability(best) == "safe"
+    assert best.apply(buggy) == intended
+
+
+def test_a_string_of_spaces_before_the_closers_is_still_closed_safely() -> None:
+    source = 's = "a b"\nparts = s.split(" )\n'
+    best = _repairs(source)[0]
+    assert (
+        _applicability(best) == "safe" and best.apply(source) == 's = "a b"\nparts = s.split(" ")\n'
+    )
+
+
+def test_a_choice_between_two_calls_closes_the_first_call_before_if() -> None:
+    source = "lst = [1]\nres = []\nres.append(min(lst if lst else max(lst))\n"
+    best = _repairs(source)[0]
+    assert best.apply(source).endswith("res.append(min(lst) if lst else max(lst))\n")

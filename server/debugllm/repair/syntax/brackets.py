@@ -247,6 +247,10 @@ def _conditional_expression(after: list[Tok]) -> bool:
                 break
         elif depth == 0 and t.text == "else":
             found = True
+            rest = after[after.index(t) + 1 :]
+            if len(rest) > 1 and rest[0].kind == "name" and rest[1].text == "(":
+                # `min(lst if c else max(lst)`: a choice between two calls, each closed.
+                return False
         elif depth == 0 and t.text == "for" and found:
             return False
     return found

@@ -308,6 +308,10 @@ def gen_dedent(ctx: Ctx) -> Iterator[Proposal]:
     viable = [ws for ws in targets if _clause_fits(ctx, line, width_of(ws))]
     gaps = [abs(width_of(ws) - width) for ws in viable[:2]]
     halfway = len(gaps) == 2 and gaps[0] == gaps[1]
+    if halfway:
+        # Often only one of the two compiles (`return` at the top level, a line before its
+        # block's `else:`): then that one is meant.
+        halfway = all(_compiles_at(ctx, line, ws) for ws in viable[:2])
     for rank, target in enumerate(targets):
         for mode, cost in (("run", 0.4), ("block", 0.45), ("line", 0.45)):
             end = ctx.block_end(line, mode)
@@ -331,6 +335,34 @@ def gen_dedent(ctx: Ctx) -> Iterator[Proposal]:
         cost = 0.45 + _moved(ctx, first, moved)
         p = ctx.lines_to(first, line, moved, cost, "inconsistent-dedent", title, line=first + 1)
         yield p.as_guess() if halfway else p
+
+
+def _compiles_at(ctx: Ctx, line: int, ws: str) -> bool:
+    """Does the top-level statement holding ``line`` compile with the line indented by ``ws``
+    (the file's other statements left out: they may hold other errors)?"""
+    first = line
+    while first > 0 and not (
+        ctx.is_statement(first)
+        and ctx.width(first) == 0
+        and first_word(ctx.lines[first]) not in CONTINUATION_KEYWORDS
+    ):
+        first -= 1
+    last = line + 1
+    while last < ctx.count and not (
+        ctx.is_statement(last)
+        and ctx.width(last) == 0
+        and first_word(ctx.lines[last]) not in CONTINUATION_KEYWORDS
+    ):
+        last += 1
+    if last - first > 2000:
+        return True  # too long to check here: take it as compiling (the reading stays a guess)
+    lines = ctx.lines[first:last]
+    lines[line - first] = ws + ctx.lines[line].lstrip(" \t")
+    try:
+        compile("\n".join(lines) + "\n", "<indent>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return False
+    return True
 
 
 _CLAUSE_HEADS = {

@@ -45,12 +45,18 @@ def gen_string(ctx: Ctx) -> Iterator[Proposal]:
     touching = _touching_strings(text)
     # `print("x = ", x, ")`: an empty string closed before the brackets, or `")"` as text?
     rest = text[start + 1 :].rstrip("\r\n")
-    closers = re.fullmatch(r"[ \t]*[)\]}][)\]} \t]*", rest) is not None
+    closers = re.fullmatch(r"[)\]}][)\]} \t]*", rest) is not None
     for p in _string_repairs(ctx):
         # `'don''t'`: a quote that makes two strings touch joins them, and the apostrophe
         # the author typed is gone from the text: never the evident program.
         joins = p.first == p.last - 1 == ctx.line and _touching_strings(p.text) > touching
-        closers_text = closers and p.kind != "apostrophe"  # `'it's')`: the text is evident
+        # Before nothing but closers, a string closed at the reported quote is `""` or `")"`,
+        # and one opened just before it holds only spaces (`x," ")`): all guesses. A quote
+        # added further back closes an earlier string left open: another slip, judged alone.
+        pairs = enumerate(zip(text, p.text, strict=False))
+        at = next((i for i, (a, b) in pairs if a != b), len(text))
+        blank = p.first == ctx.line and not text[at:start].strip()
+        closers_text = closers and blank and p.kind == "unterminated-string"
         yield p.as_guess() if lone or joins or closers_text else p
 
 
@@ -177,7 +183,12 @@ def _string_repairs(ctx: Ctx) -> Iterator[Proposal]:
         # `print("Hello, World!)`: the line ends with the very brackets still open, so the
         # quote was lost before them (one slip); `)` as text and the call left open is two.
         run = re.search(r"[)\]}][)\]} \t]*$", text[start + 1 : end_col])
-        if run is not None and run.group().replace(" ", "").replace("\t", "") == closers:
+        body = text[start + 1 : start + 1 + run.start()] if run is not None else ""
+        if (
+            run is not None
+            and run.group().replace(" ", "").replace("\t", "") == closers
+            and not _ODD_CONTENT.search(body)  # `' , 0, n)`: arguments, not text
+        ):
             at = start + 1 + run.start()
             yield ctx.put(ctx.line, at, at, quote, 0.48, "unterminated-string", title, **facts)
             p = p.as_guess()
@@ -186,6 +197,7 @@ def _string_repairs(ctx: Ctx) -> Iterator[Proposal]:
     # quote up to the reported one as the opener, closing it where code seems to resume, and
     # prefer results whose strings look like text rather than code.
     openers = [m.start() for m in re.finditer(re.escape(quote), text[: start + 1])]
+    bound = ctx.names_near(ctx.line)
     end = len(text.rstrip())
     for rank, opener in enumerate(reversed(openers[-30 if len(text) < 400 else -1 :])):
         limit = text.find(quote, opener + 1)
@@ -198,8 +210,18 @@ def _string_repairs(ctx: Ctx) -> Iterator[Proposal]:
                 cost += 0.1  # '' then a space or an operator is less likely than ' ' or '-x'
             if re.match(r",\s*[)\]}]", text[col:]):
                 cost += 0.1  # `f("a",)`: a trailing comma after the string is rarer than `f("a,")`
+            p = ctx.put(ctx.line, col, col, quote, cost, "unterminated-string", title, **facts)
+            # `print("x = ", x, ")` to `print("x = "," x, ")`: a name the file binds became text.
+            yield p.as_guess() if _names_quoted(text, fixed) & bound else p
 
-            yield ctx.put(ctx.line, col, col, quote, cost, "unterminated-string", title, **facts)
+
+def _names_quoted(text: str, fixed: str) -> set[str]:
+    """Names that stand as code on the line ``text`` and only inside strings in ``fixed``."""
+
+    def names(line: str) -> set[str]:
+        return {t.text for t in lex(line.rstrip("\r\n"), "") if t.kind == "name"}
+
+    return names(text) - names(fixed)
 
 
 def _code_after_quote(ctx: Ctx, before_text: str, rest: str) -> str | None:
