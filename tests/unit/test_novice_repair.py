@@ -816,3 +816,10 @@ def test_a_choice_between_two_calls_closes_the_first_call_before_if() -> None:
     source = "lst = [1]\nres = []\nres.append(min(lst if lst else max(lst))\n"
     best = _repairs(source)[0]
     assert best.apply(source).endswith("res.append(min(lst) if lst else max(lst))\n")
+
+
+def test_a_comma_before_a_keyword_argument_is_safe_even_after_text() -> None:
+    # `sep='' end=''`: a name with `=` after it in a call can only be the next argument.
+    source = "print('a', sep='' end='')\n"
+    best = _repairs(source)[0]
+    assert _applicability(best) == "safe" and best.apply(source) == "print('a', sep='', end='')\n"

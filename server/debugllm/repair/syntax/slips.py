@@ -458,10 +458,17 @@ def comma_is_guess(ctx: Ctx, line: int, left: Tok, right: Tok) -> bool:
     target = ctx.keyword(line) not in _NAME_LISTS and in_assignment_target(ctx, line, left)
     if target and not unpacks_evidently(ctx, line):
         return True
+    stack = ctx.open_brackets(line, left.end)
+    if (
+        right.kind == "name"
+        and stack
+        and stack[-1].char == "("
+        and _keyword_follows(ctx, line, right)
+    ):
+        return False  # `print('a', sep='' end='')`: a keyword argument is always an argument
     # `print('*'k)` is as likely `'*' * k` or `'*' + k`: text beside a value, in what is
     # printed, is a guess.
     text_and_value = "string" in (left.kind, right.kind) and left.kind != right.kind
-    stack = ctx.open_brackets(line, left.end)
     if text_and_value and bool(stack) and callee_of(ctx, stack[-1]) in ("print", "input"):
         return True
     if spaced_name_elsewhere(ctx, line, left, right):
@@ -476,6 +483,12 @@ def comma_is_guess(ctx: Ctx, line: int, left: Tok, right: Tok) -> bool:
     chained_left = left.kind != "close" and bool(before) and before[-1].text in _CHAIN_OPERATORS
     chained_right = right.kind != "open" and bool(after) and after[0].text in _CHAIN_OPERATORS
     return chained_left or chained_right
+
+
+def _keyword_follows(ctx: Ctx, line: int, name: Tok) -> bool:
+    """Is ``name`` followed by a single `=`, naming a keyword argument?"""
+    after = [t for t in ctx.code(line) if t.start >= name.end][:1]
+    return bool(after) and after[0].text == "="
 
 
 _STARRED_TARGET = re.compile(r"\s*([\w.]+)\s*\*\s*(\w+)\s*=(?!=)")
