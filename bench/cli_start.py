@@ -4,8 +4,10 @@ Each round runs every code tree once per file, interleaved, so a shared machine'
 all alike; the medians of the wall time and of the CPU time (user + system of the process) are
 reported. The files are the latency benchmark's 300-line module (``lsp_latency.generate_source``)
 clean, with one missing colon, with one unused import, and clean in a project whose
-``pyproject.toml`` has ``[tool.debugllm]`` settings. The floor rows time the interpreter
-alone (``-I -S``, then with ``site``) and ``import debugllm.cli``.
+``pyproject.toml`` has ``[tool.debugllm]`` settings, each checked (``--no-cache``: a tree
+older than that flag cannot run these cases); then the clean file as a repeated run finds it,
+its clean verdict cached by the run before. The floor rows time the interpreter alone (``-I
+-S``, then with ``site``) and ``import debugllm.cli``.
 
 Bytecode: modules are compiled first (``compileall``) so no run compiles them, as with an
 installed wheel; ``--no-compile`` skips that (this environment sets PYTHONDONTWRITEBYTECODE).
@@ -85,10 +87,16 @@ def main() -> None:
         for tree in trees.values():
             subprocess.run([args.python, "-m", "compileall", "-q", tree], env=env, check=True)
     with tempfile.TemporaryDirectory() as scratch:
+        # Every file checked (--no-cache), and the clean file again as a repeated run finds it:
+        # its clean verdict cached by the run before (debugllm.verdicts).
+        made = files(Path(scratch))
         cases = {
-            name: [args.python, "-c", RUN_CLI, "fix", "--offline", str(path)]
-            for name, path in files(Path(scratch)).items()
+            name: [args.python, "-c", RUN_CLI, "fix", "--offline", "--no-cache", str(path)]
+            for name, path in made.items()
         }
+        cases["clean, verdict cached"] = [
+            *[args.python, "-c", RUN_CLI, "fix", "--offline", str(made["clean"])]
+        ]
         cases["import debugllm.cli"] = [args.python, "-c", "import debugllm.cli"]
         floor = {
             "python -I -S -c pass": [args.python, "-I", "-S", "-c", "pass"],

@@ -16,7 +16,7 @@ from debugllm import __version__
 from debugllm.inline import run_inline
 
 if TYPE_CHECKING:
-    from debugllm.filecheck import Pipelines
+    from debugllm.filecheck import Pipelines, RunStatus
 
 
 class HelpFormatter(argparse.HelpFormatter):
@@ -101,6 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--budget-ms", type=int, default=2000, help="time budget per file for repairs (ms)"
     )
     fix.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="check the file even if an earlier run found it, unchanged, without problems "
+        "(also DEBUGLLM_NO_CACHE=1)",
+    )
+    fix.add_argument(
         "--test",
         metavar="CMD",
         help='run this test command once (e.g. "pytest -x tests/test_x.py"), explain the '
@@ -128,7 +134,28 @@ def model_wanted(args: argparse.Namespace) -> bool:
     return not args.offline and bool(os.environ.get("DEBUGLLM_ENDPOINT_URL"))
 
 
-async def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> int:
+class _Watched:
+    """Standard error, noting whether the run wrote to it (a warning a cached verdict would
+    not repeat)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.written = False
+
+    def write(self, text: str) -> int:
+        self.written = True
+        return self.stream.write(text)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.stream, name)
+
+
+async def run(
+    args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO, verdict: str | None = None
+) -> int:
+    """The run; with ``verdict`` (one file's clean-verdict path), recorded when it is clean."""
+    watched = _Watched(err)
+    err = watched  # type: ignore[assignment]
     model = None
     if model_wanted(args):
         # The HTTP stack (httpx, tenacity, langfuse) loads only when a model may be asked.
@@ -144,15 +171,22 @@ async def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO)
     from debugllm.filecheck import Pipelines
 
     try:
-        return await _run(Pipelines(args, model, err), args, stdin, out, err)
+        status = await _run(Pipelines(args, model, err), args, stdin, out, err)
     finally:
         if model is not None:
             await model.aclose()
+    if verdict is not None and status.clean and not status.io_error and not watched.written:
+        from debugllm.verdicts import record_clean
+
+        record_clean(verdict)
+    if status.io_error:
+        return 2
+    return 1 if status.remaining else 0
 
 
 async def _run(
     pipelines: Pipelines, args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO
-) -> int:
+) -> RunStatus:
     from debugllm.filecheck import RunStatus, check_path
 
     paths = args.paths
@@ -171,9 +205,7 @@ async def _run(
         status = RunStatus()
         for path in paths:
             status.add(await check_path(pipelines, args, path, stdin, out, err))
-    if status.io_error:
-        return 2
-    return 1 if status.remaining else 0
+    return status
 
 
 def _progress_wanted(args: argparse.Namespace, out: TextIO) -> bool:
@@ -190,6 +222,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_test_fix(args, sys.stdout, sys.stderr)
     if not args.paths:
         parser.error("the following arguments are required: PATH (or --test CMD)")
+    verdict = None
+    if len(args.paths) == 1 and not args.no_cache:
+        # One unchanged file found clean before: the verdict, without the checker.
+        import time
+
+        from debugllm.verdicts import clean_report, is_clean, verdict_path
+
+        started = time.perf_counter()
+        verdict = verdict_path(args.paths[0], args.target_version, args.force_python)
+        if is_clean(verdict):
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            sys.stdout.write(clean_report(args.paths[0], args.json, elapsed_ms))
+            return 0
     from debugllm.codecache import cached_dataclass_code
 
     # The checker's modules define ~120 dataclass methods, compiled from source at import
@@ -199,10 +244,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if not model_wanted(args):
             # Nothing waits for the network: the run never suspends and needs no event loop.
-            return run_inline(run(args, sys.stdin, sys.stdout, sys.stderr))
+            return run_inline(run(args, sys.stdin, sys.stdout, sys.stderr, verdict))
         import asyncio
 
-        return asyncio.run(run(args, sys.stdin, sys.stdout, sys.stderr))
+        return asyncio.run(run(args, sys.stdin, sys.stdout, sys.stderr, verdict))
     except BrokenPipeError:
         # `debugllm fix ... | head`: the reader left; say nothing more (Python's documented way).
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 class FileStatus:
     io_error: bool = False
     remaining: bool = False
+    #: Read, checked, and not a single problem (what a clean verdict may record).
+    clean: bool = False
 
 
 @dataclass
@@ -40,10 +42,12 @@ class RunStatus:
 
     io_error: bool = False
     remaining: bool = False
+    clean: bool = True
 
     def add(self, status: FileStatus) -> None:
         self.io_error = self.io_error or status.io_error
         self.remaining = self.remaining or status.remaining
+        self.clean = self.clean and status.clean
 
 
 @dataclass
@@ -289,4 +293,5 @@ async def check_path(
         except SourceError as exc:
             io_error = True
             err.write(f"debugllm: {exc}\n")
-    return FileStatus(io_error=io_error, remaining=result.remaining_errors > 0)
+    clean = not io_error and not result.plan.analysis.problems and asked is None
+    return FileStatus(io_error=io_error, remaining=result.remaining_errors > 0, clean=clean)

@@ -1,0 +1,105 @@
+"""The clean verdicts of ``debugllm fix``: an unchanged file found without problems is answered
+from the cache, byte for byte as the checker answers, and anything it depends on is a miss."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from debugllm.analysis.analyzer import AnalysisOptions
+from debugllm.filecheck import ProjectCheck, fix_source, print_human, result_json
+from debugllm.verdicts import clean_report
+
+CLEAN = "import sys\n\n\ndef main() -> int:\n    return len(sys.argv)\n"
+
+#: One run of the CLI in a fresh interpreter: its output, exit status, and whether the checker
+#: was loaded (a cached verdict needs none of it).
+PROBE = """
+import io, json, sys
+from contextlib import redirect_stdout
+from debugllm.cli import main
+out = io.StringIO()
+with redirect_stdout(out):
+    status = main(sys.argv[1:])
+print(json.dumps({"out": out.getvalue(), "status": status,
+                  "checked": "debugllm.filecheck" in sys.modules}))
+"""
+
+
+def _cli(tmp_path: Path, *args: str, **env: str) -> dict[str, object]:
+    environment = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), **env}
+    environment.pop("DEBUGLLM_NO_CACHE", None)
+    environment.update(env)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, "fix", "--offline", *args],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    )
+    result: dict[str, object] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
+def test_the_cached_report_is_the_checkers_report_for_a_clean_file() -> None:
+    check = ProjectCheck(AnalysisOptions(), lambda: None)  # type: ignore[arg-type,return-value]
+    result = asyncio.run(fix_source(check, "pkg/m.py", CLEAN, 1.0))
+    human = io.StringIO()
+    print_human(result, human)
+    assert human.getvalue() == clean_report("pkg/m.py", False, 0.0)
+    report = result_json(result)
+    report["elapsed_ms"] = 1.5
+    assert json.dumps(report, ensure_ascii=False) + "\n" == clean_report("pkg/m.py", True, 1.5)
+
+
+def test_an_unchanged_clean_file_is_answered_without_the_checker(tmp_path: Path) -> None:
+    source = tmp_path / "m.py"
+    source.write_text(CLEAN)
+    first = _cli(tmp_path, "m.py")
+    second = _cli(tmp_path, "m.py")
+    assert first["checked"] and not second["checked"]
+    assert first["out"] == second["out"] == "m.py: no problems found\n"
+    assert first["status"] == second["status"] == 0
+    as_json = _cli(tmp_path, "--json", "m.py")
+    assert not as_json["checked"]
+    assert json.loads(str(as_json["out"]))["diagnostics"] == []
+    # Off when asked.
+    assert _cli(tmp_path, "--no-cache", "m.py")["checked"]
+    assert _cli(tmp_path, "m.py", DEBUGLLM_NO_CACHE="1")["checked"]
+
+
+def test_an_edit_the_settings_or_a_problem_means_the_checker_runs(tmp_path: Path) -> None:
+    source = tmp_path / "m.py"
+    source.write_text(CLEAN)
+    _cli(tmp_path, "m.py")
+    # The file changed: checked, and the error found.
+    source.write_text(CLEAN.replace("def main() -> int:", "def main() -> int"))
+    broken = _cli(tmp_path, "m.py")
+    assert broken["checked"] and "expected ':'" in str(broken["out"])
+    assert _cli(tmp_path, "m.py")["checked"]  # a file with problems is never recorded
+    # Back to the clean text: its verdict still holds.
+    source.write_text(CLEAN)
+    assert not _cli(tmp_path, "m.py")["checked"]
+    # A pyproject.toml above it appears: checked again (settings may change the analysis).
+    (tmp_path / "pyproject.toml").write_text('[tool.debugllm]\ntarget-version = "3.11"\n')
+    assert _cli(tmp_path, "m.py")["checked"]
+    assert not _cli(tmp_path, "m.py")["checked"]
+    # Another target version on the command line: another verdict.
+    assert _cli(tmp_path, "--target-version", "3.12", "m.py")["checked"]
+
+
+def test_a_warning_or_a_settings_message_is_never_cached(tmp_path: Path) -> None:
+    source = tmp_path / "m.py"
+    source.write_text("import os\n")  # an unused import: a warning, exit status 0
+    assert _cli(tmp_path, "m.py")["status"] == 0
+    assert _cli(tmp_path, "m.py")["checked"]
+    (tmp_path / "pyproject.toml").write_text("[tool.debugllm]\nno-such-setting = 1\n")
+    source.write_text(CLEAN)
+    _cli(tmp_path, "m.py")
+    assert _cli(tmp_path, "m.py")["checked"]  # the message about the setting must repeat
