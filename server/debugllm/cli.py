@@ -176,9 +176,12 @@ async def run(
         if model is not None:
             await model.aclose()
     if verdict is not None and status.clean and not status.io_error and not watched.written:
-        from debugllm.verdicts import record_clean
+        from debugllm.verdicts import record_clean, verdict_path
 
-        record_clean(verdict)
+        # Only if the file still has the bytes the verdict was named for: one saved while it
+        # was being checked must not get the verdict of the text checked.
+        if verdict_path(args.paths[0], args.target_version, args.force_python) == verdict:
+            record_clean(verdict)
     if status.io_error:
         return 2
     return 1 if status.remaining else 0

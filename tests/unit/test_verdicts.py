@@ -103,3 +103,28 @@ def test_a_warning_or_a_settings_message_is_never_cached(tmp_path: Path) -> None
     source.write_text(CLEAN)
     _cli(tmp_path, "m.py")
     assert _cli(tmp_path, "m.py")["checked"]  # the message about the setting must repeat
+
+
+def test_a_file_saved_while_it_was_checked_gets_no_verdict(tmp_path: Path, monkeypatch) -> None:
+    # The verdict is named for the bytes read first; the checker then reads the file again. If
+    # the editor saved in between, the clean text checked is not the text the name stands for.
+    import debugllm.filecheck as filecheck
+    from debugllm.cli import main
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("DEBUGLLM_NO_CACHE", raising=False)
+    source = tmp_path / "m.py"
+    broken = CLEAN.replace("def main() -> int:", "def main() -> int")
+    source.write_text(broken)
+    read = filecheck.read_input
+
+    def saved_meanwhile(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        source.write_text(CLEAN)  # the save lands after the verdict's bytes were read
+        return read(path, *args, **kwargs)
+
+    monkeypatch.setattr(filecheck, "read_input", saved_meanwhile)
+    monkeypatch.chdir(tmp_path)
+    assert main(["fix", "--offline", "m.py"]) == 0  # it checked the clean text
+    monkeypatch.setattr(filecheck, "read_input", read)
+    source.write_text(broken)
+    assert not list((tmp_path / "cache").rglob("clean/*/*"))  # nothing recorded
