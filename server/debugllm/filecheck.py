@@ -18,7 +18,7 @@ from debugllm.config import project_config
 from debugllm.plans import FixPlan, VerifiedFix
 from debugllm.problems import Problem, Severity
 from debugllm.sourcefile import SourceError, SourceFile, read_source, read_stream, write_source
-from debugllm.text import LineIndex
+from debugllm.text import Edit, LineIndex
 
 # The JSON output (``json``, ``debugllm.lspjson``) and the diffs of fixes (``debugllm.textdiff``)
 # are imported where used: a clean file's text report needs neither.
@@ -145,13 +145,14 @@ def print_human(result: FileResult, out: TextIO) -> None:
     if not problems:
         out.write(f"{result.path}: no problems found\n")
         return
+    shown_fixes: dict[tuple[Edit, ...], int] = {}
     for problem in problems:
-        _print_problem(result, index, problem, plan.best(problem), out)
+        _print_problem(result, index, problem, plan.best(problem), out, shown_fixes)
     # Problems that only showed once earlier fixes made the file parse (e.g. a misspelt name).
     shown = {p.start for p in problems}
     for fix in (*plan.applied, *plan.pending):
         if fix.candidate.target.start not in shown:
-            _print_problem(result, index, fix.candidate.target, fix, out, later=True)
+            _print_problem(result, index, fix.candidate.target, fix, out, shown_fixes, later=True)
     out.write(
         f"{result.path}: {len(problems)} problem(s), {len(plan.applied)} verified fix(es) "
         f"applicable, {result.remaining_errors} error(s) remain after fixing\n"
@@ -164,8 +165,11 @@ def _print_problem(
     problem: Problem,
     fix: VerifiedFix | None,
     out: TextIO,
+    shown_fixes: dict[tuple[Edit, ...], int],
     later: bool = False,
 ) -> None:
+    """One problem, its explanation and its fix's diff; a fix already shown for another
+    problem (a rename fixes each line using the name) is named, not shown again."""
     line, col = index.position(problem.start, "utf-32")
     severity = problem.severity.name.lower()
     found = " (found after the fixes above)" if later else ""
@@ -179,6 +183,11 @@ def _print_problem(
         why = "a guess" if fix.candidate.guess else "may change behaviour"
         note = f" (unsafe, {why}: review before applying)"
     out.write(f"    {fix.candidate.explanation}\n    fix{note}: {fix.candidate.title}\n")
+    edits = fix.candidate.edits
+    if edits in shown_fixes:
+        out.write(f"      (the same edit as the fix shown for line {shown_fixes[edits]})\n")
+        return
+    shown_fixes[edits] = line + 1
     from debugllm.textdiff import fix_diff
 
     for diff_line in fix_diff(result.source, fix.fixed_source).splitlines():

@@ -351,7 +351,30 @@ class FixPipeline:
             if ranked:
                 plan.fixes[problem] = ranked
         await self._chain(plan, deadline)
+        await self._share_fixes(plan, deadline)
         return plan
+
+    async def _share_fixes(self, plan: FixPlan, deadline: float) -> None:
+        """Offer a fix on each other error it fixes too: renaming a keyword used as a name, or
+        joining a name typed with a space, edits every line that uses it, and each of those
+        lines has its own error. Only where the fix edits the error's line, and only when it
+        verifies with that error as its target."""
+        original = plan.analysis
+        index = LineIndex(original.source)
+        for problem in original.syntax_errors:
+            if problem in plan.fixes or time.monotonic() > deadline:
+                continue
+            line = index.line_of(problem.start)
+            for ranked in list(plan.fixes.values()):
+                edits = ranked[0].candidate.edits
+                if not any(index.line_of(e.start) <= line <= index.line_of(e.end) for e in edits):
+                    continue
+                candidate = replace(ranked[0].candidate, target=problem)
+                verdict = await run_cpu(self.threads, self.verifier.verify, original, candidate)
+                if verdict.accepted:
+                    fix = VerifiedFix(candidate, verdict.fixed_source, preferred=candidate.safe)
+                    plan.fixes[problem] = [fix]
+                    break
 
     async def _chain(self, plan: FixPlan, deadline: float) -> None:
         """Apply the best applicable fix, re-analyse, repeat; record what each round fixed."""

@@ -23,6 +23,17 @@ _TERMINATORS = ("\r\n", "\n", "\r")
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
+def split_lines(text: str) -> list[str]:
+    """``text`` split at its line breaks (``LINE_BREAK.split``; a text without ``\r`` is
+    split by ``str.split``, several times faster on a large file)."""
+    return text.split("\n") if "\r" not in text else LINE_BREAK.split(text)
+
+
+def line_breaks(text: str) -> list[str]:
+    """Each of ``text``'s line breaks in order (``LINE_BREAK.findall``, faster likewise)."""
+    return ["\n"] * text.count("\n") if "\r" not in text else LINE_BREAK.findall(text)
+
+
 @dataclass(frozen=True, order=True)
 class Edit:
     """Replace ``source[start:end]`` by ``new_text`` (offsets in code points)."""

@@ -197,3 +197,33 @@ def test_write_leaves_correct_code_alone_unless_asked(
         assert {f["applicability"] for f in record["fixes"]} == {"unsafe"}
     else:
         assert path.read_text() != CORRECT  # the user asked for it
+
+
+def test_a_rename_is_offered_on_every_error_it_fixes() -> None:
+    # `class` used as a name on two lines: each line has its own error, and the one rename
+    # (a guess: the user may prefer another name) fixes both. The second line used to say
+    # "no verified fix".
+    source = "def f(x)\n    return x\n\nclass = 3\nprint(class + 1)\n"
+    plan = _patient_plan(source)
+    on_line = {p.line: plan.fixes.get(p) for p in plan.analysis.syntax_errors}
+    assert set(on_line) == {1, 4, 5}
+    first, second = on_line[4], on_line[5]
+    assert first and second
+    assert second[0].candidate.edits == first[0].candidate.edits
+    assert not second[0].candidate.safe and not second[0].preferred
+    assert second[0].candidate.target.line == 5
+    assert "class_ + 1" in second[0].fixed_source and "def f(x)\n" in second[0].fixed_source
+    # Not applied by fix-all: only the colon is.
+    assert [f.candidate.kind for f in plan.applied] == ["missing-colon"]
+
+
+def test_the_cli_names_a_shared_fix_instead_of_showing_its_diff_again(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "j.py"
+    path.write_text("def f(x)\n    return x\n\nclass = 3\nprint(class + 1)\n")
+    main(["fix", "--offline", "--no-cache", str(path)])
+    out = capsys.readouterr().out
+    assert out.count("+print(class_ + 1)") == 1
+    assert "(the same edit as the fix shown for line 4)" in out
+    assert "no verified fix" not in out

@@ -298,3 +298,55 @@ def test_the_parse_error_after_an_edit_is_not_answered_without_a_proof() -> None
     assert whole is not None and "on line" in str(whole[1])
     assert lastgood.parse_error_after_edit("m.py", unindented) is None
     lastgood.forget()
+
+
+@pytest.mark.parametrize("name", ["argparse.py", "typing.py", "textwrap.py"])
+def test_a_keystrokes_analysis_from_the_good_text_is_the_analysis_from_scratch(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a keystroke, the listing starts from the error ``lastgood`` found and looks for
+    newer syntax only after the proven statements: the problems are the ones a from-scratch
+    analysis reports."""
+    path = _STDLIB / name
+    if not path.exists():
+        pytest.skip(f"{name} is not in this Python's standard library")
+    original = path.read_text(encoding="utf-8")
+    known = [0]
+    real = syntax_errors.fault_from_exception
+
+    def counting(source: str, exc: SyntaxError) -> object:
+        known[0] += 1
+        return real(source, exc)
+
+    monkeypatch.setattr(syntax_errors, "fault_from_exception", counting)
+    rng = random.Random(sum(map(ord, name)) + 2)
+    for _ in range(12):
+        edited = _keystroke(original, rng)
+        lastgood.forget()
+        scratch = analyze(edited, OPTIONS, "m.py")
+        analyze(original, OPTIONS, "m.py")
+        assert _problems(analyze(edited, OPTIONS, "m.py")) == _problems(scratch), name
+    lastgood.forget()
+    assert known[0], "no keystroke's listing started from the known error"
+
+
+def test_a_colon_deleted_in_a_large_file_is_listed_without_compiling_a_group(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    original = (_STDLIB / "argparse.py").read_text(encoding="utf-8")
+    assert len(original) > syntax_errors._GROUP_CHARS
+    at = original.index("\n    def format_help(self):") + len("\n    def format_help(self)")
+    edited = original[:at] + original[at + 1 :]
+    lastgood.forget()
+    scratch = analyze(edited, OPTIONS, "m.py")
+    assert [p.message for p in scratch.problems] == ["expected ':'"]
+    analyze(original, OPTIONS, "m.py")
+    compiled: list[int] = []
+    real = syntax_errors.compile_fault
+    monkeypatch.setattr(
+        syntax_errors, "compile_fault", lambda *a, **k: compiled.append(1) or real(*a, **k)
+    )
+    assert _problems(analyze(edited, OPTIONS, "m.py")) == _problems(scratch)
+    # The error was known, and the repaired text is the good text: nothing left to compile.
+    assert compiled == []
+    lastgood.forget()

@@ -807,7 +807,7 @@ def test_a_lost_remainder_in_a_parity_test_is_the_first_guess() -> None:
 def test_other_subscripts_of_a_name_are_found_as_the_lookbehind_pattern_finds_them() -> None:
     # Names inside longer names, attributes, repeats that overlap (`aa[` in `aaa[`), spaces.
     from debugllm.repair.syntax.context import Ctx
-    from debugllm.repair.syntax.slips import _group_commas, _subscript_commas
+    from debugllm.repair.syntax.slips import _group_commas, _subscripted_with
 
     source = (
         "aa[1, 2]\naaa[1]\nx.aa[1, 2, 3]\nbaa[1,2,3,4]\n_aa[5,6]\naa [1, (2, 3)]\n"
@@ -823,4 +823,55 @@ def test_other_subscripts_of_a_name_are_found_as_the_lookbehind_pattern_finds_th
                 col = bracket - (source.rfind("\n", 0, bracket) + 1)
                 if bracket != skip:
                     expected.add(_group_commas(ctx.lines[row], col))
-            assert _subscript_commas(ctx, name, skip) == expected, name
+            for commas in range(7):
+                found = _subscripted_with(ctx, name, skip, commas)
+                assert found == (commas in expected), (name, skip, commas)
+
+
+def test_counting_a_groups_commas_reads_the_tokens_the_lexer_gives() -> None:
+    """``slips._group_commas`` skips to the characters that matter; it must count what the
+    token-by-token reading counts, on real lines and on lines with a character typed or lost."""
+    import random
+    import sysconfig
+    from pathlib import Path
+
+    from debugllm.repair.syntax.context import lex_from
+    from debugllm.repair.syntax.slips import _group_commas
+
+    def by_tokens(text: str, col: int) -> int:
+        depth = commas = 0
+        for tok in lex_from(text, col + 1):
+            if tok.kind == "open":
+                depth += 1
+            elif tok.kind == "close":
+                if depth == 0:
+                    break
+                depth -= 1
+            elif tok.text == "," and depth == 0:
+                commas += 1
+        return commas
+
+    rng = random.Random(5)
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    lines = [
+        r"""d[f'{a, b}', "x, (y", r'\', 1, (2, 3)]  # a, b""",
+        "m[i, '''a, ''' , j], k",
+        "x[ 'unterminated, 1",
+    ]
+    for name in ("argparse.py", "typing.py", "tokenize.py", "inspect.py"):
+        lines += (stdlib / name).read_text(encoding="utf-8").split("\n")
+    checked = 0
+    for line in lines:
+        variants = [line]
+        if line:
+            at = rng.randrange(len(line))
+            variants += [
+                line[:at] + line[at + 1 :],
+                line[:at] + rng.choice("'\"#,([{}])\\") + line[at:],
+            ]
+        for text in variants:
+            for col, char in enumerate(text):
+                if char in "([{":
+                    checked += 1
+                    assert _group_commas(text, col) == by_tokens(text, col), (text, col)
+    assert checked > 10_000

@@ -132,3 +132,23 @@ def test_a_real_error_before_newer_syntax_is_fixed_and_the_newer_syntax_kept(
     path.write_text("def f(x)\n    return x\n\n\ntype V = int\n")
     assert main(["fix", "--write", "--offline", str(path)]) == 0
     assert path.read_text() == "def f(x):\n    return x\n\n\ntype V = int\n"
+
+
+def test_a_scan_from_a_statement_start_finds_what_the_whole_scan_finds_after_it() -> None:
+    source = (
+        'x = f"{a!r}" + "type X = 1"\n'
+        "type Alias = list[int]\n"
+        "def first[T](a: T) -> T:\n    return a\n"
+        "s = '''\ntype Inside = int\n'''\n"
+        "class Box[T]:\n    pass\n"
+        "type Last[T = int] = T\n"
+    )
+    whole = newer_syntax(source)
+    assert len(whole) >= 4
+    starts = [
+        i + 1 for i, char in enumerate(source) if char == "\n" and source[i + 1 : i + 2] != " "
+    ]
+    for start in [0, *starts]:
+        if source.count("'''", 0, start) % 2:
+            continue  # inside the string: not a statement start
+        assert newer_syntax(source, start=start) == [c for c in whole if c.start >= start], start

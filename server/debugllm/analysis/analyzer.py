@@ -148,7 +148,7 @@ def analyze(
     # up to the edit (twice: CPython re-parses for its message) when a good text proves it.
     edit_error = lastgood.parse_error_after_edit(filename, source)
     if edit_error is not None:
-        return _analyze_failure(source, edit_error, options, filename)
+        return _analyze_failure(source, edit_error, options, filename, parse_error=True)
     try:
         tree = compiled_tree(source, filename)
     except TreeTooDeep:
@@ -181,13 +181,24 @@ def _analyze_failure(
     exc: SyntaxError | ValueError | RecursionError | MemoryError,
     options: AnalysisOptions,
     filename: str,
+    parse_error: bool = False,
 ) -> Analysis:
-    """A file that does not compile: its syntax errors, or what makes it uncheckable here."""
+    """A file that does not compile: its syntax errors, or what makes it uncheckable here.
+
+    ``parse_error``: ``exc`` is known to be the parser's error (``lastgood`` found it after an
+    edit), so the listing need not look for it again. A compile's error may be the compiler's,
+    which the listing's compile of a group would not report the same way."""
     from debugllm.analysis.syntax import problem_from_exception
     from debugllm.analysis.versions import construct_problem, unsupported
 
     first = problem_from_exception(source, exc)
-    newer = _newer_before(source, first)
+    # Text that compiled here holds no syntax too new for this interpreter: after an edit,
+    # the statements before it need no scan (13,333 compiling files of 3.11's stdlib and
+    # site-packages: none has a construct the scanner takes for one).
+    scan_from = lastgood.proven_prefix(filename, source) if parse_error else 0
+    # The whole file's constructs are needed below anyway: one scan answers both questions.
+    later = unsupported(source, start=scan_from)
+    newer = _newer_before(source, first, later)
     if newer is not None:
         # Syntax of a newer Python, at or before CPython's first error: that error is (or may
         # be) the newer syntax, so it is not reported, nor "repaired" into something else.
@@ -197,10 +208,10 @@ def _analyze_failure(
     deadline = time.monotonic() + options.syntax_budget_s
     # The first error is CPython's own; report it even if recovery ran out of time. A
     # suppression comment for E999 hides it too (the verifier filters the same way).
+    known = exc if parse_error and isinstance(exc, SyntaxError) else None
     found = without_suppressed(
-        source, checkable_syntax_errors(source, deadline, filename) or [first]
+        source, checkable_syntax_errors(source, deadline, filename, known, scan_from) or [first]
     )
-    later = unsupported(source)
     if later:
         # Real errors come first; the newer syntax after them is said once, so the user knows
         # why nothing after it is reported.
@@ -214,33 +225,46 @@ def load_recovery() -> None:
     import debugllm.analysis.syntax_errors  # noqa: F401
 
 
-def _newer_before(source: str, first: Problem) -> Construct | None:
+def _newer_before(
+    source: str, first: Problem, constructs: list[Construct] | None = None
+) -> Construct | None:
     """The first construct this interpreter cannot parse, if it is on or before ``first``'s
-    line (CPython reports such a construct on its own line or, for a string, a later one)."""
+    line (CPython reports such a construct on its own line or, for a string, a later one).
+
+    ``constructs``: all of the file's, when the caller has them; else the scan stops at that
+    line. Both give the same answer: a construct's pattern never crosses a line break."""
     from debugllm.analysis.versions import unsupported
 
     index = LineIndex(source)
     stop = index.line_end(index.line_of(first.start))
-    constructs = unsupported(source, stop=stop)
+    if constructs is None:
+        constructs = unsupported(source, stop=stop)
     return constructs[0] if constructs and constructs[0].start <= stop else None
 
 
 def checkable_syntax_errors(
-    source: str, deadline: float | None = None, filename: str = "<file>"
+    source: str,
+    deadline: float | None = None,
+    filename: str = "<file>",
+    first: SyntaxError | None = None,
+    scan_from: int = 0,
 ) -> list[Problem]:
     """``find_syntax_errors``, stopped at the first construct of a newer Python.
 
     After a real error, such a construct would be the next "error" and repair-and-continue
     would "fix" valid newer code: the errors from its line on are not reported (the next
     analysis, once the real errors are fixed, reports the construct itself).
+
+    ``first`` is CPython's first error when known to be a parse error, and ``scan_from`` the
+    offset from which to look for newer syntax (the text before it compiled on this Python).
     """
     # Imported here: the listing pulls in the repair engine, which the CLI and the server load
     # only once a file does not parse (see load_recovery).
     from debugllm.analysis.syntax_errors import find_syntax_errors
     from debugllm.analysis.versions import unsupported
 
-    found = find_syntax_errors(source, deadline=deadline, filename=filename)
-    constructs = unsupported(source)
+    found = find_syntax_errors(source, deadline=deadline, filename=filename, first=first)
+    constructs = unsupported(source, start=scan_from)
     if not constructs:
         return found
     index = LineIndex(source)

@@ -118,6 +118,16 @@ def edited_statements(filename: str, source: str) -> tuple[int, int] | None:
     return best
 
 
+def proven_prefix(filename: str, source: str) -> int:
+    """Where the statements an edit of a good text of ``filename`` touched start, when the
+    text before them is proven to compile (``compiles``); else 0. Such an offset is a
+    top-level statement's start."""
+    span = edited_statements(filename, source)
+    if span is None or not compiles(filename, source, 0, span[0]):
+        return 0
+    return span[0]
+
+
 def parse_error_after_edit(filename: str, source: str) -> SyntaxError | None:
     """CPython's first syntax error of ``source`` when it is a parse error in or after the
     statements an edit of a good text touched, found by parsing from those statements on;

@@ -95,6 +95,11 @@ def _compile_fault(source: str, filename: str, stage: str, line_offset: int) -> 
 _LINE_IN_MESSAGE = re.compile(r"\b((?:on|at) line) (\d+)\b")
 
 
+def fault_from_exception(source: str, exc: SyntaxError) -> Fault:
+    """The fault CPython raised as ``exc`` for ``source``."""
+    return _fault_from_exception(source, exc, 0)
+
+
 def _fault_from_exception(source: str, exc: SyntaxError, line_offset: int) -> Fault:
     if isinstance(exc, TabError):
         code = Code.TAB_ERROR

@@ -14,10 +14,16 @@ import re
 import time
 
 from debugllm.analysis import lastgood
-from debugllm.analysis.syntax import Fault, compile_fault, fault_to_problem, normalise_message
+from debugllm.analysis.syntax import (
+    Fault,
+    compile_fault,
+    fault_from_exception,
+    fault_to_problem,
+    normalise_message,
+)
 from debugllm.problems import Problem, Severity
 from debugllm.repair.syntax import recover
-from debugllm.text import LINE_BREAK, Edit, LineIndex, apply_edits
+from debugllm.text import Edit, LineIndex, apply_edits, split_lines
 
 #: Large files are compiled in groups of top-level statements of about this many characters, so
 #: the deadline is checked between groups and later errors need not recompile the whole file.
@@ -44,16 +50,26 @@ def _is_cut(lines: list[str], i: int) -> bool:
 
 
 def _first_fault_from(
-    source: str, index: LineIndex, first_line: int, deadline: float | None, filename: str
+    source: str,
+    index: LineIndex,
+    first_line: int,
+    deadline: float | None,
+    filename: str,
+    known: Fault | None = None,
 ) -> tuple[Fault | None, int]:
     """The first fault at or after ``first_line`` (0-based, a proven statement boundary).
 
     Returns the fault (None when the rest compiles or time ran out) and the start line of the
     group it was found in, which is again a proven boundary. The first group is compiled even
     past the deadline, so the first error of a file is always found.
+
+    ``known`` is the file's first *parse* error when the caller has it (``lastgood`` found it
+    after an edit). The group holding it is not compiled: its parse stops at that same error,
+    which a parse error makes the group's fault (the compiler's checks never run). The groups
+    before it are checked as always, so the answer is the one compiling gives.
     """
     count = index.line_count
-    lines = LINE_BREAK.split(source) if len(source) > _GROUP_CHARS else []
+    lines = split_lines(source) if len(source) > _GROUP_CHARS else []
     start = first_line
     while start < count:
         if start > first_line and deadline is not None and time.monotonic() > deadline:
@@ -65,6 +81,8 @@ def _first_fault_from(
             # Statements shared with a text that compiled need no compiling (analysis.lastgood).
             if lastgood.compiles(filename, source, begin, stop):
                 fault = None
+            elif known is not None and start < known.line <= end and known.line <= count:
+                fault = known
             else:
                 fault = compile_fault(source[begin:stop], line_offset=start)
             if fault is None or end >= count or not any(c in fault.msg for c in _CUT_ERRORS):
@@ -112,12 +130,17 @@ def _map_back(offset: int, steps: list[list[Edit]]) -> int:
 
 
 def find_syntax_errors(
-    source: str, deadline: float | None = None, limit: int = 50, filename: str = "<file>"
+    source: str,
+    deadline: float | None = None,
+    limit: int = 50,
+    filename: str = "<file>",
+    first: SyntaxError | None = None,
 ) -> list[Problem]:
     """Every syntax error in ``source`` (at most ``limit``), ordered by position.
 
-    ``filename`` names whose last good parses may spare compiling (``analysis.lastgood``); the
-    result does not depend on it.
+    ``filename`` names whose last good parses may spare compiling (``analysis.lastgood``), and
+    ``first`` is CPython's first error of ``source`` when it is known to be a parse error
+    (``lastgood.parse_error_after_edit``); the result depends on neither.
 
     The first is exactly CPython's; later ones are found by repairing each error (or blanking its
     statement when no repair is known) and compiling again, and are mapped back to ``source``.
@@ -127,12 +150,17 @@ def find_syntax_errors(
     steps: list[list[Edit]] = []
     found: dict[tuple[int, str], Problem] = {}
     first_line = 0
+    known = fault_from_exception(source, first) if first is not None else None
+    if known is not None and any(c in known.msg for c in _CUT_ERRORS):
+        known = None  # such an error in a group may be the cut's: the group decides
     for attempt in range(limit * 2):
         late = deadline is not None and time.monotonic() > deadline
         if len(found) >= limit or (attempt and late):
             break
         index = LineIndex(current)
-        fault, group_start = _first_fault_from(current, index, first_line, deadline, filename)
+        fault, group_start = _first_fault_from(
+            current, index, first_line, deadline, filename, known if not attempt else None
+        )
         if fault is None:
             break
         problem = fault_to_problem(current, fault, index)

@@ -89,9 +89,10 @@ class _Token:
 class _Scanner:
     """One pass over a source: its statement-level tokens, and the f-string constructs met."""
 
-    def __init__(self, source: str, stop: int) -> None:
+    def __init__(self, source: str, stop: int, start: int = 0) -> None:
         self.source = source
         self.stop = stop
+        self.start = start
         #: (start, end) of every string and comment, in order.
         self.spans: list[tuple[int, int]] = []
         self.found: list[Construct] = []
@@ -234,7 +235,7 @@ class _Scanner:
     def skip_code(self) -> None:
         """Pass over strings and comments up to ``stop``, noting each span (and f-strings')."""
         source = self.source
-        pos = 0
+        pos = self.start
         while pos < self.stop:
             match = _SKIP.search(source, pos, self.stop)
             if match is None:
@@ -261,7 +262,8 @@ class _Scanner:
     def statements(self) -> None:
         """Match the PEP 695/696 forms at each candidate the quick pattern finds."""
         source = self.source
-        matches = [m for pattern in _CANDIDATES for m in pattern.finditer(source, 0, self.stop)]
+        span = (self.start, self.stop)
+        matches = [m for pattern in _CANDIDATES for m in pattern.finditer(source, *span)]
         for match in sorted(matches, key=lambda m: m.start()):
             start = match.start()
             if start > 0 and (source[start - 1].isalnum() or source[start - 1] == "_"):
@@ -361,19 +363,21 @@ def _line_end(source: str, pos: int) -> int:
     return end if carriage < 0 else carriage
 
 
-def newer_syntax(source: str, stop: int | None = None) -> list[Construct]:
+def newer_syntax(source: str, stop: int | None = None, start: int = 0) -> list[Construct]:
     """Every construct of ``source`` that needs Python 3.12 or later, by position.
 
     Only constructs starting before ``stop`` (an offset) are found: a caller looking for the
-    construct behind a syntax error needs none after it. Never raises.
+    construct behind a syntax error needs none after it. The scan begins at ``start``, which
+    must be where a top-level statement starts (outside any string or bracket): a caller that
+    knows the text before it compiled here needs no constructs from it. Never raises.
     """
-    return list(_newer_syntax(source, stop))
+    return list(_newer_syntax(source, stop, start))
 
 
 #: The analysis of a file that does not parse asks up to three times for the same text.
 @functools.lru_cache(maxsize=4)
-def _newer_syntax(source: str, stop: int | None) -> tuple[Construct, ...]:
-    scanner = _Scanner(source, len(source) if stop is None else min(stop, len(source)))
+def _newer_syntax(source: str, stop: int | None, start: int) -> tuple[Construct, ...]:
+    scanner = _Scanner(source, len(source) if stop is None else min(stop, len(source)), start)
     try:
         scanner.skip_code()
         scanner.statements()
@@ -383,10 +387,12 @@ def _newer_syntax(source: str, stop: int | None) -> tuple[Construct, ...]:
 
 
 def unsupported(
-    source: str, running: tuple[int, int] = RUNNING, stop: int | None = None
+    source: str, running: tuple[int, int] = RUNNING, stop: int | None = None, start: int = 0
 ) -> list[Construct]:
-    """The constructs of ``source`` that ``running`` cannot parse, one per place, by position."""
-    return _newest_per_place([c for c in newer_syntax(source, stop) if c.version > running])
+    """The constructs of ``source`` that ``running`` cannot parse, one per place, by position
+    (from ``start`` on: see ``newer_syntax``)."""
+    found = newer_syntax(source, stop, start)
+    return _newest_per_place([c for c in found if c.version > running])
 
 
 def too_new(

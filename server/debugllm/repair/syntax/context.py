@@ -15,7 +15,7 @@ from typing import NamedTuple
 from debugllm.analysis.syntax import EXACT_OFFSET, Fault, LineScan, scan_lines
 from debugllm.problems import Problem
 from debugllm.repair.oddity import FileNames
-from debugllm.text import LINE_BREAK, LineIndex
+from debugllm.text import LineIndex, line_breaks, split_lines
 
 #: Longer lines are left alone: generated code, where token-level search costs too much.
 MAX_LINE = 4000
@@ -177,8 +177,8 @@ class Ctx:
         #: blanked): not repaired, but evidence for "is this name used elsewhere?", or a repair
         #: judged on the blanked text would call a name the author wrote unknown.
         self.hidden = hidden
-        self.lines = LINE_BREAK.split(source)
-        self.eol = [*LINE_BREAK.findall(source), ""]
+        self.lines = split_lines(source)
+        self.eol = [*line_breaks(source), ""]
         self.count = len(self.lines)
         # Where each line starts, after each line break: the analysis has indexed this text
         # already (LineIndex keeps the last few), so copying is cheaper than summing lengths.
@@ -306,7 +306,7 @@ class Ctx:
         """The code tokens of each line of ``hidden``."""
         return [
             [t for t in lex(text, "") if t.kind != "comment"]
-            for text in LINE_BREAK.split(self.hidden)
+            for text in split_lines(self.hidden)
             if self.hidden and len(text) <= MAX_LINE
         ]
 

@@ -28,7 +28,7 @@ from debugllm.repair.syntax.context import (
     width_of,
 )
 from debugllm.repair.syntax.generators import propose
-from debugllm.text import LINE_BREAK
+from debugllm.text import line_breaks
 
 #: Characters per second the parser and symbol table get through, to skip a whole-file check
 #: the deadline leaves no time for.
@@ -85,7 +85,7 @@ class _Place(NamedTuple):
 
 
 def _new_line_count(text: str) -> int:
-    breaks = len(LINE_BREAK.findall(text))
+    breaks = len(line_breaks(text))
     return breaks + (0 if not text or text[-1] in "\r\n" else 1)
 
 

@@ -25,7 +25,6 @@ from debugllm.repair.syntax.context import (
     Proposal,
     Tok,
     callee_of,
-    lex_from,
     statement_facts,
 )
 from debugllm.repair.syntax.novice import (
@@ -281,7 +280,7 @@ def operator_left_out(ctx: Ctx, line: int, left: Tok) -> bool:
             if previous.text[:1].isupper():
                 return False  # a generic type: `Tuple[int int]`, `Dict[str int]`
             skip = ctx.starts[opener_line] + opener.start
-            return items + 1 not in _subscript_commas(ctx, previous.text, skip)
+            return not _subscripted_with(ctx, previous.text, skip, items + 1)
         return True
     if opener.text != "(" or callee:
         return False  # a call's arguments: a comma there is plausible
@@ -292,19 +291,40 @@ def operator_left_out(ctx: Ctx, line: int, left: Tok) -> bool:
     return after is not None and after.text not in _TUPLE_AFTER
 
 
+#: What counting a group's commas stops at: brackets, commas, strings and comments.
+_GROUP_STOP = re.compile(r"[()\[\]{},'\"#]")
+#: A string from its first quote, as ``context.lex_from`` reads it.
+_QUOTED = re.compile(r"""'''|\"\"\"|'(?:[^'\\]|\\.)*'?|"(?:[^"\\]|\\.)*"?""")
+
+
 def _group_commas(text: str, col: int) -> int:
-    """Commas directly inside the bracket that opens at ``col`` of ``text`` (up to its end)."""
+    """Commas directly inside the bracket that opens at ``col`` of ``text`` (up to its end).
+
+    The tokens ``lex_from`` would give, read only where they matter: called for every
+    subscript of a name, over a whole file."""
     depth = 0
     commas = 0
-    for tok in lex_from(text, col + 1):  # up to the closing bracket, not the line's end
-        if tok.kind == "open":
+    pos = col + 1
+    while (stop := _GROUP_STOP.search(text, pos)) is not None:
+        char = stop.group()
+        pos = stop.end()
+        if char in "([{":
             depth += 1
-        elif tok.kind == "close":
+        elif char in ")]}":
             if depth == 0:
-                break
+                break  # up to the closing bracket, not the line's end
             depth -= 1
-        elif tok.text == "," and depth == 0:
-            commas += 1
+        elif char == ",":
+            commas += depth == 0
+        elif char == "#":
+            break
+        else:
+            quoted = _QUOTED.match(text, stop.start())
+            assert quoted is not None  # a lone quote matches
+            pos = quoted.end()
+            if quoted.group() in ("'''", '"""'):
+                close = text.find(quoted.group(), pos)
+                pos = len(text) if close < 0 else close + 3
     return commas
 
 
@@ -312,9 +332,10 @@ def _group_commas(text: str, col: int) -> int:
 _NAME_GOES_ON = re.compile(r"[\w.]")
 
 
-def _subscript_commas(ctx: Ctx, name: str, skip: int) -> set[int]:
-    """How many commas the other subscripts ``name[...]`` hold (not the one at ``skip``)."""
-    found: set[int] = set()
+def _subscripted_with(ctx: Ctx, name: str, skip: int, commas: int) -> bool:
+    """Whether another subscript ``name[...]`` (not the one at ``skip``) holds ``commas``
+    commas. The first such subscript answers: a name used all over a long file is not lexed
+    at each of its uses."""
     # The name is searched and the character before it checked apart: a lookbehind leading the
     # pattern stops ``re`` from scanning for the name's letters (40x slower on 5,000 lines).
     # The same matches: one that started inside a match skipped here would start inside the
@@ -328,8 +349,9 @@ def _subscript_commas(ctx: Ctx, name: str, skip: int) -> set[int]:
         row = bisect.bisect_right(ctx.starts, bracket) - 1
         if bracket == skip or not 0 <= row < ctx.count:
             continue
-        found.add(_group_commas(ctx.lines[row], bracket - ctx.starts[row]))
-    return found
+        if _group_commas(ctx.lines[row], bracket - ctx.starts[row]) == commas:
+            return True
+    return False
 
 
 def _after_group(ctx: Ctx, line: int, opener: Tok) -> Tok | None:
