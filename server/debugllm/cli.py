@@ -17,6 +17,7 @@ from debugllm.inline import run_inline
 
 if TYPE_CHECKING:
     from debugllm.filecheck import Pipelines, RunStatus
+    from debugllm.verdicts import Verdict
 
 
 class HelpFormatter(argparse.HelpFormatter):
@@ -151,9 +152,13 @@ class _Watched:
 
 
 async def run(
-    args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO, verdict: str | None = None
+    args: argparse.Namespace,
+    stdin: TextIO,
+    out: TextIO,
+    err: TextIO,
+    verdict: Verdict | None = None,
 ) -> int:
-    """The run; with ``verdict`` (one file's clean-verdict path), recorded when it is clean."""
+    """The run; with ``verdict`` (a one-file run's), recorded when the file is clean."""
     watched = _Watched(err)
     err = watched  # type: ignore[assignment]
     model = None
@@ -176,12 +181,7 @@ async def run(
         if model is not None:
             await model.aclose()
     if verdict is not None and status.clean and not status.io_error and not watched.written:
-        from debugllm.verdicts import record_clean, verdict_path
-
-        # Only if the file still has the bytes the verdict was named for: one saved while it
-        # was being checked must not get the verdict of the text checked.
-        if verdict_path(args.paths[0], args.target_version, args.force_python) == verdict:
-            record_clean(verdict)
+        verdict.record()
     if status.io_error:
         return 2
     return 1 if status.remaining else 0
@@ -230,11 +230,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # One unchanged file found clean before: the verdict, without the checker.
         import time
 
-        from debugllm.verdicts import clean_report, is_clean, verdict_path
+        from debugllm.verdicts import VerdictKeys, clean_report
 
         started = time.perf_counter()
-        verdict = verdict_path(args.paths[0], args.target_version, args.force_python)
-        if is_clean(verdict):
+        verdict = VerdictKeys(args.target_version, args.force_python).verdict(args.paths[0])
+        if verdict is not None and verdict.known_clean():
             elapsed_ms = (time.perf_counter() - started) * 1000
             sys.stdout.write(clean_report(args.paths[0], args.json, elapsed_ms))
             return 0

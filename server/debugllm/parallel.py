@@ -14,6 +14,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
 
     from debugllm.filecheck import Pipelines
+    from debugllm.verdicts import VerdictKeys
 
 #: A run shorter than this shows no progress bar.
 PROGRESS_AFTER_S = 1.0
@@ -69,14 +71,23 @@ def run_parallel(
     status = RunStatus()
     progress = Progress(len(paths), sys.stderr if show_progress else None)
     said: set[str] = set()  # a project's configuration problem once per run, not per worker
-    jobs = min(workers(), len(paths))
+    known = _known_clean(args, paths)
+    unknown = [path for path in paths if path not in known]
+    jobs = max(1, min(workers(), len(unknown)))
     # Small chunks keep the cores busy to the end when a few files take most of the time.
-    chunk = max(1, min(16, len(paths) // (jobs * 8)))
+    chunk = max(1, min(16, len(unknown) // (jobs * 8)))
     # Imported here: a run over one file (the common editor-like case) never starts a pool.
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=_start_context()) as pool:
-        for report in pool.map(_check_in_worker, _with_args(args, paths), chunksize=chunk):
+    with ExitStack() as stack:
+        reports: Iterator[FileReport] = iter(())
+        if unknown:  # no pool (and no fork server) when every file is known clean
+            pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_start_context())
+            stack.enter_context(pool)
+            reports = pool.map(_check_in_worker, _with_args(args, unknown), chunksize=chunk)
+        for path in paths:
+            # In the order of the paths, as a sequential run prints them.
+            report = known[path] if path in known else next(reports)
             progress.clear()
             out.write(report.out)
             for line in report.err.splitlines(keepends=True):
@@ -88,6 +99,25 @@ def run_parallel(
             progress.advance()
     progress.clear()
     return status
+
+
+def _known_clean(args: argparse.Namespace, paths: Sequence[str]) -> dict[str, FileReport]:
+    """The reports of the files an earlier run found clean and that did not change since
+    (``debugllm.verdicts``), made without the checker; none with ``--no-cache``."""
+    if args.no_cache:
+        return {}
+    from debugllm.verdicts import VerdictKeys, clean_report
+
+    keys = VerdictKeys(args.target_version, args.force_python)
+    known: dict[str, FileReport] = {}
+    for path in paths:
+        started = time.perf_counter()
+        verdict = keys.verdict(path)
+        if verdict is not None and verdict.known_clean():
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            report = clean_report(path, args.json, elapsed_ms)
+            known[path] = FileReport(FileStatus(clean=True), report, "")
+    return known
 
 
 def _start_context() -> BaseContext:
@@ -113,20 +143,35 @@ def _with_args(args: argparse.Namespace, paths: Sequence[str]) -> Iterator[tuple
 
 #: Per worker process: one ``Pipelines`` for all its files (pipelines are cached per project).
 _pipelines: Pipelines | None = None
+#: Per worker process: names the clean verdicts it records (None: none to record).
+_verdicts: VerdictKeys | None = None
+#: Whether this worker ever wrote to standard error. A project's settings message is written
+#: once, with the first of its files the worker checks: after any message, no verdicts, so
+#: that a later run checks the project's files and says it again.
+_said_something = False
 
 
 def _check_in_worker(job: tuple[object, str]) -> FileReport:
     from debugllm.filecheck import Pipelines, check_path
 
-    global _pipelines
+    global _pipelines, _verdicts, _said_something
     args, path = job
     assert isinstance(args, argparse.Namespace)
     out, err = io.StringIO(), io.StringIO()
     if _pipelines is None:
         _pipelines = Pipelines(args, None, err)
+        if not args.no_cache:
+            from debugllm.verdicts import VerdictKeys
+
+            _verdicts = VerdictKeys(args.target_version, args.force_python)
     _pipelines.err = err
+    # Named before the check reads the file: a save during the check is then a mismatch.
+    verdict = _verdicts.verdict(path) if _verdicts is not None else None
     # Offline (the only way files are checked in parallel): nothing waits, no event loop.
     status = run_inline(check_path(_pipelines, args, path, sys.stdin, out, err))
+    _said_something = _said_something or bool(err.getvalue())
+    if verdict is not None and status.clean and not status.io_error and not _said_something:
+        verdict.record()
     return FileReport(status, out.getvalue(), err.getvalue())
 
 

@@ -48,64 +48,90 @@ def _tree_stamp(package: str) -> str:
     return "\n".join(parts)
 
 
-def verdict_path(path: str, target_version: str | None, force_python: bool) -> str | None:
-    """Where the clean verdict of ``path`` as it is now would be; None when the file is not
-    one the cache serves or anything it depends on cannot be read."""
-    if os.environ.get("DEBUGLLM_NO_CACHE") or path == "-" or not path.endswith(_PYTHON):
-        return None
-    from debugllm.codecache import cache_dir
+class VerdictKeys:
+    """Names the verdicts of one run's files. What they all depend on (the interpreter, the
+    installed checker, the flags) is read once per run; each file's bytes and the
+    ``pyproject.toml`` files above it are read whenever a verdict is named."""
 
-    directory = cache_dir()
-    if directory is None:
-        return None
-    digest = _digest()
-    try:
-        absolute = os.path.abspath(path)
-        with open(absolute, "rb") as f:
-            data = f.read()
-        context = [
-            "debugllm-clean-1",
-            sys.version,
-            absolute,
-            str(target_version),
-            str(force_python),
-            _tree_stamp("debugllm"),
-            _tree_stamp("pyflakes"),
-        ]
-        folder = os.path.dirname(absolute)
-        while True:
-            candidate = os.path.join(folder, "pyproject.toml")
-            if os.path.exists(candidate):
-                with open(candidate, "rb") as f:
-                    context.append(f"{candidate}\0{f.read().hex()}")
-            parent = os.path.dirname(folder)
-            if parent == folder:
-                break
-            folder = parent
-    except (OSError, LookupError, ValueError):
-        return None
-    digest.update("\0".join(context).encode("utf-8", "surrogatepass"))
-    digest.update(b"\0" + data)
-    name: str = digest.hexdigest()
-    return os.path.join(directory, "clean", name[:2], name[2:])
+    def __init__(self, target_version: str | None, force_python: bool) -> None:
+        self._flags = (str(target_version), str(force_python))
+        self._shared: str | None = None
+        self._directory: str | None = None
+
+    def verdict(self, path: str) -> Verdict | None:
+        """The verdict of ``path`` as it is now; None when the file is not one the cache
+        serves or anything it depends on cannot be read."""
+        name = self.name(path)
+        return None if name is None else Verdict(self, path, name)
+
+    def name(self, path: str) -> str | None:
+        if os.environ.get("DEBUGLLM_NO_CACHE") or path == "-" or not path.endswith(_PYTHON):
+            return None
+        try:
+            shared = self._shared_context()
+            absolute = os.path.abspath(path)
+            with open(absolute, "rb") as f:
+                data = f.read()
+            context = [shared, absolute, *_settings_files(os.path.dirname(absolute))]
+        except (OSError, LookupError, ValueError):
+            return None
+        if self._directory is None:
+            return None
+        digest = _digest()
+        digest.update("\0".join(context).encode("utf-8", "surrogatepass"))
+        digest.update(b"\0" + data)
+        name: str = digest.hexdigest()
+        return os.path.join(self._directory, "clean", name[:2], name[2:])
+
+    def _shared_context(self) -> str:
+        if self._shared is None:
+            from debugllm.codecache import cache_dir
+
+            self._directory = cache_dir()
+            stamps = [_tree_stamp("debugllm"), _tree_stamp("pyflakes")]
+            self._shared = "\0".join(["debugllm-clean-1", sys.version, *self._flags, *stamps])
+        return self._shared
 
 
-def is_clean(verdict: str | None) -> bool:
-    return verdict is not None and os.path.exists(verdict)
+def _settings_files(folder: str) -> list[str]:
+    """Every ``pyproject.toml`` from ``folder`` up, path and bytes (any edit is a miss)."""
+    found: list[str] = []
+    while True:
+        candidate = os.path.join(folder, "pyproject.toml")
+        if os.path.exists(candidate):
+            with open(candidate, "rb") as f:
+                found.append(f"{candidate}\0{f.read().hex()}")
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return found
+        folder = parent
 
 
-def record_clean(verdict: str | None) -> None:
-    """Remember that the file behind ``verdict`` had no problem (best effort)."""
-    if verdict is None:
-        return
-    try:
-        os.makedirs(os.path.dirname(verdict), exist_ok=True)
-        with open(verdict, "wb"):
+class Verdict:
+    """The clean verdict of one file as it was read when the verdict was named."""
+
+    def __init__(self, keys: VerdictKeys, path: str, name: str) -> None:
+        self.keys = keys
+        self.path = path
+        self.name = name
+
+    def known_clean(self) -> bool:
+        return os.path.exists(self.name)
+
+    def record(self) -> None:
+        """Remember that the file had no problem (best effort), if it still has the bytes the
+        verdict was named for: one saved while it was checked must not get the verdict of the
+        text checked."""
+        if self.keys.name(self.path) != self.name:
+            return
+        try:
+            os.makedirs(os.path.dirname(self.name), exist_ok=True)
+            with open(self.name, "wb"):
+                pass
+            if os.path.basename(self.name).startswith("00"):  # now and then, not every run
+                _prune(os.path.dirname(os.path.dirname(self.name)))
+        except OSError:
             pass
-        if os.path.basename(verdict).startswith("00"):  # now and then, not on every run
-            _prune(os.path.dirname(os.path.dirname(verdict)))
-    except OSError:
-        pass
 
 
 def _prune(root: str) -> None:

@@ -128,3 +128,75 @@ def test_a_file_saved_while_it_was_checked_gets_no_verdict(tmp_path: Path, monke
     monkeypatch.setattr(filecheck, "read_input", read)
     source.write_text(broken)
     assert not list((tmp_path / "cache").rglob("clean/*/*"))  # nothing recorded
+
+
+def _folder_run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    environment.pop("DEBUGLLM_NO_CACHE", None)
+    return subprocess.run(
+        [sys.executable, "-m", "debugllm.cli", "fix", "--offline", *args],
+        env=environment,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+
+
+def _verdicts(tmp_path: Path) -> int:
+    return len(list((tmp_path / "cache").rglob("clean/*/*")))
+
+
+def test_a_folder_run_answers_the_unchanged_clean_files_from_their_verdicts(
+    tmp_path: Path, monkeypatch
+) -> None:
+    import argparse
+
+    from debugllm import parallel
+
+    project = tmp_path / "proj"
+    project.mkdir()
+    for i in range(4):
+        (project / f"clean{i}.py").write_text(CLEAN.replace("main", f"main{i}"))
+    (project / "broken.py").write_text("def f(x)\n    return x\n")
+    (project / "warn.py").write_text("import os\n")
+    first = _folder_run(tmp_path, "proj")
+    assert _verdicts(tmp_path) == 4  # the clean files only
+    second = _folder_run(tmp_path, "proj")
+    assert (second.stdout, second.stderr, second.returncode) == (
+        first.stdout,
+        first.stderr,
+        first.returncode,
+    )
+    assert "proj/broken.py:1:9: error [syntax-error] expected ':'" in second.stdout
+    # In the parent: which files the verdicts answer.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("DEBUGLLM_NO_CACHE", raising=False)
+    options = argparse.Namespace(no_cache=False, target_version=None, force_python=False, json=True)
+    paths = sorted(str(p) for p in project.iterdir())
+    known = parallel._known_clean(options, paths)
+    assert sorted(Path(p).name for p in known) == [f"clean{i}.py" for i in range(4)]
+    report = json.loads(known[str(project / "clean0.py")].out)
+    assert report["diagnostics"] == [] and report["remaining_errors"] == 0
+    (project / "clean0.py").write_text(CLEAN + "\n")  # an edit: checked again
+    assert str(project / "clean0.py") not in parallel._known_clean(options, paths)
+    assert (
+        parallel._known_clean(argparse.Namespace(**{**vars(options), "no_cache": True}), paths)
+        == {}
+    )
+    # With --no-cache the whole folder is checked, with the same report.
+    again = _folder_run(tmp_path, "--no-cache", "proj")
+    assert again.stdout.replace("clean0.py: no", "") == second.stdout.replace("clean0.py: no", "")
+
+
+def test_a_folder_run_records_no_verdict_after_a_settings_message(tmp_path: Path) -> None:
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "pyproject.toml").write_text("[tool.debugllm]\nno-such-setting = 1\n")
+    for i in range(3):
+        (project / f"clean{i}.py").write_text(CLEAN)
+    first = _folder_run(tmp_path, "proj")
+    assert "no-such-setting" in first.stderr
+    assert _verdicts(tmp_path) == 0
+    second = _folder_run(tmp_path, "proj")
+    assert "no-such-setting" in second.stderr  # said again: the files were checked again
+    assert second.stdout == first.stdout
