@@ -77,6 +77,8 @@ KIND_APPLICABILITY: Mapping[str, Applicability] = {
     "digit-name": "safe",
     "lost-plus": "safe",
     "dot-subscript": "safe",
+    "declared-container": "safe",
+    "comprehension-element": "safe",
     # An escape outside a string may have been meant inside the string next to it.
     "stray-escape": "unsafe",
     # An operand may have been lost after it rather than the operator typed by mistake.

@@ -109,6 +109,8 @@ SAFE_CASES = [
     ("fstring-brace", 'p = 2.5\nprint(f"Total: {p:.2f")\n', 'p = 2.5\nprint(f"Total: {p:.2f}")\n'),
     ("fstring-brace", "n = 'a'\ns = f'{n} has {len(n)'\n", "n = 'a'\ns = f'{n} has {len(n)}'\n"),
     ("fstring-brace", 'u = {}\nprint(f"""{u["k"]!r""")\n', 'u = {}\nprint(f"""{u["k"]!r}""")\n'),
+    ("declared-container", "r[]\nr.append(1)\nprint(r)\n", "r = []\nr.append(1)\nprint(r)\n"),
+    ("declared-container", "n = 3\nd{}\nd[n] = 1\n", "n = 3\nd = {}\nd[n] = 1\n"),
 ]
 
 
@@ -823,3 +825,27 @@ def test_a_comma_before_a_keyword_argument_is_safe_even_after_text() -> None:
     source = "print('a', sep='' end='')\n"
     best = _repairs(source)[0]
     assert _applicability(best) == "safe" and best.apply(source) == "print('a', sep='', end='')\n"
+
+
+@pytest.mark.parametrize(
+    "buggy",
+    [
+        "r = [1, 2]\nr[]\nprint(r)\n",  # bound elsewhere: an index left out?
+        "r[]\nprint(1)\n",  # never used: nothing says a list was meant
+        "for r in range(3):\n    pass\nr[]\nprint(r)\n",  # a loop variable
+        "def f(r):\n    r[]\n    return r\n",  # a parameter
+    ],
+)
+def test_a_declared_container_is_a_guess_unless_the_name_is_bound_nowhere_and_used(
+    buggy: str,
+) -> None:
+    found = [c for c in _repairs(buggy) if c.kind == "declared-container"]
+    assert found and all(_applicability(c) == "unsafe" for c in found)
+
+
+def test_a_comprehension_without_its_value_collects_the_loop_variable_as_a_guess() -> None:
+    buggy = "xs = input().split()\ny = [for x in xs if x]\nprint(y)\n"
+    best = _repairs(buggy)[0]
+    assert best.kind == "comprehension-element" and _applicability(best) == "unsafe"
+    assert _same_program(best.apply(buggy), buggy.replace("[for", "[x for"))
+    assert "`x`" in best.explanation and "line 2" in best.explanation

@@ -151,6 +151,11 @@ CATALOG: dict[str, str] = {
     "'+'; Python cannot join two values without an operator, so the lost '+' was added.",
     "dot-subscript": "On line {line}, a '.' stands between a value and its index in square "
     "brackets; Python writes an index right after the value (`s[0]`), so the '.' was removed.",
+    "declared-container": "`{name}{token}` on line {line} declares an empty {what} the way C or "
+    "Java declare a variable; Python creates it by assigning it: `{name} = {token}`.",
+    "comprehension-element": "The list comprehension on line {line} says what to loop over but "
+    "not what to collect; the loop variable `{name}` was put before `for` (write the value you "
+    "meant, such as `int({name})`, if it is not the variable itself).",
     "keyword-as-name": "`{token}` on line {line} is a Python keyword, which cannot be used as a "
     "variable name; it was renamed `{name}` wherever it stands as a name (choose another name "
     "if you prefer).",

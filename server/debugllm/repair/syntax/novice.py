@@ -926,3 +926,46 @@ def gen_dot_subscript(ctx: Ctx) -> Iterator[Proposal]:
         text = text[: dot.start] + text[bracket.start :]
     title = "Remove the '.' before the '[' (an index is written right after the value)"
     yield ctx.put(ctx.line, 0, len(ctx.lines[ctx.line]), text, 0.3, "dot-subscript", title)
+
+
+def gen_declared_container(ctx: Ctx) -> Iterator[Proposal]:
+    """`r[]` or `d{}` alone on a line: a list (a dict) declared the way C or Java declare an
+    array. Python makes one by assigning it: `r = []`. Evident when the name is used further
+    on and nothing in the file binds it: no other program gets past its uses. Else a guess
+    (`r[]` beside `r = ...` may be an index left out)."""
+    code = ctx.code(ctx.line)
+    if len(code) != 3 or not _plain_name(code[0]) or ctx.statement_start(ctx.line) != ctx.line:
+        return
+    pair = code[1].text + code[2].text
+    if pair not in ("[]", "{}") or code[1].start != code[0].end:
+        return
+    name = code[0].text
+    names = ctx.names
+    later = ctx.source[ctx.starts[ctx.line] + code[2].end :]
+    used_later = re.search(rf"(?<![\w.]){re.escape(name)}\b", later) is not None
+    evident = used_later and not names.assigns(name) and not names.defines(name)
+    what = "list" if pair == "[]" else "dictionary"
+    title = f"Create the empty {what}: {name} = {pair}"
+    p = ctx.put(
+        ctx.line, code[0].start, code[2].end, f"{name} = {pair}", 0.3, "declared-container",
+        title, name=name, token=pair, what=what,
+    )  # fmt: skip
+    yield p if evident else p.as_guess()
+
+
+def gen_comprehension_element(ctx: Ctx) -> Iterator[Proposal]:
+    """`[for x in xs]`: a comprehension without the value it collects. The loop variable
+    itself is the smallest program (`[x for x in xs]`), but the author may have meant a value
+    made from it (`[int(x) for x in xs]`): a guess."""
+    code = ctx.code(ctx.line)
+    for k in range(len(code) - 3):
+        opener, word, target = code[k], code[k + 1], code[k + 2]
+        if opener.kind != "open" or word.text != "for" or not _plain_name(target):
+            continue
+        if code[k + 3].text != "in" or not opener.start <= ctx.col <= word.end:
+            continue
+        title = f"Collect the loop variable: {opener.text}{target.text} for {target.text} in ..."
+        yield ctx.put(
+            ctx.line, word.start, word.start, f"{target.text} ", 0.6, "comprehension-element",
+            title, name=target.text,
+        ).as_guess()  # fmt: skip
