@@ -78,6 +78,7 @@ KIND_APPLICABILITY: Mapping[str, Applicability] = {
     "lost-plus": "safe",
     "dot-subscript": "safe",
     "declared-container": "safe",
+    "glued-statement": "safe",
     "comprehension-element": "safe",
     # An escape outside a string may have been meant inside the string next to it.
     "stray-escape": "unsafe",

@@ -110,6 +110,12 @@ SAFE_CASES = [
     ("fstring-brace", "n = 'a'\ns = f'{n} has {len(n)'\n", "n = 'a'\ns = f'{n} has {len(n)}'\n"),
     ("fstring-brace", 'u = {}\nprint(f"""{u["k"]!r""")\n', 'u = {}\nprint(f"""{u["k"]!r}""")\n'),
     ("declared-container", "r[]\nr.append(1)\nprint(r)\n", "r = []\nr.append(1)\nprint(r)\n"),
+    (
+        "glued-statement",
+        "name = input()print('Hi', name)\n",
+        "name = input()\nprint('Hi', name)\n",
+    ),
+    ("glued-statement", "def f(x):\n    y = x print(y)\n", "def f(x):\n    y = x\n    print(y)\n"),
     ("declared-container", "n = 3\nd{}\nd[n] = 1\n", "n = 3\nd = {}\nd[n] = 1\n"),
 ]
 
@@ -849,3 +855,48 @@ def test_a_comprehension_without_its_value_collects_the_loop_variable_as_a_guess
     assert best.kind == "comprehension-element" and _applicability(best) == "unsafe"
     assert _same_program(best.apply(buggy), buggy.replace("[for", "[x for"))
     assert "`x`" in best.explanation and "line 2" in best.explanation
+
+
+#: Found by reading the applied fixes of PyDex's single-error files by hand (stop 24): each
+#: was applied as safe and made a program the student did not mean.
+WRONG_SAFE_FIXES = [
+    # The string closed at the line's end prints the `.format` call as text; the quote
+    # before `.format` makes `r` and `sum`, names the file binds, code.
+    "r = '12'\nsum = 3\nprint('Reverse:{}\\nSum:{}.format(int(r),sum))\n",
+    # `print("The sum is", total)` parses too.
+    'total = 4\nprint("The sum is, total)\n',
+    # A comma makes the assigned value a tuple `(input(), None)`.
+    "name = input()x\n",
+    # `end=''` is print's keyword argument typed into a condition: `end == ''` makes the
+    # condition a tuple, always true.
+    "i = 'ab'\nif (i[0] == i[-1], end=''):\n    print(i)\n",
+    # Removing ':' passes the function `input` itself: `print(input)`.
+    "name = input(print(input:))\n",
+]
+
+
+@pytest.mark.parametrize("buggy", WRONG_SAFE_FIXES)
+def test_a_fix_that_makes_another_program_than_the_one_meant_is_not_safe(buggy: str) -> None:
+    wrong = {
+        WRONG_SAFE_FIXES[0]: "print('Reverse:{}\\nSum:{}.format(int(r),sum))')",
+        WRONG_SAFE_FIXES[1]: 'print("The sum is, total")',
+        WRONG_SAFE_FIXES[2]: "name = input(),x",
+        WRONG_SAFE_FIXES[3]: "end==''",
+        WRONG_SAFE_FIXES[4]: "print(input)",
+    }[buggy]
+    for candidate in _repairs(buggy):
+        if wrong in candidate.apply(buggy):
+            assert _applicability(candidate) == "unsafe", candidate.title
+
+
+def test_the_quote_before_format_is_the_fix_when_nothing_else_parses() -> None:
+    buggy = WRONG_SAFE_FIXES[0]
+    safe = [c for c in _repairs(buggy) if _applicability(c) == "safe"]
+    assert len(safe) == 1  # what fix-all applies: the one safe repair
+    assert "print('Reverse:{}\\nSum:{}'.format(int(r),sum))" in safe[0].apply(buggy)
+
+
+def test_a_print_glued_after_a_one_line_block_is_a_guess() -> None:
+    buggy = "x = 1\nif x: y = x print(y)\n"
+    found = [c for c in _repairs(buggy) if c.kind == "glued-statement"]
+    assert found and all(_applicability(c) == "unsafe" for c in found)

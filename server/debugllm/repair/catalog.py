@@ -151,6 +151,8 @@ CATALOG: dict[str, str] = {
     "'+'; Python cannot join two values without an operator, so the lost '+' was added.",
     "dot-subscript": "On line {line}, a '.' stands between a value and its index in square "
     "brackets; Python writes an index right after the value (`s[0]`), so the '.' was removed.",
+    "glued-statement": "Line {line} holds two statements typed one after the other without "
+    "the line break between them; `print(...)` was put on a line of its own.",
     "declared-container": "`{name}{token}` on line {line} declares an empty {what} the way C or "
     "Java declare a variable; Python creates it by assigning it: `{name} = {token}`.",
     "comprehension-element": "The list comprehension on line {line} says what to loop over but "

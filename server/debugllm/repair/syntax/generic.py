@@ -17,7 +17,12 @@ from debugllm.repair.syntax.context import (
     Proposal,
     Tok,
 )
-from debugllm.repair.syntax.slips import comma_is_guess, operator_left_out, too_many_arguments
+from debugllm.repair.syntax.slips import (
+    comma_is_guess,
+    is_keyword_argument,
+    operator_left_out,
+    too_many_arguments,
+)
 
 _CLOSER_COST = {")": 2.0, "]": 2.2, "}": 2.4}
 #: Deleting a bracket or '=' turns two expressions into a call or a comparison: never generic.
@@ -91,11 +96,20 @@ def gen_generic(ctx: Ctx) -> Iterator[Proposal]:
                 merges = 0 < k < len(code) - 1 and code[k - 1].kind == code[k + 1].kind == "name"
                 # `'Hi' +, x`: the operator may be the stray token, not the comma.
                 after_operator = tok.text == "," and k > 0 and code[k - 1].text in _OPERATORS
-                if merges or after_operator:
+                # `input(print(input:))`: a built-in function left uncalled as a value
+                # (`print(input)`) is no program anyone means; the ':' may be prompt text.
+                uncalled = (
+                    0 < k < len(code) - 1
+                    and code[k - 1].text in KNOWN_NAMES
+                    and code[k + 1].kind == "close"
+                )
+                if merges or after_operator or uncalled:
                     p = p.as_guess()
                 yield p
             if tok.text == "=" and word in CONDITION_KEYWORDS:
-                yield ctx.put(
+                # `if (a == b, end=''):`: a call's keyword argument typed into a condition,
+                # not a comparison (`end == ''` makes the condition a tuple, always true).
+                compares = ctx.put(
                     line,
                     tok.start,
                     tok.end,
@@ -105,6 +119,9 @@ def gen_generic(ctx: Ctx) -> Iterator[Proposal]:
                     "Use '==' to compare instead of '='",
                     keyword=word,
                 )
+                after_comma = k > 1 and code[k - 2].text == ","
+                keyword = after_comma and is_keyword_argument(ctx, line, tok)
+                yield compares.as_guess() if keyword else compares
 
 
 def _makes_unknown_name(ctx: Ctx, line: int, code: list[Tok], k: int) -> bool:

@@ -969,3 +969,28 @@ def gen_comprehension_element(ctx: Ctx) -> Iterator[Proposal]:
             ctx.line, word.start, word.start, f"{target.text} ", 0.6, "comprehension-element",
             title, name=target.text,
         ).as_guess()  # fmt: skip
+
+
+def gen_glued_statement(ctx: Ctx) -> Iterator[Proposal]:
+    """`name = input()print('Hi', name)`: a `print(...)` call typed right after a complete
+    statement, on its line, lost the line break between them. `print` gives nothing to
+    combine with (a comma would make a tuple holding None), so the line break is evident."""
+    if ctx.msg not in PLAIN_INVALID or ctx.statement_start(ctx.line) != ctx.line:
+        return
+    code = ctx.code(ctx.line)
+    for k in range(1, len(code) - 1):
+        left, word, opener = code[k - 1], code[k], code[k + 1]
+        if word.text != "print" or opener.text != "(" or opener.start != word.end:
+            continue
+        if word.start != ctx.col or left.kind not in ("close", "name", "number", "string"):
+            continue
+        if ctx.open_brackets(ctx.line, word.start) or left.text in KEYWORDS:
+            continue
+        indent = indent_of(ctx.lines[ctx.line])
+        title = "Put print(...) on a line of its own"
+        text = ctx.newline + indent
+        p = ctx.put(
+            ctx.line, left.end, word.start, text, 0.3, "glued-statement", title, token="print"
+        )
+        # After a one-line block (`if x: y = x print(y)`), inside the block or after it?
+        yield p.as_guess() if ctx.keyword(ctx.line) in HEADER_KEYWORDS else p

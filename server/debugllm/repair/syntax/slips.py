@@ -101,7 +101,7 @@ def gen_assign_in_condition(ctx: Ctx) -> Iterator[Proposal]:
         for tok in ctx.code(line):
             if tok.text != "=" or (line, tok.end) <= (ctx.line, ctx.col - (1 if ternary else 0)):
                 continue
-            if _keyword_argument(ctx, line, tok) and not argument:
+            if is_keyword_argument(ctx, line, tok) and not argument:
                 continue
             inside_condition = word in CONDITION_KEYWORDS or _in_comprehension_if(ctx, line, tok)
             after_if = any(t.text == "if" and t.end <= tok.start for t in ctx.code(line))
@@ -124,7 +124,7 @@ def gen_assign_in_condition(ctx: Ctx) -> Iterator[Proposal]:
             others = [
                 t
                 for t in ctx.code(line)
-                if t.text == "=" and t.start > tok.start and not _keyword_argument(ctx, line, t)
+                if t.text == "=" and t.start > tok.start and not is_keyword_argument(ctx, line, t)
             ]
             if others and word in CONDITION_KEYWORDS:
                 text = ctx.lines[line]
@@ -142,7 +142,7 @@ def gen_assign_in_condition(ctx: Ctx) -> Iterator[Proposal]:
             return
 
 
-def _keyword_argument(ctx: Ctx, line: int, tok: Tok) -> bool:
+def is_keyword_argument(ctx: Ctx, line: int, tok: Tok) -> bool:
     """Is the ``=`` token ``tok`` a keyword argument's, as in ``f(key=value)``?"""
     stack = ctx.open_brackets(line, tok.start)
     if not stack or stack[-1].char != "(":
@@ -473,6 +473,32 @@ def gen_missing_comma(ctx: Ctx) -> Iterator[Proposal]:
 _CHAIN_OPERATORS = frozenset({"+", "-", "*", "/", "//", "%", "**", "@"})
 
 
+def _value_becomes_tuple(ctx: Ctx, line: int, left: Tok) -> bool:
+    """Would a comma after ``left``, in an assignment's value outside any bracket, make the
+    value a tuple the targets do not unpack? `name = input()print(name)` is two statements
+    more likely than `name = (input(), print(name))`; `a, b = 1 2` unpacks evidently."""
+    if ctx.statement_start(line) != line:
+        return False
+    depth = 0
+    target_commas = value_commas = 0
+    equals = False
+    for tok in ctx.code(line):
+        if tok.start >= left.end:
+            break
+        if tok.kind == "open":
+            depth += 1
+        elif tok.kind == "close":
+            depth -= 1
+        elif depth == 0 and tok.text == "=":
+            equals, target_commas, value_commas = True, target_commas + value_commas, 0
+        elif depth == 0 and tok.text == ",":
+            value_commas += 1
+    if not equals:
+        return False
+    # A value with commas is a tuple already: one more item keeps it one.
+    return value_commas == 0 and target_commas == 0
+
+
 def comma_is_guess(ctx: Ctx, line: int, left: Tok, right: Tok) -> bool:
     """Is a comma between ``left`` and ``right`` one of several programs?"""
     # A comma that turns an assignment's target into a tuple unpacking, or splits a name typed
@@ -481,6 +507,8 @@ def comma_is_guess(ctx: Ctx, line: int, left: Tok, right: Tok) -> bool:
     if target and not unpacks_evidently(ctx, line):
         return True
     stack = ctx.open_brackets(line, left.end)
+    if not stack and _value_becomes_tuple(ctx, line, left):
+        return True
     if (
         right.kind == "name"
         and stack

@@ -3,6 +3,7 @@ a closing quote left out) and an unterminated triple-quoted string."""
 
 from __future__ import annotations
 
+import ast
 import itertools
 import re
 from collections.abc import Iterator
@@ -173,6 +174,7 @@ def _string_repairs(ctx: Ctx) -> Iterator[Proposal]:
             token=quote,
         )
     # A string left open at the end of a call: close the string, then the brackets.
+    bound = ctx.names_near(ctx.line)
     stack = ctx.open_brackets(ctx.line, start)
     end_col = len(text.rstrip())
     if stack and all(o.line == ctx.line for o in stack) and end_col > start + 1:
@@ -190,14 +192,17 @@ def _string_repairs(ctx: Ctx) -> Iterator[Proposal]:
             and not _ODD_CONTENT.search(body)  # `' , 0, n)`: arguments, not text
         ):
             at = start + 1 + run.start()
-            yield ctx.put(ctx.line, at, at, quote, 0.48, "unterminated-string", title, **facts)
+            inner = ctx.put(ctx.line, at, at, quote, 0.48, "unterminated-string", title, **facts)
+            # `print("The sum is, total)`: or `"The sum is", total`?
+            yield inner.as_guess() if _closes_earlier(text, start, at, quote, bound) else inner
+            p = p.as_guess()
+        elif _closes_earlier(text, start, end_col, quote + closers, bound):
             p = p.as_guess()
         yield p
     # The quote left unpaired may be an earlier one (the rest then pair up wrongly): try each
     # quote up to the reported one as the opener, closing it where code seems to resume, and
     # prefer results whose strings look like text rather than code.
     openers = [m.start() for m in re.finditer(re.escape(quote), text[: start + 1])]
-    bound = ctx.names_near(ctx.line)
     end = len(text.rstrip())
     for rank, opener in enumerate(reversed(openers[-30 if len(text) < 400 else -1 :])):
         limit = text.find(quote, opener + 1)
@@ -212,7 +217,38 @@ def _string_repairs(ctx: Ctx) -> Iterator[Proposal]:
                 cost += 0.1  # `f("a",)`: a trailing comma after the string is rarer than `f("a,")`
             p = ctx.put(ctx.line, col, col, quote, cost, "unterminated-string", title, **facts)
             # `print("x = ", x, ")` to `print("x = "," x, ")`: a name the file binds became text.
-            yield p.as_guess() if _names_quoted(text, fixed) & bound else p
+            guess = bool(_names_quoted(text, fixed) & bound)
+            # `print('{}.format(n))` closed before the last `)`: `n` is text there, code when
+            # the quote goes before `.format`.
+            guess = guess or (rank == 0 and _closes_earlier(text, opener, col, quote, bound))
+            yield p.as_guess() if guess else p
+
+
+def _closes_earlier(text: str, start: int, end: int, close: str, bound: set[str]) -> bool:
+    """Could the string opened at ``start``, closed at ``end`` with ``close``, close earlier,
+    leaving code the file means as code? `print('Sum:{}.format(int(r),sum))` closed at the
+    end prints the call as text; the quote before `.format` makes a line that parses with `r`
+    and `sum`, names the file binds, as code: two programs, so closing at the end is a guess.
+    """
+    at_end = text[:end] + close + text[end:]
+    for spot in itertools.islice(_STRING_END.finditer(text, start + 1, end), 16):
+        col = spot.start()
+        earlier = text[:col] + text[start] + text[col:]
+        if _names_quoted(earlier, at_end) & bound and _parses_alone(earlier):
+            return True
+    return False
+
+
+def _parses_alone(line: str) -> bool:
+    """Does this one line parse as a statement (a header with a body added)?"""
+    code = line.strip()
+    if code.endswith(":"):
+        code += " pass"
+    try:
+        compile(code, "<line>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
 
 
 def _names_quoted(text: str, fixed: str) -> set[str]:
