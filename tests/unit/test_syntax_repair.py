@@ -875,3 +875,36 @@ def test_counting_a_groups_commas_reads_the_tokens_the_lexer_gives() -> None:
                     checked += 1
                     assert _group_commas(text, col) == by_tokens(text, col), (text, col)
     assert checked > 10_000
+
+
+def test_top_level_walk_and_group_end() -> None:
+    """``top_level`` yields the tokens outside every bracket (brackets left out) and stops at
+    the closer of a group opened before its tokens; ``group_end`` finds that closer."""
+    from debugllm.repair.syntax.context import group_end, lex, top_level
+
+    def walk(text: str) -> list[tuple[int, str]]:
+        return [(k, t.text) for k, t in top_level(lex(text, ""))]
+
+    # Nested brackets: only the outermost level, with indexes into the tokens walked.
+    assert walk("f(a, [b, (c)]) + g[d] , e") == [
+        (0, "f"),
+        (12, "+"),
+        (13, "g"),
+        (17, ","),
+        (18, "e"),
+    ]
+    # An unclosed group: nothing inside it, and the walk runs to the end.
+    assert walk("x = f(a, (b, c") == [(0, "x"), (1, "="), (2, "f")]
+    # Inside a group (its opener left out): the walk stops at the group's closer.
+    assert walk("a, (b, c)), d") == [(0, "a"), (1, ",")]
+    assert walk(") a") == []
+    # Any iterable, e.g. the tokens of several lines.
+    tokens = (t for text in ["f(a,", "  b) + c)", "d"] for t in lex(text, ""))
+    assert [(k, t.text) for k, t in top_level(tokens)] == [(0, "f"), (6, "+"), (7, "c")]
+
+    code = lex("(a, [b, (c)]) + d", "")
+    assert group_end(code, 1) == 10  # the partner of the first '(', past the nested ones
+    assert group_end(code, 4) == 9  # the ']' ending the list `[b, (c)]` the tokens are in
+    assert group_end(code) is None  # no group holds the whole line
+    assert group_end(lex("f(a, (b, c", ""), 2) is None  # unclosed
+    assert group_end(lex("a)]", "")) == 1

@@ -25,6 +25,7 @@ from debugllm.repair.syntax.context import (
     callee_of,
     closers_of,
     indent_of,
+    top_level,
 )
 
 _MISMATCH = re.compile(r"closing parenthesis '(.)' does not match opening parenthesis '(.)'")
@@ -86,16 +87,11 @@ def _same_call_after_operator(code: list[Tok], col: int) -> bool:
     if at is None or at == 0 or code[at - 1].kind != "name":
         return False
     callee = code[at - 1].text
-    depth = 0
     inside = code[at + 1 :]
-    for k, tok in enumerate(inside):
-        depth += {"open": 1, "close": -1}.get(tok.kind, 0)
-        if depth < 0:
-            return False
-        following = inside[k + 1 : k + 3]
-        if depth == 0 and tok.text in _ARITHMETIC and [t.text for t in following] == [callee, "("]:
-            return True
-    return False
+    return any(
+        tok.text in _ARITHMETIC and [t.text for t in inside[k + 1 : k + 3]] == [callee, "("]
+        for k, tok in top_level(inside)
+    )
 
 
 def _own_open(ctx: Ctx, line: int) -> list[Open]:
@@ -145,19 +141,11 @@ def _group_adds(ctx: Ctx, line: int, inner: Open, before: list[Tok], tok: Tok) -
         return False
     if before and before[-1].text in _ARITHMETIC:
         return False  # `0.5 * (a + x / a`: an operand's group, which runs on
-    depth = 0
-    previous: Tok | None = None
-    for t in ctx.code(line):
-        if not inner.col < t.start <= tok.start:
-            continue
-        if t.kind == "open":
-            depth += 1
-        elif t.kind == "close":
-            depth -= 1
-        elif depth == 0 and t.text in ("+", "-") and previous and previous.kind in ATOM_END:
-            return True
-        previous = t
-    return False
+    inside = [t for t in ctx.code(line) if inner.col < t.start <= tok.start]
+    return any(
+        t.text in ("+", "-") and k > 0 and inside[k - 1].kind in ATOM_END
+        for k, t in top_level(inside)
+    )
 
 
 _LOW_PRECEDENCE = frozenset(
@@ -236,40 +224,23 @@ def _natural_close(ctx: Ctx, line: int, tok: Tok) -> bool:
 def _conditional_expression(after: list[Tok]) -> bool:
     """Do the tokens from an `if` on hold its `else` at the same bracket depth, and no `for`
     after it (`ord(c) if c else 0 for c in s` is a generator's element)?"""
-    depth = 0
     found = False
-    for t in after:
-        if t.kind == "open":
-            depth += 1
-        elif t.kind == "close":
-            depth -= 1
-            if depth < 0:
-                break
-        elif depth == 0 and t.text == "else":
+    for k, t in top_level(after):
+        if t.text == "else":
             found = True
-            rest = after[after.index(t) + 1 :]
+            rest = after[k + 1 :]
             if len(rest) > 1 and rest[0].kind == "name" and rest[1].text == "(":
                 # `min(lst if c else max(lst)`: a choice between two calls, each closed.
                 return False
-        elif depth == 0 and t.text == "for" and found:
+        elif t.text == "for" and found:
             return False
     return found
 
 
 def _at_depth(code: list[Tok], inner: Open, tok: Tok) -> list[Tok]:
     """The tokens directly inside the bracket ``inner``, up to ``tok``."""
-    out: list[Tok] = []
-    depth = 0
-    for t in code:
-        if not inner.col < t.start < tok.end:
-            continue
-        if t.kind == "open":
-            depth += 1
-        elif t.kind == "close":
-            depth -= 1
-        elif depth == 0:
-            out.append(t)
-    return out
+    inside = [t for t in code if inner.col < t.start < tok.end]
+    return [t for _, t in top_level(inside)]
 
 
 def _close_after_continuation(

@@ -7,7 +7,7 @@ import bisect
 import builtins
 import keyword
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import NamedTuple
@@ -127,6 +127,36 @@ def lex_from(text: str, pos: int) -> Iterator[Tok]:
         if kind != "ws":
             yield Tok(kind, pos, end, text[pos:end])
         pos = end
+
+
+def top_level(tokens: Iterable[Tok]) -> Iterator[tuple[int, Tok]]:
+    """The tokens outside every bracket opened among ``tokens`` (the brackets themselves left
+    out), with their indexes; the walk ends at a closer of a bracket opened before them (the
+    end of the group they are in)."""
+    depth = 0
+    for k, tok in enumerate(tokens):
+        if tok.kind == "open":
+            depth += 1
+        elif tok.kind == "close":
+            depth -= 1
+            if depth < 0:
+                return
+        elif depth == 0:
+            yield k, tok
+
+
+def group_end(tokens: Sequence[Tok], start: int = 0) -> int | None:
+    """The index of the closer that ends the group ``tokens[start:]`` are in (the partner of
+    ``tokens[start - 1]`` when that is an opener), None when it does not close among them."""
+    depth = 0
+    for k in range(start, len(tokens)):
+        if tokens[k].kind == "open":
+            depth += 1
+        elif tokens[k].kind == "close":
+            if depth == 0:
+                return k
+            depth -= 1
+    return None
 
 
 def indent_of(text: str) -> str:

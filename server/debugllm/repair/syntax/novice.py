@@ -22,6 +22,7 @@ from debugllm.repair.syntax.context import (
     Tok,
     callee_of,
     first_word,
+    group_end,
     indent_of,
     lex,
     statement_facts,
@@ -223,14 +224,10 @@ def _argument_end(code: list[Tok], k: int) -> int | None:
         if tok.text == "." and j + 1 < len(code) and code[j + 1].kind == "name":
             j += 2
         elif tok.kind == "open" and tok.text in "([" and tok.start == code[j - 1].end:
-            depth = 0
-            while j < len(code):
-                depth += {"open": 1, "close": -1}.get(code[j].kind, 0)
-                j += 1
-                if depth == 0:
-                    break
-            if depth:
+            close = group_end(code, j + 1)
+            if close is None:
                 return None
+            j = close + 1
         else:
             break
     return j
@@ -431,12 +428,9 @@ def _top_level_parts(code: list[Tok], joiners: frozenset[str]) -> list[list[Tok]
 def _unwrapped(part: list[Tok]) -> list[Tok]:
     """``part`` without the parentheses around all of it (`(a = a + 1)`)."""
     if len(part) > 2 and part[0].text == "(" and part[-1].text == ")":
-        depth = 0
-        for k, tok in enumerate(part):
-            depth += {"open": 1, "close": -1}.get(tok.kind, 0)
-            if depth == 0 and k < len(part) - 1:
-                return part
-        return part[1:-1]
+        close = group_end(part, 1)  # the partner of the first '('
+        if close is None or close == len(part) - 1:
+            return part[1:-1]
     return part
 
 

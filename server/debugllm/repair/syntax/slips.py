@@ -25,7 +25,9 @@ from debugllm.repair.syntax.context import (
     Proposal,
     Tok,
     callee_of,
+    group_end,
     statement_facts,
+    top_level,
 )
 from debugllm.repair.syntax.novice import (
     in_assignment_target,
@@ -247,17 +249,7 @@ def operator_left_out(ctx: Ctx, line: int, left: Tok) -> bool:
         # The comma would end the lambda's body: right in `filter(lambda x: x < 0 xs)`, not
         # when the call already has its next argument (`filter(lambda x: x 2 == 0, xs)`).
         rest = [t for t in ctx.code(line) if t.start >= left.end]
-        level = 0
-        for tok in rest:
-            if tok.kind == "open":
-                level += 1
-            elif tok.kind == "close":
-                level -= 1
-                if level < 0:
-                    break
-            elif tok.text == "," and level == 0:
-                return True
-        return False
+        return any(tok.text == "," for _, tok in top_level(rest))
     if opener is None:
         # `a, b = b, a b`: a comma that unpacks more values than there are targets.
         flat = [t for _, t in code]
@@ -356,19 +348,11 @@ def _subscripted_with(ctx: Ctx, name: str, skip: int, commas: int) -> bool:
 
 def _after_group(ctx: Ctx, line: int, opener: Tok) -> Tok | None:
     """The token after the bracket that closes ``opener`` (on ``line``), if on the same line."""
-    depth = 0
-    closed = False
-    for tok in ctx.code(line):
-        if tok.start <= opener.start:
-            continue
-        if closed:
-            return tok
-        if tok.kind == "open":
-            depth += 1
-        elif tok.kind == "close":
-            closed = depth == 0
-            depth -= 1
-    return None
+    rest = [t for t in ctx.code(line) if t.start > opener.start]
+    close = group_end(rest)
+    if close is None or close + 1 == len(rest):
+        return None
+    return rest[close + 1]
 
 
 def gen_missing_comma(ctx: Ctx) -> Iterator[Proposal]:
@@ -979,17 +963,10 @@ def gen_continuation(ctx: Ctx) -> Iterator[Proposal]:
 def _braces_separate(ctx: Ctx) -> bool:
     """Do the braces open at the error hold a `,` or a `:` of their own (a set's or a dict's)?"""
     brace = ctx.open_brackets(ctx.line, ctx.col)[-1]
-    depth = 0
-    for line in range(brace.line, min(ctx.statement_start(ctx.line) + 200, ctx.count)):
-        for tok in ctx.code(line):
-            if line == brace.line and tok.start <= brace.col:
-                continue
-            if tok.kind == "open":
-                depth += 1
-            elif tok.kind == "close":
-                depth -= 1
-                if depth < 0:
-                    return False
-            elif depth == 0 and tok.text in (",", ":"):
-                return True
-    return False
+    inside = (
+        tok
+        for line in range(brace.line, min(ctx.statement_start(ctx.line) + 200, ctx.count))
+        for tok in ctx.code(line)
+        if line > brace.line or tok.start > brace.col
+    )
+    return any(tok.text in (",", ":") for _, tok in top_level(inside))
