@@ -463,19 +463,14 @@ def _value_becomes_tuple(ctx: Ctx, line: int, left: Tok) -> bool:
     more likely than `name = (input(), print(name))`; `a, b = 1 2` unpacks evidently."""
     if ctx.statement_start(line) != line:
         return False
-    depth = 0
     target_commas = value_commas = 0
     equals = False
-    for tok in ctx.code(line):
+    for _, tok in top_level(ctx.code(line)):
         if tok.start >= left.end:
             break
-        if tok.kind == "open":
-            depth += 1
-        elif tok.kind == "close":
-            depth -= 1
-        elif depth == 0 and tok.text == "=":
+        if tok.text == "=":
             equals, target_commas, value_commas = True, target_commas + value_commas, 0
-        elif depth == 0 and tok.text == ",":
+        elif tok.text == ",":
             value_commas += 1
     if not equals:
         return False
