@@ -110,6 +110,9 @@ SAFE_CASES = [
     ("fstring-brace", "n = 'a'\ns = f'{n} has {len(n)'\n", "n = 'a'\ns = f'{n} has {len(n)}'\n"),
     ("fstring-brace", 'u = {}\nprint(f"""{u["k"]!r""")\n', 'u = {}\nprint(f"""{u["k"]!r}""")\n'),
     ("declared-container", "r[]\nr.append(1)\nprint(r)\n", "r = []\nr.append(1)\nprint(r)\n"),
+    ("missing-colon", "x = 1\nif x > 0 print(x)\n", "x = 1\nif x > 0: print(x)\n"),
+    ("missing-colon", "t = 0\nfor i in range(3) t += i\n", "t = 0\nfor i in range(3): t += i\n"),
+    ("missing-colon", "def f(y) return y\n", "def f(y): return y\n"),
     (
         "glued-statement",
         "name = input()print('Hi', name)\n",
@@ -900,3 +903,9 @@ def test_a_print_glued_after_a_one_line_block_is_a_guess() -> None:
     buggy = "x = 1\nif x: y = x print(y)\n"
     found = [c for c in _repairs(buggy) if c.kind == "glued-statement"]
     assert found and all(_applicability(c) == "unsafe" for c in found)
+
+
+@pytest.mark.parametrize("buggy", ["x = y = 1\nif x y > 0\n", "x = 1\nif x y.z > 0\n"])
+def test_no_colon_is_put_before_an_expression_that_is_no_statement(buggy: str) -> None:
+    # `if x: y > 0` parses, but a comparison as a block's body is no program anyone means.
+    assert not [c for c in _repairs(buggy) if c.kind == "missing-colon"]

@@ -37,6 +37,9 @@ from debugllm.repair.syntax.novice import (
 
 
 def gen_missing_colon(ctx: Ctx) -> Iterator[Proposal]:
+    if ctx.msg in ("invalid syntax", "invalid syntax. Perhaps you forgot a comma?"):
+        yield from _colon_before_body(ctx)
+        return
     if ctx.msg not in ("expected ':'", "':' expected after dictionary key"):
         return
     code = ctx.code(ctx.line)
@@ -66,6 +69,40 @@ def gen_missing_colon(ctx: Ctx) -> Iterator[Proposal]:
 
 
 _AUGMENTED = frozenset({"+=", "-=", "*=", "/=", "//=", "%=", "**=", "&=", "|=", "^=", ">>=", "<<="})
+#: Keywords that start a simple statement, a one-line block's body.
+_BODY_KEYWORDS = frozenset(
+    {"return", "pass", "break", "continue", "raise", "del", "assert", "global", "nonlocal"}
+)
+
+
+def _colon_before_body(ctx: Ctx) -> Iterator[Proposal]:
+    """`if x > 0 print(x)`: a header and its body on one line, the ':' between them lost.
+    CPython stops at the body's first word. Only a body that is a statement (a call, an
+    assignment, `return` ...): in `if x y > 0` the ':' would make `y > 0` a body no one means."""
+    line = ctx.line
+    if ctx.statement_start(line) != line or ctx.keyword(line) not in HEADER_KEYWORDS:
+        return
+    code = ctx.code(line)
+    if any(t.text == ":" for _, t in top_level(code)) or ctx.open_brackets(line, ctx.col):
+        return
+    at = next((k for k, t in enumerate(code) if t.start == ctx.col), None)
+    if at is None or at < 1 or code[at].kind != "name":
+        return
+    if code[at].text in KEYWORDS:
+        if code[at].text not in _BODY_KEYWORDS:
+            return
+    else:
+        # A call (of a name or an attribute: `obj.method()`) or an assignment.
+        k = at + 1
+        while k + 1 < len(code) and code[k].text == "." and code[k + 1].kind == "name":
+            k += 2
+        after = code[k].text if k < len(code) else ""
+        if not (after == "(" or (k == at + 1 and (after == "=" or after in _AUGMENTED))):
+            return
+    facts = statement_facts(ctx, line)
+    title = f"Insert missing ':' after the {facts['keyword']} statement"
+    end = code[at - 1].end
+    yield ctx.put(line, end, end, ":", 0.35, "missing-colon", title, **facts)
 
 
 def gen_assign_in_value(ctx: Ctx) -> Iterator[Proposal]:
