@@ -350,3 +350,42 @@ def test_a_colon_deleted_in_a_large_file_is_listed_without_compiling_a_group(
     # The error was known, and the repaired text is the good text: nothing left to compile.
     assert compiled == []
     lastgood.forget()
+
+
+@pytest.mark.parametrize(
+    ("good", "edited"),
+    [
+        # The statement after the block becomes the block's `else:`: valid, one statement.
+        ("x = 1\nif x:\n    a = 1\nb = 2\n", "x = 1\nif x:\n    a = 1\nelse:\n    b = 2\n"),
+        # The statement after a function is indented into its body.
+        ("def f():\n    return 1\nx = 2\n", "def f():\n    return 1\n    x = 2\n"),
+        # Indented into the body, with a blank line and a comment before it.
+        (
+            "def f():\n    return 1\n\n# c\nx = 2\n",
+            "def f():\n    return 1\n\n# c\n    x = (2\n",
+        ),
+        # Python/156 of the synthetic benchmark: a fix plan's text (dedented lines) was a good
+        # text; the misspelt `whhile` further down is CPython's first error, not line 15.
+        (
+            "def g(n):\n    num = [1,\n           2]\nsym = [3,\n       4]\nif 1:\n    pass\n",
+            "def g(n):\n    num = [1,\n           2]\n    sym = [3,\n           4]\n"
+            "    whhile n:\n        n -= 1\n",
+        ),
+    ],
+)
+def test_an_edit_that_joins_the_statement_before_it_is_analysed_as_from_scratch(
+    good: str, edited: str
+) -> None:
+    """The good text had a statement start where the edit begins; once the edited line is
+    indented, or is an `else:`, it continues the statement before it, and parsing from there
+    alone would report an error the file does not have."""
+    lastgood.forget()
+    scratch = analyze(edited, OPTIONS, "m.py")
+    lastgood.forget()  # a valid edited text would be a good text itself
+    assert analyze(good, OPTIONS, "m.py").parses
+    error = lastgood.parse_error_after_edit("m.py", edited)
+    if error is not None:
+        found = (type(error), error.msg, error.lineno, error.offset, error.end_lineno)
+        assert (*found, error.end_offset) == _compile_error(edited)
+    assert _problems(analyze(edited, OPTIONS, "m.py")) == _problems(scratch)
+    lastgood.forget()

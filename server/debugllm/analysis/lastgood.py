@@ -26,6 +26,7 @@ a line (counted from the slice) or any number is left to the whole-file compile.
 from __future__ import annotations
 
 import ast
+import re
 import threading
 import warnings
 from collections import OrderedDict, deque
@@ -140,6 +141,8 @@ def parse_error_after_edit(filename: str, source: str) -> SyntaxError | None:
     if span is None:
         return None
     start, end = span
+    if not _starts_statement(source, start):
+        return None
     if _parse_error(source[start:end]) is None or not compiles(filename, source, 0, start):
         return None
     error = _parse_error(source[start:])
@@ -151,6 +154,26 @@ def parse_error_after_edit(filename: str, source: str) -> SyntaxError | None:
     if error.end_lineno:
         error.end_lineno += shift
     return error
+
+
+#: Words that continue the compound statement before them (`if ...:` then `else:`).
+_CONTINUING = re.compile(r"(?:else|elif|except|finally)\b")
+#: A line with no code: blank, or only a comment.
+_NO_CODE = re.compile(r"[ \t\f]*(?:#[^\r\n]*)?(?:\r\n|\r|\n)")
+
+
+def _starts_statement(source: str, start: int) -> bool:
+    """Does the edited text at ``start`` begin a top-level statement of its own, as it would
+    parsed alone? The good text had a statement start there, but an edit may have indented
+    the line (it now continues the block before it) or made it an `else:` of the `if`
+    before it: then the file's parse reads the proven prefix and the edit as one statement."""
+    pos = start
+    while (blank := _NO_CODE.match(source, pos)) is not None:
+        pos = blank.end()
+    if pos >= len(source):
+        return True  # nothing but blank lines and comments follow: nothing continues
+    char = source[pos]
+    return not (char in " \t\f\\" or _CONTINUING.match(source, pos))
 
 
 def _parse_error(text: str) -> SyntaxError | None:
