@@ -389,3 +389,49 @@ def test_an_edit_that_joins_the_statement_before_it_is_analysed_as_from_scratch(
         assert (*found, error.end_offset) == _compile_error(edited)
     assert _problems(analyze(edited, OPTIONS, "m.py")) == _problems(scratch)
     lastgood.forget()
+
+
+#: One program and its corruptions, as the synthetic benchmark makes them (HumanEval 156).
+_ROMAN = (
+    "def to_roman(number):\n"
+    "    num = [1, 4, 5, 9, 10, 40, 50, 90,\n"
+    "           100, 400, 500, 900, 1000]\n"
+    '    sym = ["I", "IV", "V", "IX", "X", "XL",\n'
+    '           "L", "XC", "C", "CD", "D", "CM", "M"]\n'
+    "    i = 12\n"
+    "    res = ''\n"
+    "    while number:\n"
+    "        div = number // num[i]\n"
+    "        number %= num[i]\n"
+    "        while div:\n"
+    "            res += sym[i]\n"
+    "            div -= 1\n"
+    "        i -= 1\n"
+    "    return res.lower()\n"
+)
+_ROMAN_CORRUPTIONS = (
+    _ROMAN.replace('    sym = ["I",', 'sym = ["I",'),
+    _ROMAN.replace("num = [1,", "num = 1,"),
+    _ROMAN.replace('sym = ["I",', 'sym = "I",'),
+    _ROMAN.replace("    while number:", "    whhile number:"),
+    _ROMAN.replace("number %= num[i]", "number %= num[i]]"),
+    _ROMAN.replace("        i -= 1", "      i -= 1"),
+)
+
+
+def test_fix_plans_texts_as_good_texts_change_no_later_analysis() -> None:
+    """Fix plans remember their fixed texts as good texts of the file, and the next version
+    is analysed under the same name (as in an editor, or a benchmark running every case as
+    `case.py`). Each analysis must be the one made from scratch: the plan of the version with
+    `sym = [` dedented left a good text with a statement start there, and the next version's
+    `whhile` was reported as an 'unexpected indent' at the indented `sym`."""
+    scratch = []
+    for broken in _ROMAN_CORRUPTIONS:
+        lastgood.forget()
+        scratch.append(_problems(analyze(broken, OPTIONS, "m.py")))
+    lastgood.forget()
+    for _ in range(2):  # every corruption after every other one
+        for broken, expected in zip(_ROMAN_CORRUPTIONS, scratch, strict=True):
+            assert _problems(analyze(broken, OPTIONS, "m.py")) == expected
+            _plan(broken)  # its fixed texts become good texts of m.py
+    lastgood.forget()
