@@ -909,3 +909,27 @@ def test_a_print_glued_after_a_one_line_block_is_a_guess() -> None:
 def test_no_colon_is_put_before_an_expression_that_is_no_statement(buggy: str) -> None:
     # `if x: y > 0` parses, but a comparison as a block's body is no program anyone means.
     assert not [c for c in _repairs(buggy) if c.kind == "missing-colon"]
+
+
+@pytest.mark.parametrize(
+    ("buggy", "intended"),
+    [
+        # The f-string's own `}` before the call's `)`: the quote goes between them (it was
+        # taken for a stray quote, and removing it made `print(fx = {x})`).
+        ("x = 4\nprint(f'x = {x})\n", "x = 4\nprint(f'x = {x}')\n"),
+        # A placeholder then `.format(`: the string ends before `.format` (not after `'n`,
+        # nor was the quote stray).
+        ("n = 5\nprint('n is {}.format(n))\n", "n = 5\nprint('n is {}'.format(n))\n"),
+    ],
+)
+def test_a_string_left_open_is_closed_where_its_text_ends(buggy: str, intended: str) -> None:
+    safe = [c for c in _repairs(buggy) if _applicability(c) == "safe"]
+    assert len(safe) == 1, [c.apply(buggy) for c in safe]
+    assert _same_program(safe[0].apply(buggy), intended)
+
+
+def test_a_print_glued_after_return_is_a_guess() -> None:
+    # On its own line in the function, after `return`, the print would never run.
+    buggy = "def f(x):\n    return x print(f(2))\n"
+    found = [c for c in _repairs(buggy) if c.kind == "glued-statement"]
+    assert found and all(_applicability(c) == "unsafe" for c in found)

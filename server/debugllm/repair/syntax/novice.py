@@ -986,5 +986,8 @@ def gen_glued_statement(ctx: Ctx) -> Iterator[Proposal]:
         p = ctx.put(
             ctx.line, left.end, word.start, text, 0.3, "glued-statement", title, token="print"
         )
-        # After a one-line block (`if x: y = x print(y)`), inside the block or after it?
-        yield p.as_guess() if ctx.keyword(ctx.line) in HEADER_KEYWORDS else p
+        # After a one-line block (`if x: y = x print(y)`), inside the block or after it? After
+        # `return x`, the print on its own line in the function would never run.
+        ends = ("return", "raise", "break", "continue")
+        guess = ctx.keyword(ctx.line) in HEADER_KEYWORDS or code[0].text in ends
+        yield p.as_guess() if guess else p

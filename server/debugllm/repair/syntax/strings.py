@@ -22,6 +22,8 @@ from debugllm.repair.syntax.context import (
 )
 
 _STRING_PREFIXES = frozenset({"r", "u", "b", "f", "br", "rb", "fr", "rf"})
+#: A `{}` placeholder, then text up to a `.format(` call: a string's body, not code.
+_FORMATTED = re.compile(r"\{[^{}]*\}[^'\"]*\.\s*format\s*\(")
 _AFTER_EMPTY = frozenset(" +-*/%<>=!&|^")
 _STRING_END = re.compile(r"[,)\]}:+*/%<>=!&|^-]|\.(?=\w+\()| (?! )|$")
 
@@ -142,8 +144,10 @@ def _string_repairs(ctx: Ctx) -> Iterator[Proposal]:
     ):
         stray = before.group()
     code_after = _code_after_quote(ctx, text[:start].rstrip(), rest)
-    if stray or code_after is not None:
-        yield ctx.put(
+    # A quote after a string prefix (`f'x = {x})`) opens a string: removing it would join
+    # the prefix to the name after it.
+    if (stray or code_after is not None) and start == ctx.col:
+        removal = ctx.put(
             ctx.line,
             start,
             start + 1,
@@ -154,6 +158,8 @@ def _string_repairs(ctx: Ctx) -> Iterator[Proposal]:
             token=quote,
             name=stray or code_after,
         )
+        # `print('n is {}.format(n))`: a placeholder then `.format(` is text and its call.
+        yield removal.as_guess() if _FORMATTED.search(rest) else removal
     # A quote alone at the end of a line of complete code: `return s.strip()"` (not `return '`).
     last = re.search(r"(?:[)\]}]|\w+)\s*$", text[:start])
     if (
@@ -184,14 +190,9 @@ def _string_repairs(ctx: Ctx) -> Iterator[Proposal]:
         )
         # `print("Hello, World!)`: the line ends with the very brackets still open, so the
         # quote was lost before them (one slip); `)` as text and the call left open is two.
-        run = re.search(r"[)\]}][)\]} \t]*$", text[start + 1 : end_col])
-        body = text[start + 1 : start + 1 + run.start()] if run is not None else ""
-        if (
-            run is not None
-            and run.group().replace(" ", "").replace("\t", "") == closers
-            and not _ODD_CONTENT.search(body)  # `' , 0, n)`: arguments, not text
-        ):
-            at = start + 1 + run.start()
+        at = _before_closers(text, start + 1, end_col, closers)
+        body = text[start + 1 : at] if at is not None else ""
+        if at is not None and not _ODD_CONTENT.search(body):  # `' , 0, n)`: arguments, not text
             inner = ctx.put(ctx.line, at, at, quote, 0.48, "unterminated-string", title, **facts)
             # `print("The sum is, total)`: or `"The sum is", total`?
             yield inner.as_guess() if _closes_earlier(text, start, at, quote, bound) else inner
@@ -221,7 +222,35 @@ def _string_repairs(ctx: Ctx) -> Iterator[Proposal]:
             # `print('{}.format(n))` closed before the last `)`: `n` is text there, code when
             # the quote goes before `.format`.
             guess = guess or (rank == 0 and _closes_earlier(text, opener, col, quote, bound))
+            # `print('n is {}.format(n))` closed after `'n`: the placeholder and its
+            # `.format(` left as code are the string's.
+            guess = guess or _FORMATTED.search(text, col, end) is not None
             yield p.as_guess() if guess else p
+
+
+def _before_closers(text: str, start: int, end: int, closers: str) -> int | None:
+    """Where the run of closers ending ``text[start:end]`` begins, when it is exactly the
+    ``closers`` still open (spaces between them aside); None otherwise. Closers in the run
+    that pair with openers in the text are the text's: `f'x = {x})` ends with the field's `}`
+    and then the call's `)`."""
+    run = re.search(r"[)\]}][)\]} \t]*$", text[start:end])
+    if run is None:
+        return None
+    at = start + run.start()
+    trailing = run.group().replace(" ", "").replace("\t", "")
+    if len(trailing) > len(closers) and trailing.endswith(closers):
+        # The extra closers must close what the text opened (`{x}`), or the run is not theirs.
+        cut = end - 1
+        for _ in closers:
+            while text[cut] in " \t":
+                cut -= 1
+            cut -= 1
+        at, inside = cut + 1, text[start : cut + 1]
+        if any(inside.count(o) != inside.count(c) for o, c in ("()", "[]", "{}")):
+            return None
+    elif trailing != closers:
+        return None
+    return at
 
 
 def _closes_earlier(text: str, start: int, end: int, close: str, bound: set[str]) -> bool:
