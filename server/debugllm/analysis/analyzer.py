@@ -146,9 +146,10 @@ def analyze(
         return _analyze_large(source, filename, options.target_version)
     # After a keystroke that broke the syntax, the error is found without parsing the file
     # up to the edit (twice: CPython re-parses for its message) when a good text proves it.
-    edit_error = lastgood.parse_error_after_edit(filename, source)
-    if edit_error is not None:
-        return _analyze_failure(source, edit_error, options, filename, parse_error=True)
+    after_edit = lastgood.edit_error(filename, source)
+    if after_edit is not None:
+        error, proven = after_edit
+        return _analyze_failure(source, error, options, filename, edited_from=proven)
     try:
         tree = compiled_tree(source, filename)
     except TreeTooDeep:
@@ -181,13 +182,14 @@ def _analyze_failure(
     exc: SyntaxError | ValueError | RecursionError | MemoryError,
     options: AnalysisOptions,
     filename: str,
-    parse_error: bool = False,
+    edited_from: int | None = None,
 ) -> Analysis:
     """A file that does not compile: its syntax errors, or what makes it uncheckable here.
 
-    ``parse_error``: ``exc`` is known to be the parser's error (``lastgood`` found it after an
-    edit), so the listing need not look for it again. A compile's error may be the compiler's,
-    which the listing's compile of a group would not report the same way."""
+    ``edited_from``: ``exc`` is the parser's error that ``lastgood`` found by parsing from this
+    offset after an edit (the text before it compiled), so the listing need not look for it
+    again. A compile's error may be the compiler's, which the listing's compile of a group
+    would not report the same way."""
     from debugllm.analysis.syntax import problem_from_exception
     from debugllm.analysis.versions import construct_problem, unsupported
 
@@ -195,7 +197,7 @@ def _analyze_failure(
     # Text that compiled here holds no syntax too new for this interpreter: after an edit,
     # the statements before it need no scan (13,333 compiling files of 3.11's stdlib and
     # site-packages: none has a construct the scanner takes for one).
-    scan_from = lastgood.proven_prefix(filename, source) if parse_error else 0
+    scan_from = edited_from or 0
     # The whole file's constructs are needed below anyway: one scan answers both questions.
     later = unsupported(source, start=scan_from)
     newer = _newer_before(source, first, later)
@@ -208,7 +210,7 @@ def _analyze_failure(
     deadline = time.monotonic() + options.syntax_budget_s
     # The first error is CPython's own; report it even if recovery ran out of time. A
     # suppression comment for E999 hides it too (the verifier filters the same way).
-    known = exc if parse_error and isinstance(exc, SyntaxError) else None
+    known = exc if edited_from is not None and isinstance(exc, SyntaxError) else None
     found = without_suppressed(
         source, checkable_syntax_errors(source, deadline, filename, known, scan_from) or [first]
     )

@@ -119,16 +119,6 @@ def edited_statements(filename: str, source: str) -> tuple[int, int] | None:
     return best
 
 
-def proven_prefix(filename: str, source: str) -> int:
-    """Where the statements an edit of a good text of ``filename`` touched start, when the
-    text before them is proven to compile (``compiles``); else 0. Such an offset is a
-    top-level statement's start."""
-    span = edited_statements(filename, source)
-    if span is None or not compiles(filename, source, 0, span[0]):
-        return 0
-    return span[0]
-
-
 def parse_error_after_edit(filename: str, source: str) -> SyntaxError | None:
     """CPython's first syntax error of ``source`` when it is a parse error in or after the
     statements an edit of a good text touched, found by parsing from those statements on;
@@ -137,6 +127,13 @@ def parse_error_after_edit(filename: str, source: str) -> SyntaxError | None:
     The error's lines are the whole file's. The edited statements are parsed alone first: when
     they parse, the edit most likely broke nothing and parsing the rest would be wasted work.
     """
+    found = edit_error(filename, source)
+    return found[0] if found is not None else None
+
+
+def edit_error(filename: str, source: str) -> tuple[SyntaxError, int] | None:
+    """``parse_error_after_edit``'s error, and the offset it was parsed from: a top-level
+    statement's start, the text before which is proven to compile (``compiles``)."""
     span = edited_statements(filename, source)
     if span is None:
         return None
@@ -153,7 +150,7 @@ def parse_error_after_edit(filename: str, source: str) -> SyntaxError | None:
     error.lineno += shift
     if error.end_lineno:
         error.end_lineno += shift
-    return error
+    return error, start
 
 
 #: Words that continue the compound statement before them (`if ...:` then `else:`).
