@@ -159,6 +159,14 @@ def group_end(tokens: Sequence[Tok], start: int = 0) -> int | None:
     return None
 
 
+def message_class(msg: str) -> str:
+    """``msg`` as 3.11 words it. 3.12+ tokenizes f-strings apart and says "unterminated
+    f-string literal" where 3.11 says "unterminated string literal": one slip, one repair."""
+    if msg.startswith("unterminated ") and "f-string literal" in msg:
+        return msg.replace("f-string literal", "string literal", 1)
+    return msg
+
+
 def indent_of(text: str) -> str:
     return text[: len(text) - len(text.lstrip(" \t\f"))]
 
@@ -214,7 +222,7 @@ class Ctx:
         # already (LineIndex keeps the last few), so copying is cheaper than summing lengths.
         self.starts = list(LineIndex(source).line_starts)
         self.newline = "\r\n" if "\r\n" in source else "\n"
-        self.msg = problem.message
+        self.msg = message_class(problem.message)
         exact = dict(problem.extra).get(EXACT_OFFSET)
         start = int(exact) if exact is not None else problem.start
         start = min(max(start, 0), len(source))

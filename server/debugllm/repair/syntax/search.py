@@ -25,6 +25,7 @@ from debugllm.repair.syntax.context import (
     Proposal,
     first_word,
     indent_of,
+    message_class,
     width_of,
 )
 from debugllm.repair.syntax.generators import propose
@@ -278,6 +279,7 @@ class Search:
         bracket or quote shows up far away: "unmatched '}'" lines below an inserted '}'."""
         old = self.ctx.raw(p.first, p.last)
         touched = {c for c in "()[]{}'\"" if old.count(c) != p.text.count(c)}
+        msg = message_class(msg)
         if msg.startswith("unterminated string literal"):
             return False  # a one-line string: what is wrong is on its own line
         if msg.startswith(("unterminated", "unexpected EOF")):

@@ -80,8 +80,14 @@ def _apostrophe(ctx: Ctx, text: str, start: int) -> Iterator[Proposal]:
     opener = text.rfind(quote, 0, apostrophe) if apostrophe > 0 else -1
     if opener < 0 or not (text[apostrophe - 1].isalpha() and text[apostrophe + 1].isalpha()):
         return
-    if opener > 0 and (text[opener - 1].isalnum() or text[opener - 1] in "_\\'\""):
-        return  # a prefixed string (`f'..'`), or the quote is not where a string opens
+    # A prefix (`f'it's {x}'`) stays with the string; any other word or quote before the
+    # opener means the quote is not where a string opens.
+    head = opener
+    while head > 0 and (text[head - 1].isalnum() or text[head - 1] == "_"):
+        head -= 1
+    prefix = text[head:opener].lower()
+    if (prefix and prefix not in _STRING_PREFIXES) or (head > 0 and text[head - 1] in "\\'\""):
+        return
     body = text[opener + 1 : start]
     if other in body or "\\" in body or "#" in body:
         return
