@@ -905,6 +905,19 @@ def test_a_print_glued_after_a_one_line_block_is_a_guess() -> None:
     assert found and all(_applicability(c) == "unsafe" for c in found)
 
 
+@pytest.mark.parametrize("buggy", ["x = 1\nif x y = 2\n", "done = 0\nwhile done n += 1\n"])
+def test_a_colon_between_a_bare_name_and_an_assignment_is_a_guess(buggy: str) -> None:
+    # `if total price = 5` may be one name typed with a space and a comparison meant.
+    found = [c for c in _repairs(buggy) if c.kind == "missing-colon"]
+    assert found and all(_applicability(c) == "unsafe" for c in found)
+
+
+def test_a_colon_before_a_call_after_a_bare_name_is_still_safe() -> None:
+    buggy = "done = True\nif done print('ok')\n"
+    safe = [c for c in _repairs(buggy) if _applicability(c) == "safe"]
+    assert safe and _same_program(safe[0].apply(buggy), "done = True\nif done: print('ok')\n")
+
+
 @pytest.mark.parametrize("buggy", ["x = y = 1\nif x y > 0\n", "x = 1\nif x y.z > 0\n"])
 def test_no_colon_is_put_before_an_expression_that_is_no_statement(buggy: str) -> None:
     # `if x: y > 0` parses, but a comparison as a block's body is no program anyone means.

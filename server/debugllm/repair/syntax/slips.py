@@ -88,6 +88,7 @@ def _colon_before_body(ctx: Ctx) -> Iterator[Proposal]:
     at = next((k for k, t in enumerate(code) if t.start == ctx.col), None)
     if at is None or at < 1 or code[at].kind != "name":
         return
+    assignment = False
     if code[at].text in KEYWORDS:
         if code[at].text not in _BODY_KEYWORDS:
             return
@@ -97,12 +98,17 @@ def _colon_before_body(ctx: Ctx) -> Iterator[Proposal]:
         while k + 1 < len(code) and code[k].text == "." and code[k + 1].kind == "name":
             k += 2
         after = code[k].text if k < len(code) else ""
-        if not (after == "(" or (k == at + 1 and (after == "=" or after in _AUGMENTED))):
+        assignment = k == at + 1 and (after == "=" or after in _AUGMENTED)
+        if not (after == "(" or assignment):
             return
     facts = statement_facts(ctx, line)
     title = f"Insert missing ':' after the {facts['keyword']} statement"
     end = code[at - 1].end
-    yield ctx.put(line, end, end, ":", 0.35, "missing-colon", title, **facts)
+    p = ctx.put(line, end, end, ":", 0.35, "missing-colon", title, **facts)
+    # `if total price = 5`: a bare name, then a name assigned, may be one name typed with a
+    # space and a comparison (`if total_price == 5:`) as much as a header and its body.
+    spaced = at == 2 and code[1].kind == "name" and code[1].text not in KEYWORDS
+    yield p.as_guess() if spaced and assignment else p
 
 
 def gen_assign_in_value(ctx: Ctx) -> Iterator[Proposal]:
