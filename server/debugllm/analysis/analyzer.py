@@ -91,10 +91,11 @@ def compiled_tree(source: str, filename: str = "<file>") -> ast.Module:
     """The AST of ``source``; raises one of ``PARSE_FAILURES`` when it does not compile, and
     ``TreeTooDeep`` when it compiles but its AST is too deep for the static checks.
 
-    The source text is compiled, not the parsed tree: compiling an AST converts it back with
-    the Python recursion limit, which a 1,500-term ``a + b + ...`` chain exceeds although
-    CPython compiles the text fine. Compiling finds the errors the parser leaves to the
-    compiler ('return' outside function, 'break' outside loop ...).
+    Compiling finds the errors the parser leaves to the compiler ('return' outside function,
+    'break' outside loop ...). The tree just parsed is compiled, so the text is parsed once;
+    a tree too deep to check is not (compiling an AST converts it back with the Python
+    recursion limit, which a 1,500-term ``a + b + ...`` chain exceeds although CPython
+    compiles the text fine): the text is, for its error if it has one.
 
     The last few trees are kept: the verifier compiles a fix's text, and the fix plan then
     analyses that same text once the fix is applied. Callers must not change the tree.
@@ -105,13 +106,20 @@ def compiled_tree(source: str, filename: str = "<file>") -> ast.Module:
 @functools.lru_cache(maxsize=4)
 def _compiled_tree(source: str, filename: str) -> ast.Module:
     with quiet_compile(), paused_gc():
-        compile(source, filename, "exec", dont_inherit=True)
         try:
             tree = ast.parse(source, filename)
         except (RecursionError, MemoryError):
+            compile(source, filename, "exec", dont_inherit=True)
             raise TreeTooDeep(filename) from None
-    if tree_depth(tree) > MAX_CHECKED_DEPTH:
-        raise TreeTooDeep(filename)
+        if tree_depth(tree) > MAX_CHECKED_DEPTH:
+            compile(source, filename, "exec", dont_inherit=True)
+            raise TreeTooDeep(filename)
+        try:
+            compile(tree, filename, "exec", dont_inherit=True)
+        except (ValueError, TypeError, RecursionError):
+            # The tree was rejected as a tree (never seen for a parser's own tree): the text
+            # says whether the code compiles.
+            compile(source, filename, "exec", dont_inherit=True)
     return tree
 
 
