@@ -968,3 +968,65 @@ def test_an_f_string_left_open_gets_the_same_fix_on_every_version(
     safe = [c for c in _repairs(buggy) if _applicability(c) == "safe"]
     assert safe, "no safe fix"
     assert _same_program(safe[0].apply(buggy), intended)
+
+
+@pytest.mark.parametrize(
+    ("buggy", "intended"),
+    [
+        # JavaScript's strict (in)equality, and '!=' typed backwards in a condition.
+        ("x = 3\nif x === 3:\n    print(x)\n", "x = 3\nif x == 3:\n    print(x)\n"),
+        ("x = 3\nif x !== 3:\n    print(x)\n", "x = 3\nif x != 3:\n    print(x)\n"),
+        ("x = 3\nwhile x =! 5:\n    x += 1\n", "x = 3\nwhile x != 5:\n    x += 1\n"),
+        # Several on one line: fixing one alone would leave the line failing.
+        (
+            "a = b = 1\nif a && b || !a:\n    print(a)\n",
+            "a = b = 1\nif a and b or not a:\n    print(a)\n",
+        ),
+        (
+            "x = 5\nif x !== 0 and x === 5:\n    print(x)\n",
+            "x = 5\nif x != 0 and x == 5:\n    print(x)\n",
+        ),
+        # Python 2's `except E, name:`; and two exception types without parentheses.
+        (
+            "try:\n    x = int('a')\nexcept ValueError, e:\n    print(e)\n",
+            "try:\n    x = int('a')\nexcept ValueError as e:\n    print(e)\n",
+        ),
+        (
+            "try:\n    x = 1\nexcept ValueError, TypeError:\n    pass\n",
+            "try:\n    x = 1\nexcept (ValueError, TypeError):\n    pass\n",
+        ),
+        # A session of the interpreter pasted without its output: the code after the prompts.
+        (
+            ">>> def f(a):\n...     return a * 2\n...\n>>> print(f(2))\n",
+            "def f(a):\n    return a * 2\n\nprint(f(2))\n",
+        ),
+    ],
+)
+def test_habits_of_other_languages_and_tools_get_their_one_reading(
+    buggy: str, intended: str
+) -> None:
+    safe = [c for c in _repairs(buggy) if _applicability(c) == "safe"]
+    assert safe, [(c.kind, c.apply(buggy)) for c in _repairs(buggy)]
+    assert _same_program(safe[0].apply(buggy), intended)
+
+
+@pytest.mark.parametrize(
+    ("buggy", "kind"),
+    [
+        # C's `y = !x` or a comparison: outside a condition, `=!` is a guess.
+        ("x = 1\ny = x =! 2\n", "reversed-operator"),
+        # `e` is a variable of the file too: `as e` would rebind it.
+        ("e = 2\ntry:\n    x = 1\nexcept ValueError, e:\n    print(e)\n", "python2-syntax"),
+        # A name that may be the author's own exception class, or the exception caught.
+        ("try:\n    x = 1\nexcept ValueError, MyError:\n    pass\n", "parenthesized-exceptions"),
+        # A line right under a prompt may be the session's output or code.
+        (">>> x = 3\n>>> print(x)\n3\n", "repl-prompt"),
+        # `else:` or a condition left out.
+        ("x = 3\nif x > 5:\n    print(1)\nelif:\n    print(2)\n", "bare-elif"),
+    ],
+)
+def test_a_slip_with_two_readings_is_only_offered(buggy: str, kind: str) -> None:
+    found = [c for c in _repairs(buggy) if c.kind == kind]
+    assert found, [(c.kind, c.apply(buggy)) for c in _repairs(buggy)]
+    assert all(_applicability(c) == "unsafe" for c in found)
+    assert not [c for c in _repairs(buggy) if _applicability(c) == "safe"]

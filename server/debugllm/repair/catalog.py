@@ -104,6 +104,9 @@ CATALOG: dict[str, str] = {
     "name cannot contain a space, so they were joined as `{name}` (everywhere they appear).",
     "wrong-separator": "On line {line}, '{token}' stands between two items inside brackets, "
     "where Python separates items with a comma ','; it was changed to ','.",
+    "bare-elif": "`elif` on line {line} has no condition, but `elif` always takes one; a "
+    "branch that runs when nothing before matched is written `else:` (or write the condition "
+    "you meant after `elif`).",
     "else-condition": "`else` on line {line} is followed by a condition, but `else` takes none "
     "(it runs when nothing before matched); a branch with a condition is written `elif`.",
     "bare-symbol": "On line {line}, the symbol {token} stands alone where a value is needed; "
@@ -115,6 +118,9 @@ CATALOG: dict[str, str] = {
     "Python only recognises it written without the space.",
     "reversed-operator": "On line {line}, '{token}' is written backwards; Python writes this "
     "comparison as '{replacement}' (the '=' comes second).",
+    "parenthesized-exceptions": "Line {line} lists several exception types after `except` "
+    "without parentheses; Python 3 needs them in parentheses, `except ({token}):`, to catch any "
+    "of them.",
     "python2-syntax": "`{token}` on line {line} is Python 2 syntax, which Python 3 no longer "
     "accepts; Python 3 writes it as `{replacement}`.",
     "missing-open-quote": "The text {token} on line {line} was meant as a string, but its "
@@ -123,6 +129,9 @@ CATALOG: dict[str, str] = {
     "stray-escape": "On line {line}, `{token}` stands outside any string; escapes such as "
     "`\\n` only mean something inside quotes, so it was removed (move it into the string if "
     "you meant a line break there).",
+    "repl-prompt": "Line {line} starts with the interactive interpreter's `>>>` prompt, which "
+    "was copied along with the code; a program holds only the code, so the prompts were "
+    "removed (and any output the session printed turned into comments).",
     "prose-line": "Line {line} is a sentence, not Python code, so Python cannot run it; it was "
     "turned into a comment by putting '#' in front of it.",
     "apostrophe": "On line {line}, the apostrophe in `{text}` is the same character as the quotes"

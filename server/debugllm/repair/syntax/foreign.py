@@ -6,10 +6,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from debugllm.repair.syntax.context import ATOM_START, PLAIN_INVALID, Ctx, Proposal, indent_of
+from debugllm.repair.syntax.context import ATOM_START, PLAIN_INVALID, Ctx, Proposal, Tok, indent_of
 from debugllm.repair.syntax.strings import looks_like_statement
 
 _FOREIGN_OPERATORS = {"&&": "and", "||": "or"}
+_STRICT_EQUALITY = {"===": "==", "!==": "!="}
+#: Headers whose condition is an expression: `if x =! 2:` can only be a comparison there.
+_CONDITION_KEYWORDS = frozenset({"if", "elif", "while"})
 _FOREIGN_DECLARATIONS = frozenset({"var", "let", "const", "val", "auto", "int", "string"})
 _JS_DECLARATIONS = frozenset({"var", "let", "const"})
 #: Java's `import java.util.*;`, C#'s `using System;`, Java's `package a.b;` (Java's
@@ -34,6 +37,64 @@ def _assigned(source: str, name: str) -> bool:
         rf"|\bdef\s+\w+\s*\([^)]*\b{name}\b"
     )
     return re.search(pattern, source) is not None
+
+
+def _operators(ctx: Ctx, line: int, found: list[tuple[int, int, str, str]]) -> Iterator[Proposal]:
+    """Each operator of C or JavaScript on the line in Python's words, and all of them at once
+    when there are several (`a && b || !c`): fixing one alone leaves the line failing."""
+    for start, end, wrong, right in found:
+        yield ctx.put(
+            line,
+            start,
+            end,
+            right,
+            0.3,
+            "foreign-syntax",
+            f"Replace '{wrong}' with '{right.strip()}'",
+            token=wrong,
+            replacement=right.strip(),
+        )
+    if len(found) < 2:
+        return
+    text = ctx.lines[line]
+    first, last = found[0][0], found[-1][1]
+    pieces, at = [], first
+    for start, end, _, right in found:
+        pieces += [text[at:start], right]
+        at = end
+    wrong = ", ".join(dict.fromkeys(w for _, _, w, _ in found))
+    right = ", ".join(dict.fromkeys(r.strip() for _, _, _, r in found))
+    yield ctx.put(
+        line,
+        first,
+        last,
+        "".join(pieces),
+        0.3,
+        "foreign-syntax",
+        f"Replace {wrong} with {right}",
+        token=wrong,
+        replacement=right,
+    )
+
+
+def _not_equal(ctx: Ctx, line: int, code: list[Tok], at: int) -> Iterator[Proposal]:
+    """`if x =! 2:`: '!=' typed backwards. In a condition nothing else parses (an assignment
+    is no condition); in a statement, `y =! x` may be C's `y = !x` as well: a guess."""
+    eq, bang = code[at], code[at + 1]
+    title = "Write '!=' instead of '=!'"
+    p = ctx.put(
+        line,
+        eq.start,
+        bang.end,
+        "!=",
+        0.3,
+        "reversed-operator",
+        title,
+        token="=!",
+        replacement="!=",
+    )
+    condition = code[0].text in _CONDITION_KEYWORDS and ctx.statement_start(line) == line
+    yield p if condition and at >= 2 else p.as_guess()
 
 
 def _c_comment(ctx: Ctx, line: int) -> Iterator[Proposal]:
@@ -141,34 +202,20 @@ def gen_foreign(ctx: Ctx) -> Iterator[Proposal]:
             token=generic.group(),
             replacement=new,
         )
+    # (start, end, written, Python's): every operator on the line with one reading.
+    operators: list[tuple[int, int, str, str]] = []
     for i, tok in enumerate(code):
         nxt = code[i + 1] if i + 1 < len(code) else None
         pair = tok.text + (nxt.text if nxt is not None and nxt.start == tok.end else "")
         if pair in _FOREIGN_OPERATORS and nxt is not None:
-            new = _FOREIGN_OPERATORS[pair]
-            yield ctx.put(
-                line,
-                tok.start,
-                nxt.end,
-                new,
-                0.3,
-                "foreign-syntax",
-                f"Replace '{pair}' with '{new}'",
-                token=pair,
-                replacement=new,
-            )
-        elif tok.text == "!" and nxt is not None:
-            yield ctx.put(
-                line,
-                tok.start,
-                nxt.start,
-                "not ",
-                0.3,
-                "foreign-syntax",
-                "Replace '!' with 'not'",
-                token="!",
-                replacement="not",
-            )
+            operators.append((tok.start, nxt.end, pair, _FOREIGN_OPERATORS[pair]))
+        elif pair in _STRICT_EQUALITY and nxt is not None:
+            # JavaScript's strict (in)equality: Python's `==` and `!=` are the only reading.
+            operators.append((tok.start, nxt.end, pair, _STRICT_EQUALITY[pair]))
+        elif tok.text == "=" and nxt is not None and nxt.text == "!" and nxt.start == tok.end:
+            yield from _not_equal(ctx, line, code, i)
+        elif tok.text == "!" and nxt is not None and not (i and code[i - 1].text == "="):
+            operators.append((tok.start, nxt.start, "!", "not "))
         elif tok.text == "//" and i > 0 and nxt is not None and nxt.kind == "name":
             rest = text[nxt.start :]
             if len(rest.split()) > 1:
@@ -183,6 +230,7 @@ def gen_foreign(ctx: Ctx) -> Iterator[Proposal]:
                     token="//",
                     replacement="#",
                 )
+    yield from _operators(ctx, line, operators)
     if len(code) >= 2 and code[0].kind == "name" and code[1].kind == "name":
         first = code[0].text
         if first in _FOREIGN_DECLARATIONS:

@@ -5,6 +5,7 @@ assignments joined on one line, an operator typed with a space or backwards."""
 
 from __future__ import annotations
 
+import builtins
 import itertools
 import re
 from collections.abc import Iterator
@@ -278,6 +279,17 @@ def gen_else_condition(ctx: Ctx) -> Iterator[Proposal]:
     yield ctx.put(ctx.line, code[0].start, code[0].end, "elif", 0.3, "else-condition", title)
 
 
+def gen_bare_elif(ctx: Ctx) -> Iterator[Proposal]:
+    """`elif:`: a branch without its condition. `else:` is one reading; a condition left out
+    is another (the author's alone to write): a guess."""
+    code = ctx.code(ctx.line)
+    if len(code) != 2 or code[0].text != "elif" or code[1].text != ":":
+        return
+    title = "Use 'else' for the branch that takes no condition"
+    p = ctx.put(ctx.line, code[0].start, code[0].end, "else", 0.4, "bare-elif", title)
+    yield p.as_guess()
+
+
 def gen_bare_symbol(ctx: Ctx) -> Iterator[Proposal]:
     """`print(*)`, `print(+, end='')`: a symbol standing alone as an argument was meant as the
     string of it."""
@@ -407,6 +419,69 @@ def gen_python2_operator(ctx: Ctx) -> Iterator[Proposal]:
                 token="<>",
                 replacement="!=",
             )
+
+
+def _builtin_exception(name: str) -> bool:
+    found = getattr(builtins, name, None)
+    return isinstance(found, type) and issubclass(found, BaseException)
+
+
+def gen_except_comma(ctx: Ctx) -> Iterator[Proposal]:
+    """`except ValueError, e:` is Python 2's `except ValueError as e:`; `except ValueError,
+    TypeError:` is two exception types, which Python 3 writes in parentheses. Built-in
+    exceptions after `except` are types; a lower-case name the handler uses and nothing else
+    binds is the exception caught. Anything else could be either: both are guesses."""
+    if ctx.msg != "multiple exception types must be parenthesized":
+        return
+    line = ctx.line
+    code = ctx.code(line)
+    if ctx.statement_start(line) != line or len(code) < 4 or code[0].text != "except":
+        return
+    if code[-1].text != ":":
+        return
+    parts = _top_level_parts(code[1:-1], frozenset({","}))
+    if len(parts) < 2 or not all(parts):
+        return
+    text = ctx.lines[line]
+    first, last = parts[0][0].start, parts[-1][-1].end
+    names = [p[0].text for p in parts if len(p) == 1 and p[0].kind == "name"]
+    name = parts[-1][0].text if len(parts) == 2 and len(parts[-1]) == 1 else ""
+    if (
+        name
+        and parts[-1][0].kind == "name"
+        and name not in KEYWORDS
+        and not _builtin_exception(name)
+    ):
+        types = text[first : parts[0][-1].end]
+        end = ctx.block_end(line, "block")
+        used = any(t.text == name for i in range(line + 1, end) for t in ctx.code(i))
+        bound = re.search(rf"\b{name}\s*=(?!=)|\b(?:def|class|import|as)\s+{name}\b", ctx.whole)
+        caught = used and bound is None and name.islower()
+        p = ctx.put(
+            line,
+            first,
+            last,
+            f"{types} as {name}",
+            0.3,
+            "python2-syntax",
+            f"Write 'except {types} as {name}'",
+            token=f"except {types}, {name}",
+            replacement=f"except {types} as {name}",
+        )
+        yield p if caught else p.as_guess()
+    listed = text[first:last]
+    p = ctx.put(
+        line,
+        first,
+        last,
+        f"({listed})",
+        0.35,
+        "parenthesized-exceptions",
+        "Put the exception types in parentheses",
+        token=listed,
+    )
+    types_only = len(names) == len(parts) and all(map(_builtin_exception, names))
+    yield p if types_only else p.as_guess()
 
 
 def _top_level_parts(code: list[Tok], joiners: frozenset[str]) -> list[list[Tok]]:
@@ -548,6 +623,43 @@ def gen_prose_line(ctx: Ctx) -> Iterator[Proposal]:
     ws = indent_of(text)
     title = f"Turn line {line + 1} into a comment (it is a sentence, not code)"
     yield ctx.put(line, len(ws), len(ws), "# ", 0.5, "prose-line", title)
+
+
+_PROMPT = re.compile(r">>>(?: |$)")
+_CONTINUED = re.compile(r"\.\.\.(?: |$)")
+
+
+def gen_repl_prompt(ctx: Ctx) -> Iterator[Proposal]:
+    """`>>> x = 3`: a session of the interactive interpreter pasted as a program. The code is
+    what follows each `>>> ` and `... ` prompt. A line printed by the session (right under a
+    prompt's statement) becomes a comment; whether such a line was output or code is a guess,
+    so the repair is safe only for a paste without any."""
+    if ctx.msg not in PLAIN_INVALID or not _PROMPT.match(ctx.lines[ctx.line]):
+        return
+    new_lines: list[str] = []
+    printed = False
+    after_prompt = False  # the line before was a prompt's, or output right under one
+    first = last = None
+    for i, text in enumerate(ctx.lines):
+        body = text.rstrip("\r\n")
+        prompt = _PROMPT.match(body) or (after_prompt and _CONTINUED.match(body))
+        if prompt:
+            body = body[prompt.end() :]
+            first = i if first is None else first
+            last = i
+        elif after_prompt and body.strip():
+            body = "# " + body
+            printed = True
+            last = i
+        after_prompt = bool(prompt) or (after_prompt and bool(body.strip()))
+        new_lines.append(body)
+    if first is None or last is None:
+        return
+    title = "Remove the interpreter's '>>>' prompts" + (
+        " and comment out its output" if printed else ""
+    )
+    p = ctx.lines_to(first, last + 1, new_lines[first : last + 1], 0.3, "repl-prompt", title)
+    yield p.as_guess() if printed else p
 
 
 def gen_unquoted_string(ctx: Ctx) -> Iterator[Proposal]:
