@@ -67,6 +67,7 @@ KIND_APPLICABILITY: Mapping[str, Applicability] = {
     "split-operator": "safe",
     "reversed-operator": "safe",
     "python2-syntax": "safe",
+    "leading-zeros": "safe",
     "parenthesized-exceptions": "safe",
     "missing-open-quote": "safe",
     "prose-line": "safe",

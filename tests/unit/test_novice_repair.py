@@ -1030,3 +1030,28 @@ def test_a_slip_with_two_readings_is_only_offered(buggy: str, kind: str) -> None
     assert found, [(c.kind, c.apply(buggy)) for c in _repairs(buggy)]
     assert all(_applicability(c) == "unsafe" for c in found)
     assert not [c for c in _repairs(buggy) if _applicability(c) == "safe"]
+
+
+@pytest.mark.parametrize(
+    ("buggy", "intended"),
+    [
+        # With an 8 or a 9, or of one digit, decimal and Python 2's octal read the same.
+        ("month = 09\nprint(month)\n", "month = 9\nprint(month)\n"),
+        ("d = (2024, 05, 01)\nprint(d)\n", "d = (2024, 5, 1)\nprint(d)\n"),
+        # Only numbers: the string's '05' stays.
+        ("print('05', 007)\n", "print('05', 7)\n"),
+    ],
+)
+def test_a_number_with_leading_zeros_and_one_reading_is_written_in_decimal(
+    buggy: str, intended: str
+) -> None:
+    safe = [c for c in _repairs(buggy) if _applicability(c) == "safe"]
+    assert safe and safe[0].kind == "leading-zeros"
+    assert _same_program(safe[0].apply(buggy), intended)
+
+
+def test_a_number_with_leading_zeros_that_octal_reads_otherwise_is_a_guess() -> None:
+    buggy = "mode = 0755\nprint(mode)\n"
+    found = [c for c in _repairs(buggy) if c.kind == "leading-zeros"]
+    assert {c.apply(buggy).splitlines()[0] for c in found} == {"mode = 755", "mode = 0o755"}
+    assert all(_applicability(c) == "unsafe" for c in found)

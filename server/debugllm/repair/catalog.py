@@ -121,6 +121,9 @@ CATALOG: dict[str, str] = {
     "parenthesized-exceptions": "Line {line} lists several exception types after `except` "
     "without parentheses; Python 3 needs them in parentheses, `except ({token}):`, to catch any "
     "of them.",
+    "leading-zeros": "The number {token} on line {line} starts with a zero; Python 3 does not "
+    "allow leading zeros in a decimal number (Python 2 read them as octal), so it was written "
+    "{replacement}.",
     "python2-syntax": "`{token}` on line {line} is Python 2 syntax, which Python 3 no longer "
     "accepts; Python 3 writes it as `{replacement}`.",
     "missing-open-quote": "The text {token} on line {line} was meant as a string, but its "

@@ -780,6 +780,67 @@ def _class_like(ctx: Ctx, name: str) -> bool:
 _NUMBER_NAME = re.compile(r"(?<![\w.])(\d+)([A-Za-z_]\w*)")
 
 
+_LEADING_ZEROS = re.compile(r"0[0-9_]*[1-9][0-9_]*")
+
+
+def gen_leading_zeros(ctx: Ctx) -> Iterator[Proposal]:
+    """`month = 09` or `x = 0777`: a decimal number written with leading zeros, which Python 3
+    refuses; every such number on the line is rewritten at once (`(2024, 05, 01)`). A number
+    with an 8 or a 9, or of one digit, means the same read in decimal or as Python 2's octal:
+    its decimal is the program. Otherwise (`0777`) decimal and octal are both guesses."""
+    if not ctx.msg.startswith("leading zeros in decimal integer literals"):
+        return
+    text = ctx.lines[ctx.line]
+    found = [
+        t for t in ctx.code(ctx.line) if t.kind == "number" and _LEADING_ZEROS.fullmatch(t.text)
+    ]
+    if not any(t.start == ctx.col for t in found):
+        return
+    numbers = [t.text for t in found]
+    decimals = [n.replace("_", "").lstrip("0") for n in numbers]
+    one_reading = all(
+        any(d in n for d in "89") or len(d) == 1 for n, d in zip(numbers, decimals, strict=True)
+    )
+    first, last = found[0].start, found[-1].end
+
+    def rewrite(values: list[str]) -> str:
+        pieces, at = [], first
+        for t, value in zip(found, values, strict=True):
+            pieces += [text[at : t.start], value]
+            at = t.end
+        return "".join(pieces)
+
+    token, decimal = ", ".join(numbers), ", ".join(decimals)
+    title = f"Write {token} as {decimal}, without leading zeros"
+    p = ctx.put(
+        ctx.line,
+        first,
+        last,
+        rewrite(decimals),
+        0.4,
+        "leading-zeros",
+        title,
+        token=token,
+        replacement=decimal,
+    )
+    yield p if one_reading else p.as_guess()
+    if not one_reading and not any(d in "".join(numbers) for d in "89"):
+        octals = ["0o" + d for d in decimals]
+        title = f"Write {token} as octal {', '.join(octals)}, as Python 2 read it"
+        p = ctx.put(
+            ctx.line,
+            first,
+            last,
+            rewrite(octals),
+            0.45,
+            "leading-zeros",
+            title,
+            token=token,
+            replacement=", ".join(octals),
+        )
+        yield p.as_guess()
+
+
 def gen_number_name(ctx: Ctx) -> Iterator[Proposal]:
     """`len(0rec)` or `2x`: digits run into a name ("invalid decimal literal"). A stray digit
     before a name used nearby is removed; a number times a name (`2x`) gets its '*'."""
