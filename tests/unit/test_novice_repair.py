@@ -1055,3 +1055,15 @@ def test_a_number_with_leading_zeros_that_octal_reads_otherwise_is_a_guess() -> 
     found = [c for c in _repairs(buggy) if c.kind == "leading-zeros"]
     assert {c.apply(buggy).splitlines()[0] for c in found} == {"mode = 755", "mode = 0o755"}
     assert all(_applicability(c) == "unsafe" for c in found)
+
+
+def test_a_pasted_prompt_leaves_the_examples_in_strings_alone() -> None:
+    # The module docstring's example above the error compiled; the string below holds one.
+    buggy = (
+        '"""Adds.\n\n>>> add(1, 2)\n3\n"""\n'
+        "def add(a, b):\n    return a + b\n>>> print(add(1, 2))\n\n"
+        's = """\n>>> inside\n"""\n'
+    )
+    safe = [c for c in _repairs(buggy) if _applicability(c) == "safe"]
+    assert safe and safe[0].kind == "repl-prompt"
+    assert safe[0].apply(buggy) == buggy.replace(">>> print(", "print(")

@@ -633,15 +633,22 @@ def gen_repl_prompt(ctx: Ctx) -> Iterator[Proposal]:
     """`>>> x = 3`: a session of the interactive interpreter pasted as a program. The code is
     what follows each `>>> ` and `... ` prompt. A line printed by the session (right under a
     prompt's statement) becomes a comment; whether such a line was output or code is a guess,
-    so the repair is safe only for a paste without any."""
+    so the repair is safe only for a paste without any.
+
+    It starts at the error: a `>>>` line above it compiled, so it is a docstring's example,
+    and so is one below it inside a string; neither is touched."""
     if ctx.msg not in PLAIN_INVALID or not _PROMPT.match(ctx.lines[ctx.line]):
         return
     new_lines: list[str] = []
     printed = False
     after_prompt = False  # the line before was a prompt's, or output right under one
     first = last = None
-    for i, text in enumerate(ctx.lines):
-        body = text.rstrip("\r\n")
+    for i in range(ctx.line, ctx.count):
+        body = ctx.lines[i].rstrip("\r\n")
+        if ctx.scan.string[i]:
+            after_prompt = False
+            new_lines.append(body)
+            continue
         prompt = _PROMPT.match(body) or (after_prompt and _CONTINUED.match(body))
         if prompt:
             body = body[prompt.end() :]
@@ -658,7 +665,8 @@ def gen_repl_prompt(ctx: Ctx) -> Iterator[Proposal]:
     title = "Remove the interpreter's '>>>' prompts" + (
         " and comment out its output" if printed else ""
     )
-    p = ctx.lines_to(first, last + 1, new_lines[first : last + 1], 0.3, "repl-prompt", title)
+    changed = new_lines[first - ctx.line : last + 1 - ctx.line]
+    p = ctx.lines_to(first, last + 1, changed, 0.3, "repl-prompt", title)
     yield p.as_guess() if printed else p
 
 
