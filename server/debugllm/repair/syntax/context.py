@@ -159,6 +159,16 @@ def group_end(tokens: Sequence[Tok], start: int = 0) -> int | None:
     return None
 
 
+def spliced(text: str, edits: Sequence[tuple[int, int, str]]) -> str:
+    """``text`` from the first edit's start to the last one's end, each ``(start, end, new)``
+    span (in order, apart) replaced by its ``new``."""
+    pieces, at = [], edits[0][0]
+    for start, end, new in edits:
+        pieces += [text[at:start], new]
+        at = end
+    return "".join(pieces)
+
+
 def message_class(msg: str) -> str:
     """``msg`` as 3.11 words it. 3.12+ tokenizes f-strings apart and says "unterminated
     f-string literal" where 3.11 says "unterminated string literal": one slip, one repair."""

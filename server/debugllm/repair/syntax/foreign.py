@@ -6,13 +6,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from debugllm.repair.syntax.context import ATOM_START, PLAIN_INVALID, Ctx, Proposal, Tok, indent_of
+from debugllm.repair.syntax.context import (
+    ATOM_START,
+    CONDITION_KEYWORDS,
+    PLAIN_INVALID,
+    Ctx,
+    Proposal,
+    Tok,
+    indent_of,
+    spliced,
+)
 from debugllm.repair.syntax.strings import looks_like_statement
 
 _FOREIGN_OPERATORS = {"&&": "and", "||": "or"}
 _STRICT_EQUALITY = {"===": "==", "!==": "!="}
-#: Headers whose condition is an expression: `if x =! 2:` can only be a comparison there.
-_CONDITION_KEYWORDS = frozenset({"if", "elif", "while"})
 _FOREIGN_DECLARATIONS = frozenset({"var", "let", "const", "val", "auto", "int", "string"})
 _JS_DECLARATIONS = frozenset({"var", "let", "const"})
 #: Java's `import java.util.*;`, C#'s `using System;`, Java's `package a.b;` (Java's
@@ -56,19 +63,14 @@ def _operators(ctx: Ctx, line: int, found: list[tuple[int, int, str, str]]) -> I
         )
     if len(found) < 2:
         return
-    text = ctx.lines[line]
-    first, last = found[0][0], found[-1][1]
-    pieces, at = [], first
-    for start, end, _, right in found:
-        pieces += [text[at:start], right]
-        at = end
+    new = spliced(ctx.lines[line], [(start, end, right) for start, end, _, right in found])
     wrong = ", ".join(dict.fromkeys(w for _, _, w, _ in found))
     right = ", ".join(dict.fromkeys(r.strip() for _, _, _, r in found))
     yield ctx.put(
         line,
-        first,
-        last,
-        "".join(pieces),
+        found[0][0],
+        found[-1][1],
+        new,
         0.3,
         "foreign-syntax",
         f"Replace {wrong} with {right}",
@@ -78,8 +80,9 @@ def _operators(ctx: Ctx, line: int, found: list[tuple[int, int, str, str]]) -> I
 
 
 def _not_equal(ctx: Ctx, line: int, code: list[Tok], at: int) -> Iterator[Proposal]:
-    """`if x =! 2:`: '!=' typed backwards. In a condition nothing else parses (an assignment
-    is no condition); in a statement, `y =! x` may be C's `y = !x` as well: a guess."""
+    """`if x =! 2:`: '!=' typed backwards. After `if`, `while`, `assert` or `return` nothing
+    else parses (no assignment goes there); in a statement, `y =! x` may be C's `y = !x` as
+    well: a guess."""
     eq, bang = code[at], code[at + 1]
     title = "Write '!=' instead of '=!'"
     p = ctx.put(
@@ -93,7 +96,7 @@ def _not_equal(ctx: Ctx, line: int, code: list[Tok], at: int) -> Iterator[Propos
         token="=!",
         replacement="!=",
     )
-    condition = code[0].text in _CONDITION_KEYWORDS and ctx.statement_start(line) == line
+    condition = code[0].text in CONDITION_KEYWORDS and ctx.statement_start(line) == line
     yield p if condition and at >= 2 else p.as_guess()
 
 

@@ -455,7 +455,7 @@ def gen_except_comma(ctx: Ctx) -> Iterator[Proposal]:
         types = text[first : parts[0][-1].end]
         end = ctx.block_end(line, "block")
         used = any(t.text == name for i in range(line + 1, end) for t in ctx.code(i))
-        bound = re.search(rf"\b{name}\s*=(?!=)|\b(?:def|class|import|as)\s+{name}\b", ctx.whole)
+        bound = re.search(rf"\b{name}\s*=(?!=)|\b(?:def|class|import|as|for)\s+{name}\b", ctx.whole)
         caught = used and bound is None and name.islower()
         p = ctx.put(
             line,

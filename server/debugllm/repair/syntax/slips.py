@@ -26,6 +26,7 @@ from debugllm.repair.syntax.context import (
     Tok,
     callee_of,
     group_end,
+    spliced,
     statement_facts,
     top_level,
 )
@@ -804,11 +805,7 @@ def gen_leading_zeros(ctx: Ctx) -> Iterator[Proposal]:
     first, last = found[0].start, found[-1].end
 
     def rewrite(values: list[str]) -> str:
-        pieces, at = [], first
-        for t, value in zip(found, values, strict=True):
-            pieces += [text[at : t.start], value]
-            at = t.end
-        return "".join(pieces)
+        return spliced(text, [(t.start, t.end, v) for t, v in zip(found, values, strict=True)])
 
     token, decimal = ", ".join(numbers), ", ".join(decimals)
     title = f"Write {token} as {decimal}, without leading zeros"
