@@ -1067,3 +1067,80 @@ def test_a_pasted_prompt_leaves_the_examples_in_strings_alone() -> None:
     safe = [c for c in _repairs(buggy) if _applicability(c) == "safe"]
     assert safe and safe[0].kind == "repl-prompt"
     assert safe[0].apply(buggy) == buggy.replace(">>> print(", "print(")
+
+
+@pytest.mark.parametrize(
+    ("buggy", "intended", "kind"),
+    [
+        # A function defined without the parentheses of its empty parameter list.
+        (
+            "def main:\n    print(1)\nmain()\n",
+            "def main():\n    print(1)\nmain()\n",
+            "def-parentheses",
+        ),
+        (
+            "async def run -> None:\n    pass\n",
+            "async def run() -> None:\n    pass\n",
+            "def-parentheses",
+        ),
+        # A loop that lost its `in`.
+        ("for i range(3):\n    print(i)\n", "for i in range(3):\n    print(i)\n", "for-without-in"),
+        (
+            "for i, c enumerate('ab'):\n    print(i, c)\n",
+            "for i, c in enumerate('ab'):\n    print(i, c)\n",
+            "for-without-in",
+        ),
+        # Every item of a list written without commas, not only the first pair CPython names.
+        ("nums = [1 2 3 4]\nprint(nums)\n", "nums = [1, 2, 3, 4]\nprint(nums)\n", "missing-comma"),
+        ("t = (1, 2 3 4)\n", "t = (1, 2, 3, 4)\n", "missing-comma"),
+        # Blocks in braces, as C and JavaScript write them; a dict inside keeps its own.
+        (
+            "x = 4\nif x > 3 {\n    print(x)\n} else if x < 0 {\n    print(0)\n} else {\n"
+            "    print(1)\n}\nprint('end')\n",
+            "x = 4\nif x > 3:\n    print(x)\nelif x < 0:\n    print(0)\nelse:\n    print(1)\n"
+            "print('end')\n",
+            "brace-block",
+        ),
+        (
+            "def f(x) {\n    d = {\n        'a': x\n    }\n    while x {\n        x -= 1\n    }\n"
+            "    return d\n}\n",
+            "def f(x):\n    d = {\n        'a': x\n    }\n    while x:\n        x -= 1\n"
+            "    return d\n",
+            "brace-block",
+        ),
+        # A header without its colon, and under it a block that was never indented: the lines
+        # that make the loop end go with it, as when only the indentation was lost.
+        (
+            "i = 0\nwhile i < 3\nprint(i)\ni += 1\n",
+            "i = 0\nwhile i < 3:\n    print(i)\n    i += 1\n",
+            "missing-colon",
+        ),
+    ],
+)
+def test_more_novice_slips_with_one_reading_are_fixed(buggy: str, intended: str, kind: str) -> None:
+    safe = [c for c in _repairs(buggy) if _applicability(c) == "safe"]
+    assert safe, [(c.kind, c.apply(buggy)) for c in _repairs(buggy)]
+    assert safe[0].kind == kind
+    assert _same_program(safe[0].apply(buggy), intended)
+    assert "{" not in safe[0].explanation.replace("`{`", "")  # every fact filled in
+
+
+def test_commas_added_through_a_line_leave_the_names_between_them_untouched() -> None:
+    # Undefined names stay undefined: the fix wrote only the commas, so it is not blamed.
+    buggy = "x = [a b c]\n"
+    (best, *_) = _repairs(buggy)
+    assert best.apply(buggy) == "x = [a, b, c]\n"
+    assert [e.new_text for e in best.edits] == [",", ","]
+
+
+@pytest.mark.parametrize(
+    "buggy",
+    [
+        # Two names and no comma between them: the `in` would not make one target.
+        "for a b range(3):\n    pass\n",
+        # A name after the parameters' place: not a parameter list left out.
+        "def f x:\n    pass\n",
+    ],
+)
+def test_no_in_or_parentheses_where_more_was_lost(buggy: str) -> None:
+    assert all(c.kind not in ("for-without-in", "def-parentheses") for c in _repairs(buggy))

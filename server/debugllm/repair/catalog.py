@@ -104,6 +104,14 @@ CATALOG: dict[str, str] = {
     "name cannot contain a space, so they were joined as `{name}` (everywhere they appear).",
     "wrong-separator": "On line {line}, '{token}' stands between two items inside brackets, "
     "where Python separates items with a comma ','; it was changed to ','.",
+    "brace-block": "Line {line} opens its block with `{{` and closes it with `}}`, as C, Java "
+    "and JavaScript do; Python ends the header with ':' and marks the block by indentation "
+    "alone, so the braces were replaced.",
+    "def-parentheses": "The function definition on line {line} has no parentheses after the "
+    "name `{name}`; a `def` always needs them, empty when the function takes no parameters: "
+    "`def {name}():`.",
+    "for-without-in": "The `for` loop on line {line} has no `in` between its variable "
+    "`{target}` and what it loops over; a loop is written `for {target} in ...:`.",
     "bare-elif": "`elif` on line {line} has no condition, but `elif` always takes one; a "
     "branch that runs when nothing before matched is written `else:` (or write the condition "
     "you meant after `elif`).",

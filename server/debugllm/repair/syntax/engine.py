@@ -29,6 +29,11 @@ def _edits(ctx: Ctx, p: Proposal) -> tuple[Edit, ...]:
     old_mid = old[head : len(old) - tail]
     new_mid = new[head : len(new) - tail]
     if "\n" not in old_mid + new_mid and "\r" not in old_mid + new_mid:
+        # Commas or quotes added at several places of a line stay insertions: the user's own
+        # text between them is not rewritten (nor judged as the fix's, by the verifier).
+        inserted = minimal_edits(old_mid, new_mid) if len(new_mid) > len(old_mid) else []
+        if len(inserted) > 1 and all(e.start == e.end for e in inserted):
+            return tuple(Edit(e.start + base, e.end + base, e.new_text) for e in inserted)
         return (Edit(base, base + len(old_mid), new_mid),)
     return tuple(
         Edit(e.start + base, e.end + base, e.new_text) for e in minimal_edits(old_mid, new_mid)

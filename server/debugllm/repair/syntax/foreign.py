@@ -1,5 +1,5 @@
 """Repairs of code written in the syntax of other languages (C, Java, JavaScript): comments,
-declarations, operators and generic types."""
+declarations, operators, generic types and blocks in braces."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from debugllm.repair.syntax.context import (
     ATOM_START,
     CONDITION_KEYWORDS,
+    HEADER_KEYWORDS,
     PLAIN_INVALID,
     Ctx,
     Proposal,
@@ -293,3 +294,74 @@ def gen_foreign(ctx: Ctx) -> Iterator[Proposal]:
                 token=op + op,
                 replacement=f"{op}= 1",
             )
+
+
+#: `} else {`, `} else if (x) {`, `} catch {`: the end of one braced block and the header of the
+#: next on one line.
+_BRACE_CLAUSE = re.compile(
+    r"([ \t]*)\}[ \t]*((?:else[ \t]+if|elif|else|except|finally)\b.*?)[ \t]*\{[ \t]*$"
+)
+_BRACE_CLOSE = re.compile(r"[ \t]*\}[ \t]*;?[ \t]*$")
+
+
+def _brace_header(ctx: Ctx, line: int) -> str | None:
+    """Line ``line`` as a Python header, when it is one that opens its block with `{`."""
+    code = ctx.code(line)
+    if len(code) < 2 or code[0].text not in HEADER_KEYWORDS or code[-1].text != "{":
+        return None
+    if any(o.line == line for o in ctx.open_brackets(line, code[-1].start)):
+        return None  # the `{` is inside brackets: a dict or set the header holds
+    text = ctx.lines[line]
+    return text[: code[-2].end] + ":" + text[code[-1].end :].rstrip()
+
+
+def gen_brace_block(ctx: Ctx) -> Iterator[Proposal]:
+    """`if x > 3 {` ... `}`: blocks delimited by braces, as in C, Java or JavaScript. Python's
+    header ends with ':' and its block is the indented lines under it; the `{` becomes the
+    colon, each closing `}` line goes, and `} else {` becomes `else:`. The indentation already
+    says which lines each block holds, so the result is the one program meant."""
+    # Whatever the message: the block's first statement decides what CPython reports. The
+    # error is at the header's `{`, or inside the block when its first line could be
+    # part of a set display (`{ d = {...`): the outermost block still open there.
+    braces = [
+        o.line
+        for o in ctx.open_brackets(ctx.line, ctx.col)
+        if o.char == "{" and ctx.code(o.line)[-1].start == o.col
+    ]
+    if ctx.code(ctx.line) and ctx.code(ctx.line)[-1].start == ctx.col:
+        braces.append(ctx.line)
+    first = next((i for i in braces if _brace_header(ctx, i) is not None), -1)
+    header = _brace_header(ctx, first) if first >= 0 else None
+    if header is None:
+        return
+    new_lines = [header]
+    blocks = [first]  # the lines whose `{` opened a block still open
+    line = first + 1
+    while line < ctx.count and blocks:
+        text = ctx.lines[line]
+        if ctx.scan.string[line]:
+            new_lines.append(text.rstrip("\r\n"))
+            line += 1
+            continue
+        # A `}` ends a block only when the `{` it closes is a block's (not a dict's).
+        brace = text.find("}")
+        inner = ctx.open_brackets(line, brace)[-1:] if brace >= 0 else []
+        closes = bool(inner) and inner[0].char == "{" and inner[0].line == blocks[-1]
+        clause = _BRACE_CLAUSE.match(text) if closes else None
+        header_here = _brace_header(ctx, line)
+        if clause:
+            words = re.sub(r"^else[ \t]+if\b", "elif", clause.group(2))
+            new_lines.append(f"{clause.group(1)}{words}:")
+            blocks[-1] = line
+        elif closes and _BRACE_CLOSE.match(text):
+            blocks.pop()
+        elif header_here is not None:
+            blocks.append(line)
+            new_lines.append(header_here)
+        else:
+            new_lines.append(text.rstrip("\r\n"))
+        line += 1
+    if blocks:
+        return  # no closing `}`: not a braced block
+    title = "Write the block with ':' and indentation instead of braces"
+    yield ctx.lines_to(first, line, new_lines, 0.3, "brace-block", title)

@@ -14,7 +14,7 @@ from debugllm.repair.syntax.brackets import (
 )
 from debugllm.repair.syntax.characters import gen_lookalike
 from debugllm.repair.syntax.context import MAX_LINE, Ctx, Proposal
-from debugllm.repair.syntax.foreign import gen_foreign
+from debugllm.repair.syntax.foreign import gen_brace_block, gen_foreign
 from debugllm.repair.syntax.generic import gen_generic
 from debugllm.repair.syntax.indentation import (
     gen_dedent,
@@ -35,11 +35,13 @@ from debugllm.repair.syntax.novice import (
     gen_comprehension_element,
     gen_dangling_operator,
     gen_declared_container,
+    gen_def_parentheses,
     gen_digit_name,
     gen_dot_subscript,
     gen_else_condition,
     gen_escaped_quote,
     gen_except_comma,
+    gen_for_without_in,
     gen_glued_statement,
     gen_joined_assignments,
     gen_keyword_argument,
@@ -78,6 +80,9 @@ Generator = Callable[[Ctx], Iterator[Proposal]]
 GENERATORS: tuple[Generator, ...] = (
     gen_missing_colon,
     gen_colon_and_block,
+    gen_brace_block,
+    gen_def_parentheses,
+    gen_for_without_in,
     gen_never_closed,
     gen_open_in_line,
     gen_unmatched,

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import replace
 
+from debugllm.problems import Code, Problem
 from debugllm.repair.syntax.context import (
     CONTINUATION_KEYWORDS,
     HEADER_KEYWORDS,
@@ -28,6 +29,7 @@ from debugllm.repair.syntax.context import (
     lex,
     statement_facts,
 )
+from debugllm.repair.syntax.indentation import gen_indented_block
 
 #: Built-in functions beginners call: `int x` and `int input()` lost their parentheses.
 _BUILTIN_CALLS = frozenset(
@@ -290,6 +292,56 @@ def gen_bare_elif(ctx: Ctx) -> Iterator[Proposal]:
     yield p.as_guess()
 
 
+def gen_def_parentheses(ctx: Ctx) -> Iterator[Proposal]:
+    """`def main:`: a function defined without the parentheses of its (empty) parameter list."""
+    if ctx.msg != "expected '('":
+        return
+    code = ctx.code(ctx.line)
+    k = 2 if code[:1] and code[0].text == "async" else 1
+    if len(code) < k + 2 or code[k - 1].text != "def" or code[k].kind != "name":
+        return
+    after = code[k + 1]
+    if after.start != ctx.col or after.text not in (":", "->"):
+        return
+    name = code[k].text
+    title = f"Add the parentheses after '{name}': def {name}()"
+    at = code[k].end
+    yield ctx.put(ctx.line, at, at, "()", 0.3, "def-parentheses", title, name=name)
+
+
+#: A `for` loop's target: names, commas, brackets and attributes (`for i, (a, b)`, `for o.x`).
+_FOR_TARGET = frozenset({",", "(", ")", "[", "]", "."})
+
+
+def gen_for_without_in(ctx: Ctx) -> Iterator[Proposal]:
+    """`for i range(5):`: a loop that lost the `in` between its variable and what it loops
+    over."""
+    if ctx.msg != "invalid syntax" or ctx.statement_start(ctx.line) != ctx.line:
+        return
+    code = ctx.code(ctx.line)
+    k = 2 if code[:1] and code[0].text == "async" else 1
+    if len(code) < k + 3 or code[k - 1].text != "for" or code[-1].text != ":":
+        return
+    if any(t.text == "in" for t in code):
+        return
+    split = next((i for i, t in enumerate(code) if t.start == ctx.col), None)
+    if split is None or split <= k:
+        return
+    target = code[k:split]
+    if target[-1].kind not in ("name", "close") or code[split].kind not in ("name", "open"):
+        return
+    if not all(t.text in _FOR_TARGET or _plain_name(t) for t in target):
+        return
+    try:  # the target must be one: `for a b range(3)` lost a comma as well
+        compile(ctx.lines[ctx.line][target[0].start : target[-1].end] + " = ()", "<t>", "exec")
+    except SyntaxError:
+        return
+    words = ctx.lines[ctx.line][target[0].start : target[-1].end]
+    title = f"Insert the missing 'in' after '{words}'"
+    at = target[-1].end
+    yield ctx.put(ctx.line, at, at, " in", 0.3, "for-without-in", title, target=words)
+
+
 def gen_bare_symbol(ctx: Ctx) -> Iterator[Proposal]:
     """`print(*)`, `print(+, end='')`: a symbol standing alone as an argument was meant as the
     string of it."""
@@ -376,7 +428,9 @@ def gen_operator_typo(ctx: Ctx) -> Iterator[Proposal]:
 
 def gen_colon_and_block(ctx: Ctx) -> Iterator[Proposal]:
     """`if x > 0` / `print(x)`: a header that lost its colon, and the line under it not
-    indented either; two edits for one mistake (the block was never opened)."""
+    indented either; two edits for one mistake (the block was never opened). Which lines the
+    block takes is decided as for a header that kept its colon (``gen_indented_block``): a
+    `while` whose next lines change its condition takes them along."""
     if ctx.msg != "expected ':'" or ctx.statement_start(ctx.line) != ctx.line:
         return
     code = ctx.code(ctx.line)
@@ -392,14 +446,31 @@ def gen_colon_and_block(ctx: Ctx) -> Iterator[Proposal]:
     facts = statement_facts(ctx, ctx.line)
     end = code[-1].end
     header = ctx.lines[ctx.line][:end] + ":" + ctx.lines[ctx.line][end:]
-    body = indent_of(ctx.lines[ctx.line]) + ctx.unit + ctx.lines[following].lstrip(" \t")
-    new_lines = [header, *ctx.lines[ctx.line + 1 : following], body]
+    # The file with the colon, and the error CPython reports there (the header's line number
+    # is all the block repairs read of its message).
+    at = ctx.starts[ctx.line] + end
+    opened = ctx.source[:at] + ":" + ctx.source[at:]
+    start = ctx.starts[following] + 1
+    message = f"expected an indented block after '{code[0].text}' statement on line {ctx.line + 1}"
+    blocked = Ctx(opened, Problem(Code.INDENTATION_ERROR, message, start, start), ctx.hidden)
+    above = header + ctx.eol[ctx.line] + ctx.raw(ctx.line + 1, following)
     title = f"Insert the missing ':' after the {facts['keyword']} statement and indent its block"
-    p = ctx.lines_to(ctx.line, following + 1, new_lines, 0.5, "missing-colon", title, **facts)
-    indent = ctx.put(
-        following, 0, 0, "", 0.0, "missing-indent", "", header_line=ctx.line + 1, **facts
-    )
-    yield replace(p, then=indent)
+    for block in gen_indented_block(blocked):
+        if block.kind != "missing-indent" or block.first != following:
+            continue
+        indent = replace(
+            block, cost=0.0, title="", facts=(*block.facts, ("header_line", str(ctx.line + 1)))
+        )
+        yield Proposal(
+            block.cost + 0.1,
+            ctx.line,
+            block.last,
+            above + block.text,
+            "missing-colon",
+            title,
+            (*((k, str(v)) for k, v in facts.items()), ("line", str(ctx.line + 1))),
+            then=indent,
+        )
 
 
 def gen_python2_operator(ctx: Ctx) -> Iterator[Proposal]:

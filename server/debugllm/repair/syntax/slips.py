@@ -476,6 +476,16 @@ def gen_missing_comma(ctx: Ctx) -> Iterator[Proposal]:
             )
             yield colon.as_guess() if bare_braces else colon
     same_line = [g for g in gaps if g[0] == ctx.line]
+    if hinted:
+        # CPython's hint spans the first pair only: `[1 2 3 4]` lacks a comma after each item.
+        rest = [g for g in _item_gaps(ctx) if g[1].end >= ctx.end_col]
+        rest = [g for g in rest if not too_many_arguments(ctx, g[0], g[1], g[2])]
+        rest = [g for g in rest if not operator_left_out(ctx, g[0], g[1])]
+        if same_line and rest:
+            guesses.update(
+                {left: comma_is_guess(ctx, line, left, right) for line, left, right in rest}
+            )
+            same_line += rest
     if len(same_line) > 1:
         text = ctx.lines[ctx.line]
         for _, left, _ in reversed(same_line):
@@ -495,6 +505,23 @@ def gen_missing_comma(ctx: Ctx) -> Iterator[Proposal]:
         if any(guesses[left] for _, left, _ in same_line):
             p = p.as_guess()
         yield p
+
+
+def _item_gaps(ctx: Ctx) -> list[tuple[int, Tok, Tok]]:
+    """Two items side by side, on the error line from the error up to the end of the bracket
+    that holds it."""
+    tokens = [t for t in ctx.code(ctx.line) if t.start >= ctx.col]
+    gaps: list[tuple[int, Tok, Tok]] = []
+    depth = 0
+    for left, right in itertools.pairwise(tokens):
+        depth += {"open": 1, "close": -1}.get(left.kind, 0)
+        if depth < 0 or (right.kind == "close" and depth == 0):
+            break
+        atoms = left.kind in ATOM_END and right.kind in ATOM_START
+        trailer = right.text in ("(", "[")
+        if depth == 0 and atoms and not trailer and not (left.kind == right.kind == "string"):
+            gaps.append((ctx.line, left, right))
+    return gaps
 
 
 #: Operators whose operands are what a comma beside them would split off (`+ j " # " +`).
