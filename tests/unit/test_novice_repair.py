@@ -315,6 +315,11 @@ def test_ambiguous_slips_beside_a_string_are_never_applied(source: str) -> None:
             "class_ = 5\nprint(class_ + 1)\nclass A:\n    pass\n",
         ),
         ("def f(lambda):\n    return lambda\n", "def f(lambda_):\n    return lambda_\n"),
+        # Called, too: a lambda's parameters are never in brackets.
+        (
+            "def apply(lambda, x):\n    return lambda(x) + lambda.y\n",
+            "def apply(lambda_, x):\n    return lambda_(x) + lambda_.y\n",
+        ),
     ],
 )
 def test_a_keyword_used_as_a_name_is_renamed_for_review(buggy: str, intended: str) -> None:
@@ -1000,6 +1005,16 @@ def test_an_f_string_left_open_gets_the_same_fix_on_every_version(
             ">>> def f(a):\n...     return a * 2\n...\n>>> print(f(2))\n",
             "def f(a):\n    return a * 2\n\nprint(f(2))\n",
         ),
+        # Under an assignment (which prints nothing) a line is code; under a call, a literal
+        # or text that is no code is the session's output (as code, a literal does nothing).
+        (">>> x = 5\n>>> y = 7\nprint(x + y)\n", "x = 5\ny = 7\nprint(x + y)\n"),
+        (">>> x = 3\n>>> print(x)\n3\n", "x = 3\nprint(x)\n"),
+        (">>> print('a b')\na b\n", "print('a b')\n"),
+        (
+            '>>> 1/0\nTraceback (most recent call last):\n  File "<stdin>", line 1\n'
+            "ZeroDivisionError: division by zero\n",
+            "1/0\n",
+        ),
     ],
 )
 def test_habits_of_other_languages_and_tools_get_their_one_reading(
@@ -1020,7 +1035,8 @@ def test_habits_of_other_languages_and_tools_get_their_one_reading(
         # A name that may be the author's own exception class, or the exception caught.
         ("try:\n    x = 1\nexcept ValueError, MyError:\n    pass\n", "parenthesized-exceptions"),
         # A line right under a prompt may be the session's output or code.
-        (">>> x = 3\n>>> print(x)\n3\n", "repl-prompt"),
+        (">>> def greet():\n...     print('hi')\n...\n>>> greet()\nhi\n", "repl-prompt"),
+        (">>> x = int('5')\nprint(x)\n", "repl-prompt"),
         # `else:` or a condition left out.
         ("x = 3\nif x > 5:\n    print(1)\nelif:\n    print(2)\n", "bare-elif"),
     ],

@@ -5,6 +5,7 @@ assignments joined on one line, an operator typed with a space or backwards."""
 
 from __future__ import annotations
 
+import ast
 import builtins
 import itertools
 import re
@@ -700,19 +701,59 @@ _PROMPT = re.compile(r">>>(?: |$)")
 _CONTINUED = re.compile(r"\.\.\.(?: |$)")
 
 
+def _runs_silently(code: str) -> bool:
+    """Does the interpreter print nothing for this statement: no value shown, no call made?
+    (A function's body does not run when it is defined.)"""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return False
+    if any(isinstance(node, ast.Expr) for node in tree.body):
+        return False  # an expression's value is shown
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            stack.extend([*node.decorator_list, node.args])
+            continue
+        if isinstance(node, ast.Call | ast.Await | ast.Yield | ast.YieldFrom):
+            return False
+        stack.extend(ast.iter_child_nodes(node))
+    return True
+
+
+def _may_be_code(text: str) -> bool:
+    """Could this line of a session's output have been meant as code that does something?
+    A literal (`16`, `'hi'`, `[1, 2]`) does nothing as a statement: a comment or not, the
+    program is the same."""
+    try:
+        tree = ast.parse(text.strip())
+    except (SyntaxError, ValueError):
+        return False
+    if len(tree.body) == 1 and isinstance(tree.body[0], ast.Expr):
+        try:
+            ast.literal_eval(tree.body[0].value)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            return True
+        return False
+    return True
+
+
 def gen_repl_prompt(ctx: Ctx) -> Iterator[Proposal]:
     """`>>> x = 3`: a session of the interactive interpreter pasted as a program. The code is
-    what follows each `>>> ` and `... ` prompt. A line printed by the session (right under a
-    prompt's statement) becomes a comment; whether such a line was output or code is a guess,
-    so the repair is safe only for a paste without any.
+    what follows each `>>> ` and `... ` prompt. A line right under a prompt's statement is the
+    session's output (made a comment) when that statement may print, and code otherwise (an
+    assignment or an import prints nothing). Output that is valid code too (`5`, `hi`) may have
+    been meant as code: the repair is then a guess.
 
     It starts at the error: a `>>>` line above it compiled, so it is a docstring's example,
     and so is one below it inside a string; neither is touched."""
     if ctx.msg not in PLAIN_INVALID or not _PROMPT.match(ctx.lines[ctx.line]):
         return
     new_lines: list[str] = []
-    printed = False
+    printed = doubt = False
     after_prompt = False  # the line before was a prompt's, or output right under one
+    statement: list[str] = []  # the code of the last `>>>` line and its `...` lines
     first = last = None
     for i in range(ctx.line, ctx.count):
         body = ctx.lines[i].rstrip("\r\n")
@@ -722,14 +763,22 @@ def gen_repl_prompt(ctx: Ctx) -> Iterator[Proposal]:
             continue
         prompt = _PROMPT.match(body) or (after_prompt and _CONTINUED.match(body))
         if prompt:
-            body = body[prompt.end() :]
+            code = body[prompt.end() :]
+            statement = [code] if body.startswith(">>>") else [*statement, code]
+            body = code
             first = i if first is None else first
             last = i
+            after_prompt = True
         elif after_prompt and body.strip():
-            body = "# " + body
-            printed = True
-            last = i
-        after_prompt = bool(prompt) or (after_prompt and bool(body.strip()))
+            if _runs_silently("\n".join(statement)):
+                after_prompt = False  # code pasted after the session: kept as it is
+            else:
+                doubt = doubt or _may_be_code(body)
+                body = "# " + body
+                printed = True
+                last = i
+        else:
+            after_prompt = False
         new_lines.append(body)
     if first is None or last is None:
         return
@@ -738,7 +787,7 @@ def gen_repl_prompt(ctx: Ctx) -> Iterator[Proposal]:
     )
     changed = new_lines[first - ctx.line : last + 1 - ctx.line]
     p = ctx.lines_to(first, last + 1, changed, 0.3, "repl-prompt", title)
-    yield p.as_guess() if printed else p
+    yield p.as_guess() if doubt else p
 
 
 def gen_unquoted_string(ctx: Ctx) -> Iterator[Proposal]:
@@ -874,6 +923,8 @@ def _keyword_as_name(code: list[Tok], k: int) -> bool:
         return after in ("=", ".", "[") and tok.text not in _EXPRESSION_KEYWORDS
     if before not in _BEFORE_NAME:
         return False
+    if tok.text == "lambda" and after in ("(", ".", "["):
+        return True  # a lambda's parameters are never in brackets: `lambda(x)` calls a name
     if tok.text in _EXPRESSION_KEYWORDS:
         # `return lambda` ends nothing: a name (`yield`, `await` may end a valid line).
         return after in (")", ",", "]", "=") or (not after and tok.text in ("lambda", "not"))
