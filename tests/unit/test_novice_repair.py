@@ -1160,3 +1160,67 @@ def test_commas_added_through_a_line_leave_the_names_between_them_untouched() ->
 )
 def test_no_in_or_parentheses_where_more_was_lost(buggy: str) -> None:
     assert all(c.kind not in ("for-without-in", "def-parentheses") for c in _repairs(buggy))
+
+
+@pytest.mark.parametrize(
+    ("buggy", "intended"),
+    [
+        # The call after a body written flush left is the finished function's call: inside
+        # the body it would recurse forever.
+        (
+            'def greet(name):\nprint("Hi", name)\ngreet("Bo")\n',
+            'def greet(name):\n    print("Hi", name)\ngreet("Bo")\n',
+        ),
+        (
+            "def main():\nx = 1\nprint(x)\nmain()\n",
+            "def main():\n    x = 1\n    print(x)\nmain()\n",
+        ),
+        # A recursive call uses the parameters; a `return` is never the caller's.
+        (
+            "def f(n):\nif n == 0:\n    return\nprint(n)\nf(n - 1)\n\nf(3)\n",
+            "def f(n):\n    if n == 0:\n        return\n    print(n)\n    f(n - 1)\n\nf(3)\n",
+        ),
+        (
+            "def fact(n):\nif n == 0:\n    return 1\nreturn n * fact(n - 1)\nprint(fact(5))\n",
+            "def fact(n):\n    if n == 0:\n        return 1\n    return n * fact(n - 1)\n"
+            "print(fact(5))\n",
+        ),
+    ],
+)
+def test_a_flush_left_function_body_stops_before_the_functions_own_call(
+    buggy: str, intended: str
+) -> None:
+    safe = [c for c in _repairs(buggy) if _applicability(c) == "safe"]
+    assert safe, [(c.kind, c.apply(buggy)) for c in _repairs(buggy)]
+    assert _same_program(safe[0].apply(buggy), intended), safe[0].apply(buggy)
+
+
+def test_a_bracket_left_open_before_an_assignment_is_closed_not_given_a_comma() -> None:
+    # CPython suggests a comma between `input(...)` and `f`: the next line is a statement.
+    buggy = 'c = float(input("C: ")\nf = c * 9 / 5 + 32\nprint(f)\n'
+    safe = [c for c in _repairs(buggy) if _applicability(c) == "safe"]
+    assert safe, [(c.kind, c.apply(buggy)) for c in _repairs(buggy)]
+    assert safe[0].apply(buggy) == 'c = float(input("C: "))\nf = c * 9 / 5 + 32\nprint(f)\n'
+    assert not any(
+        c.apply(buggy).startswith('c = float(input("C: "),') and _applicability(c) == "safe"
+        for c in _repairs(buggy)
+    )
+
+
+def test_a_flat_function_is_indented_without_the_call_after_it() -> None:
+    buggy = (
+        "def biggest(a, b, c):\nif a > b and a > c:\nreturn a\nelif b > c:\nreturn b\n"
+        "else:\nreturn c\nprint(biggest(1, 5, 3))\n"
+    )
+    intended = (
+        "def biggest(a, b, c):\n    if a > b and a > c:\n        return a\n    elif b > c:\n"
+        "        return b\n    else:\n        return c\nprint(biggest(1, 5, 3))\n"
+    )
+    source = buggy
+    for _ in range(5):  # the chain of fixes, as fix-all applies them
+        if first_syntax_error(source) is None:
+            break
+        safe = [c for c in _repairs(source) if _applicability(c) == "safe"]
+        assert safe, source
+        source = safe[0].apply(source)
+    assert _same_program(source, intended), source

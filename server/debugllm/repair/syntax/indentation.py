@@ -79,6 +79,8 @@ def gen_indented_block(ctx: Ctx) -> Iterator[Proposal]:
             else:
                 end = ctx.block_end(line, mode)
             end = _reachable_end(ctx, line, end)
+            if word == "def":
+                end = _before_own_call(ctx, header, line, end)
             moved = ctx.shifted(line, end, target)
             if mode not in ("methods", "body") and not (mode == "para" and evidence):
                 cost += _moved(ctx, line, moved)
@@ -216,6 +218,43 @@ def _reachable_end(ctx: Ctx, line: int, end: int) -> int:
     return end
 
 
+def _function_at(ctx: Ctx, line: int, width: int) -> int:
+    """The `def` whose body a statement at ``line`` indented to ``width`` would be in; -1 when
+    none (at most 200 lines up)."""
+    for i in range(line - 1, max(line - 200, -1), -1):
+        if ctx.is_statement(i) and ctx.width(i) < width:
+            if DEF.match(ctx.lines[i]):
+                return i
+            width = ctx.width(i)  # an `if` or a `for` in between: look past it
+            if width == 0:
+                return -1
+    return -1
+
+
+def _before_own_call(ctx: Ctx, header: int, line: int, end: int) -> int:
+    """``end``, or sooner: before the first statement from ``line`` at its level that calls
+    the function `def`ined at ``header`` with arguments that use none of its parameters
+    (`greet("Bo")` after `def greet(name):`). That is the call of the finished function: in
+    its own body it would recurse forever. A `return` is never one (`return n * f(n - 1)`)."""
+    match = DEF.match(ctx.lines[header]) if header >= 0 else None
+    if not match:
+        return end
+    name = match.group(1)
+    params = {p.split(":")[0].split("=")[0].strip(" *") for p in match.group(2).split(",")}
+    params -= {""}
+    call = re.compile(rf"(?<![\w.]){re.escape(name)}\s*\(([^()]*)\)")
+    base = ctx.width(line)
+    for i in range(line + 1, end):
+        if not ctx.is_statement(i) or ctx.width(i) != base:
+            continue
+        if first_word(ctx.lines[i]) == "return":
+            continue
+        found = call.search(ctx.lines[i])
+        if found and not params & set(_WORD.findall(found.group(1))):
+            return i
+    return end
+
+
 def _body_end(ctx: Ctx, line: int) -> int:
     """The statements from ``line`` on at its indentation, with their blocks, up to the next
     definition, decorator or ``if __name__``."""
@@ -272,6 +311,9 @@ def gen_misplaced_clause(ctx: Ctx) -> Iterator[Proposal]:
     for rank, target in enumerate(levels[:4]):
         for mode, cost in (("block", 0.5), ("run", 0.55)):
             end = ctx.block_end(ctx.line, mode)
+            end = _before_own_call(
+                ctx, _function_at(ctx, ctx.line, width_of(target)), ctx.line, end
+            )
             moved = ctx.shifted(ctx.line, end, target)
             yield ctx.lines_to(
                 ctx.line,

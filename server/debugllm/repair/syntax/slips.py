@@ -21,6 +21,7 @@ from debugllm.repair.syntax.context import (
     KNOWN_NAMES,
     ONE_ARGUMENT,
     PLAIN_INVALID,
+    TARGETS,
     Ctx,
     Proposal,
     Tok,
@@ -420,14 +421,17 @@ def gen_missing_comma(ctx: Ctx) -> Iterator[Proposal]:
         if first <= (i, t.start) and (i, t.end if hinted else t.start) <= end
     ]
     gaps: list[tuple[int, Tok, Tok]] = []
+    new_statement: set[Tok] = set()  # left items whose right one starts a statement's line
     depth = 0
-    for (line, left), (_, right) in itertools.pairwise(tokens):
+    for (line, left), (right_line, right) in itertools.pairwise(tokens):
         depth += {"open": 1, "close": -1}.get(left.kind, 0)
         atoms = left.kind in ATOM_END and right.kind in ATOM_START
         # `str(i)` and `d[0]` are a call and a subscript, never two items side by side.
         trailer = right.text in ("(", "[")
         if depth <= 0 and atoms and not trailer and not (left.kind == right.kind == "string"):
             gaps.append((line, left, right))
+            if right_line > line and _starts_statement(ctx, right_line, right):
+                new_statement.add(left)
     if not hinted:
         gaps = gaps[-1:]
     in_dict = any(o.char == "{" for o in ctx.open_brackets(ctx.line, ctx.col)[-1:])
@@ -443,6 +447,8 @@ def gen_missing_comma(ctx: Ctx) -> Iterator[Proposal]:
             g for g in gaps if equals and g[0] == ctx.line and (tuple_line or g[1].end <= equals[0])
         ]
     guesses = {left: comma_is_guess(ctx, line, left, right) for line, left, right in gaps}
+    # `c = float(input("C: ")` / `f = c * 9`: a bracket left open, not an item.
+    guesses.update({left: True for left in new_statement})
     # `{'a' 1}`: a set of two items or a dict of one pair? Only other items tell.
     bare_braces = in_dict and not _braces_separate(ctx)
     for rank, (line, left, right) in enumerate(reversed(gaps)):
@@ -505,6 +511,17 @@ def gen_missing_comma(ctx: Ctx) -> Iterator[Proposal]:
         if any(guesses[left] for _, left, _ in same_line):
             p = p.as_guess()
         yield p
+
+
+def _starts_statement(ctx: Ctx, line: int, tok: Tok) -> bool:
+    """Does ``tok`` begin line ``line`` as a statement would: at the indentation of the
+    statement the brackets belong to, an assignment or a keyword's statement?"""
+    text = ctx.lines[line]
+    if tok.start != len(text) - len(text.lstrip(" \t")):
+        return False
+    if ctx.width(line) != ctx.width(ctx.statement_start(ctx.line)):
+        return False
+    return tok.text in KEYWORDS or TARGETS.match(text) is not None
 
 
 def _item_gaps(ctx: Ctx) -> list[tuple[int, Tok, Tok]]:
