@@ -130,7 +130,7 @@ def test_a_single_later_safe_fix_is_applied_behind_an_unfixable_first_error() ->
 def test_past_a_stop_after_applied_fixes_the_later_safe_fixes_are_applied_too() -> None:
     # Error 1 has a safe fix, error 2 only a review fix, error 3 a safe fix again: fix-all
     # applies 1 and 3, and error 2 keeps its review fix on its own diagnostic.
-    source = "x = 1\nif x\n    pass\nprint('a 'x)\nwhile x\n    break\n"
+    source = "x = input()\nif x\n    pass\nprint('a 'x)\nwhile x\n    break\n"
     plan = _patient_plan(source)
     assert [f.candidate.kind for f in plan.applied] == ["missing-colon", "missing-colon"]
     assert plan.fixed_source == source.replace("if x\n", "if x:\n").replace(

@@ -1224,3 +1224,43 @@ def test_a_flat_function_is_indented_without_the_call_after_it() -> None:
         assert safe, source
         source = safe[0].apply(source)
     assert _same_program(source, intended), source
+
+
+@pytest.mark.parametrize(
+    ("buggy", "intended"),
+    [
+        # A label in words beside a number: `+` would fail, repeating the label means nothing.
+        (
+            's = int(input())\nv = str(s)[::-1]\nprint("Reverse:"int(v))\n',
+            's = int(input())\nv = str(s)[::-1]\nprint("Reverse:", int(v))\n',
+        ),
+        (
+            "a = 67\nb = int('76')\nprint('sum'a + b)\n",
+            "a = 67\nb = int('76')\nprint('sum', a + b)\n",
+        ),
+        ("n = len('abc')\nprint(n' letters')\n", "n = len('abc')\nprint(n, ' letters')\n"),
+    ],
+)
+def test_a_label_beside_a_number_in_print_gets_its_comma(buggy: str, intended: str) -> None:
+    safe = [c for c in _repairs(buggy) if _applicability(c) == "safe"]
+    assert safe, [(c.kind, c.apply(buggy)) for c in _repairs(buggy)]
+    assert _same_program(safe[0].apply(buggy), intended)
+
+
+@pytest.mark.parametrize(
+    "buggy",
+    [
+        # Text beside text: `+` or `,` print different spacing.
+        "name = input()\nprint('Hi 'name)\n",
+        # A symbol: `'*' * k` is as likely.
+        "k = 3\nprint('*'k)\n",
+        # A format string: `%` may be meant.
+        "d = 5\nprint('d is %d'd)\n",
+        # A loop variable's values are not known to be numbers.
+        "for d in 'ab':\n    print('Sum:'d)\n",
+        # A name the file rebinds: `int` is no longer the built-in.
+        "def int(x):\n    return 'x'\nprint('Sum:'int(2))\n",
+    ],
+)
+def test_text_beside_a_value_of_unknown_kind_is_only_offered(buggy: str) -> None:
+    assert not [c for c in _repairs(buggy) if _applicability(c) == "safe"]

@@ -293,6 +293,59 @@ def gen_bare_elif(ctx: Ctx) -> Iterator[Proposal]:
     yield p.as_guess()
 
 
+#: Built-in functions that always return a number.
+_NUMERIC_CALLS = frozenset({"int", "float", "len", "round", "abs", "ord", "sum"})
+_NUMERIC_OPERATORS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
+
+
+def is_numeric(ctx: Ctx, text: str, seen: frozenset[str] = frozenset()) -> bool:
+    """Is the expression ``text`` evidently a number: a numeric literal, a call of `int`,
+    `len`, ... , arithmetic on those, or a name the file only ever assigns such values?"""
+    try:
+        node = ast.parse(text.strip(), mode="eval").body
+    except (SyntaxError, ValueError):
+        return False
+    return _numeric(ctx, node, seen)
+
+
+def _numeric(ctx: Ctx, node: ast.expr, seen: frozenset[str]) -> bool:
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, int | float) and not isinstance(node.value, bool)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        return _numeric(ctx, node.operand, seen)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, _NUMERIC_OPERATORS):
+        return _numeric(ctx, node.left, seen) and _numeric(ctx, node.right, seen)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        return node.func.id in _NUMERIC_CALLS and not _bound(ctx.whole, node.func.id)
+    if isinstance(node, ast.Name) and node.id not in seen and len(seen) < 4:
+        # A name: every value the file assigns it is a number (a few names deep).
+        values = _assigned_values(ctx.whole, node.id)
+        return bool(values) and all(is_numeric(ctx, v, seen | {node.id}) for v in values)
+    return False
+
+
+def _bound(source: str, name: str) -> bool:
+    """Does the file define ``name`` itself (a def, a class, an import, an assignment)?"""
+    pattern = rf"^\s*(?:(?:async\s+)?def|class)\s+{name}\b|\bimport\b.*\b{name}\b|^\s*{name}\s*="
+    return re.search(pattern, source, re.MULTILINE) is not None
+
+
+def _assigned_values(source: str, name: str) -> list[str]:
+    """The values a plain `name = value` (or `name += value`) gives ``name``; [] when the
+    file binds it any other way too (a loop, a parameter, `as`, unpacking)."""
+    values = re.findall(
+        rf"^[ \t]*{name}[ \t]*(?:[-+*/%]|//)?=(?!=)[ \t]*(.+?)[ \t]*(?:#.*)?$", source, re.MULTILINE
+    )
+    other = (
+        rf"\bfor\b[^\n]*\b{name}\b[^\n]*\bin\b|\bdef\b[^\n]*\([^\n]*\b{name}\b"
+        rf"|\bas[ \t]+{name}\b|\b{name}[ \t]*,[^\n=]*=(?!=)|,[ \t]*{name}[ \t]*=(?!=)"
+        rf"|\b(?:global|nonlocal|import)\b[^\n]*\b{name}\b"
+    )
+    if re.search(other, source):
+        return []
+    return values
+
+
 def gen_def_parentheses(ctx: Ctx) -> Iterator[Proposal]:
     """`def main:`: a function defined without the parentheses of its (empty) parameter list."""
     if ctx.msg != "expected '('":

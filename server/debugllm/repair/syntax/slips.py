@@ -33,6 +33,7 @@ from debugllm.repair.syntax.context import (
 )
 from debugllm.repair.syntax.novice import (
     in_assignment_target,
+    is_numeric,
     spaced_name_elsewhere,
     unpacks_evidently,
 )
@@ -587,7 +588,9 @@ def comma_is_guess(ctx: Ctx, line: int, left: Tok, right: Tok) -> bool:
     # printed, is a guess.
     text_and_value = "string" in (left.kind, right.kind) and left.kind != right.kind
     if text_and_value and bool(stack) and callee_of(ctx, stack[-1]) in ("print", "input"):
-        return True
+        # Unless a label in words stands beside a number (`print("Sum:"int(c))`): `+` would
+        # fail and repeating the label makes no sense.
+        return callee_of(ctx, stack[-1]) == "input" or not _label_and_number(ctx, line, left, right)
     if spaced_name_elsewhere(ctx, line, left, right):
         return True
     # `"a: " + j " b" + k`: text in a chain of `+` beside another item more likely lost the
@@ -600,6 +603,36 @@ def comma_is_guess(ctx: Ctx, line: int, left: Tok, right: Tok) -> bool:
     chained_left = left.kind != "close" and bool(before) and before[-1].text in _CHAIN_OPERATORS
     chained_right = right.kind != "open" and bool(after) and after[0].text in _CHAIN_OPERATORS
     return chained_left or chained_right
+
+
+def _label_and_number(ctx: Ctx, line: int, left: Tok, right: Tok) -> bool:
+    """Are the two items a string of words (no `%` or `{}` to format) and a value that is
+    evidently a number, each a whole argument of the call?"""
+    code = ctx.code(line)
+    k = code.index(left)
+    label = left if left.kind == "string" else right
+    if not re.search(r"[A-Za-z]", label.text) or re.search(r"[%{]", label.text):
+        return False
+    if label is left:  # the value runs from `right` to the next ',' or the call's ')'
+        depth = 0
+        end = k + 1
+        while end < len(code):
+            tok = code[end]
+            depth += {"open": 1, "close": -1}.get(tok.kind, 0)
+            if depth < 0 or (depth == 0 and tok.text == ","):
+                break
+            end += 1
+        tokens = code[k + 1 : end]
+        before = code[k - 1].text if k else ""
+        whole = before in ("(", ",")
+    else:  # the value ends at `left`: only a plain name or number is taken
+        tokens = [left]
+        after = code[k + 2].text if k + 2 < len(code) else ""
+        whole = (code[k - 1].text if k else "") in ("(", ",") and after in (")", ",")
+    if not whole or not tokens:
+        return False
+    text = ctx.lines[line][tokens[0].start : tokens[-1].end]
+    return is_numeric(ctx, text)
 
 
 def _keyword_follows(ctx: Ctx, line: int, name: Tok) -> bool:
