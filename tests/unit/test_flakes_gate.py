@@ -1,0 +1,105 @@
+"""The pyflakes gate (``analysis.static``): pyflakes is skipped only where the scope model
+proves it would report nothing the checks read, and that proof holds against pyflakes itself."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+import pytest
+from debugllm.analysis.static import build_model, pyflakes_would_be_silent
+from pyflakes import checker, messages
+
+#: What the static checks read from pyflakes while the scope model exists.
+_READ = (messages.UndefinedName, messages.UnusedImport, messages.UndefinedExport)
+
+
+def _silent(source: str) -> bool:
+    return pyflakes_would_be_silent(build_model(ast.parse(textwrap.dedent(source))))
+
+
+def _pyflakes_reports(source: str) -> list[str]:
+    tree = ast.parse(textwrap.dedent(source))
+    return [str(m) for m in checker.Checker(tree, "m.py").messages if isinstance(m, _READ)]
+
+
+CLEAN = [
+    # Functions see the module's names whenever they are bound: pyflakes checks them last.
+    """
+    import os
+
+    def f():
+        return os.sep + helper()
+
+    def helper():
+        return "x"
+    """,
+    # A comprehension's targets, an `except` name inside its handler, a class body in order.
+    """
+    from __future__ import annotations
+    import json
+
+    class A:
+        size = 3
+        twice = size * 2
+
+        def dump(self, rows: list[int]) -> str:
+            try:
+                return json.dumps([r for r in rows if r])
+            except ValueError as e:
+                return str(e)
+    """,
+    "print(len([1, 2]))\n",
+]
+
+NOT_PROVEN = [
+    # A name read before the module binds it: pyflakes calls it undefined.
+    "print(x)\nx = 1\n",
+    # An import nobody reads.
+    "import os\n",
+    # An `except` name read after its handler: gone there.
+    "try:\n    pass\nexcept ValueError as e:\n    pass\nprint(e)\n",
+    # A local read before its binding.
+    "def f():\n    print(y)\n    y = 1\n",
+    # A class attribute read from a method: not visible there.
+    "class A:\n    n = 1\n    def f(self):\n        return n\n",
+    # Names only pyflakes reads: a string annotation, a star import, `__all__`.
+    "import os\ndef f(x: 'os.PathLike') -> None:\n    pass\n",
+    "from os import *\nprint(sep)\n",
+    "import os\n__all__ = ['os', 'missing']\n",
+    # `del`, `global`: bindings that come and go.
+    "x = 1\ndel x\nprint(x)\n",
+    "def f():\n    global g\n    g = 1\nprint(g)\n",
+    # Two bindings of an import: pyflakes judges which one is used.
+    "try:\n    import json\nexcept ImportError:\n    json = None\nprint(json)\n",
+    # A name no scope binds and no builtin has.
+    "print(undefined_thing)\n",
+]
+
+
+@pytest.mark.parametrize("source", CLEAN)
+def test_a_file_whose_names_all_resolve_skips_pyflakes_and_pyflakes_agrees(source: str) -> None:
+    assert _silent(source)
+    assert _pyflakes_reports(source) == []
+
+
+@pytest.mark.parametrize("source", NOT_PROVEN)
+def test_what_the_model_cannot_settle_is_left_to_pyflakes(source: str) -> None:
+    assert not _silent(source)
+
+
+def test_the_static_checks_report_the_same_with_the_gate(monkeypatch: pytest.MonkeyPatch) -> None:
+    import debugllm.analysis.static as static
+
+    sources = [textwrap.dedent(s) for s in (*CLEAN, *NOT_PROVEN)]
+    gated = [static._analyze_static(s, None, static.ALL_CHECKS, "m.py") for s in sources]
+    monkeypatch.setattr(static, "pyflakes_would_be_silent", lambda model: False)
+    ungated = [static._analyze_static(s, None, static.ALL_CHECKS, "m.py") for s in sources]
+    assert gated == ungated
+    assert any(problems for problems, _ in gated)  # the set holds real findings
+
+
+def test_the_gate_takes_for_builtins_exactly_what_pyflakes_does() -> None:
+    from debugllm.analysis import static
+
+    assert static._BUILTINS == checker.builtin_vars
