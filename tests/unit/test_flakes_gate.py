@@ -50,6 +50,8 @@ CLEAN = [
                 return str(e)
     """,
     "print(len([1, 2]))\n",
+    # An import `__all__` names is used: pyflakes reads a list of literals the same way.
+    "from os import sep\n__all__ = ['sep', 'join']\n\ndef join(a):\n    return a + sep\n",
 ]
 
 NOT_PROVEN = [
@@ -67,6 +69,8 @@ NOT_PROVEN = [
     "import os\ndef f(x: 'os.PathLike') -> None:\n    pass\n",
     "from os import *\nprint(sep)\n",
     "import os\n__all__ = ['os', 'missing']\n",
+    "import os\n__all__ = ['os']\n__all__ += ['path']\n",
+    "import os\nnames = ['os']\n__all__ = names\n",
     # `del`, `global`: bindings that come and go.
     "x = 1\ndel x\nprint(x)\n",
     "def f():\n    global g\n    g = 1\nprint(g)\n",
@@ -74,6 +78,20 @@ NOT_PROVEN = [
     "try:\n    import json\nexcept ImportError:\n    json = None\nprint(json)\n",
     # A name no scope binds and no builtin has.
     "print(undefined_thing)\n",
+    # Read before pyflakes binds it: a function's default or annotation naming the function,
+    # an exception type naming the `as` target.
+    "def f(x=f):\n    return x\n",
+    "def f(x: f) -> None:\n    pass\n",
+    "try:\n    pass\nexcept e.Error as e:\n    pass\n",
+    # A later generator's iterable is read before that generator's target is bound.
+    "print([a for b in [1] for a in a])\n",
+    # Strings pyflakes reads as annotations: typing's special forms.
+    "from typing import cast\nx = cast('Missing', 1)\n",
+    "import typing\nT = typing.TypeVar('T', bound='Missing')\n",
+    "from typing import List\nx: int = 1\ny = List['Missing']\n",
+    "from typing import TypeAlias\nX: TypeAlias = 'Missing'\n",
+    # Where `:=` binds is pyflakes' to judge.
+    "if (n := 3) > 2:\n    print(n)\n",
 ]
 
 
@@ -86,6 +104,13 @@ def test_a_file_whose_names_all_resolve_skips_pyflakes_and_pyflakes_agrees(sourc
 @pytest.mark.parametrize("source", NOT_PROVEN)
 def test_what_the_model_cannot_settle_is_left_to_pyflakes(source: str) -> None:
     assert not _silent(source)
+
+
+def test_most_of_what_is_left_to_pyflakes_is_reported_by_it() -> None:
+    # The cases above are real: pyflakes reports something on nearly all of them (the rest
+    # are what the model does not follow, such as `:=` and `global`).
+    reported = [s for s in NOT_PROVEN if _pyflakes_reports(s)]
+    assert len(reported) >= len(NOT_PROVEN) - 6
 
 
 def test_the_static_checks_report_the_same_with_the_gate(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -102,4 +127,4 @@ def test_the_static_checks_report_the_same_with_the_gate(monkeypatch: pytest.Mon
 def test_the_gate_takes_for_builtins_exactly_what_pyflakes_does() -> None:
     from debugllm.analysis import static
 
-    assert static._BUILTINS == checker.builtin_vars
+    assert checker.builtin_vars == static._BUILTINS

@@ -17,7 +17,7 @@ import re
 import threading
 import warnings
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
@@ -745,10 +745,18 @@ _DEFERRED = frozenset({"function", "lambda"})
 
 def pyflakes_would_be_silent(model: ScopeModel) -> bool:
     """Would pyflakes report no undefined name, unused import or undefined export here?"""
-    if model.beyond_model or model.declared or "__all__" in model.module.bindings:
+    if model.beyond_model or model.declared:
         return False
-    if any(scope.deleted for scope in model.scopes):
+    if any(scope.deleted for scope in model.scopes) or _typing_reads_strings(model):
         return False
+    if any("walrus" in (b.kind for b in binds) for binds in _all_bindings(model)):
+        return False  # where `:=` binds (a comprehension's function, a test read first)
+    exported = _literal_exports(model)
+    if exported is None:
+        return False
+    for name in exported:  # pyflakes: an undefined export, unless the module binds it
+        if not any(b.kind != "except" for b in model.module.bindings.get(name, ())):
+            return False
     used: set[int] = set()
     for scope in model.scopes:
         for occ in scope.loads:
@@ -767,9 +775,79 @@ def pyflakes_would_be_silent(model: ScopeModel) -> bool:
             binds = info.scope.bindings.get(alias.asname or alias.name.split(".")[0], [])
             # One binding, read: a second one (`try: import x` / `except: x = None`, a
             # redefinition) is pyflakes' to judge.
-            if len(binds) != 1 or id(binds[0]) not in used:
+            if len(binds) != 1:
+                return False
+            # Read, or exported: pyflakes counts a module import `__all__` names as used.
+            if id(binds[0]) not in used and not (
+                info.scope is model.module and binds[0].name in exported
+            ):
                 return False
     return True
+
+
+_TYPING_MODULES = frozenset({"typing", "typing_extensions"})
+
+
+def _typing_reads_strings(model: ScopeModel) -> bool:
+    """Does a string stand in a call of a `typing` member or in a subscript of one
+    (`cast("Foo", x)`, `TypeVar("T", bound="Foo")`, `List["Foo"]`)? pyflakes parses those
+    strings as annotations, the model does not."""
+    members: set[str] = set()  # names bound to a typing member
+    modules: set[str] = set()  # names bound to a typing module
+    for info in model.imports.values():
+        stmt = info.stmt
+        if isinstance(stmt, ast.ImportFrom) and stmt.module in _TYPING_MODULES:
+            members.update(alias.asname or alias.name for alias in stmt.names)
+        elif isinstance(stmt, ast.Import):
+            modules.update(
+                alias.asname or alias.name for alias in stmt.names if alias.name in _TYPING_MODULES
+            )
+    if not members and not modules:
+        return False
+
+    def typing_member(node: ast.expr) -> bool:
+        if isinstance(node, ast.Name):
+            return node.id in members
+        return (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in modules
+        )
+
+    for node in ast.walk(model.module.node):
+        if isinstance(node, ast.Call) and typing_member(node.func):
+            inside: list[ast.AST] = [*node.args, *node.keywords]
+        elif isinstance(node, ast.Subscript) and typing_member(node.value):
+            inside = [node.slice]
+        elif isinstance(node, ast.AnnAssign) and node.value and typing_member(node.annotation):
+            inside = [node.value]  # `X: TypeAlias = "Foo"`
+        else:
+            continue
+        for part in inside:
+            for sub in ast.walk(part):
+                if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+                    return True
+    return False
+
+
+def _literal_exports(model: ScopeModel) -> frozenset[str] | None:
+    """The names of a module's one ``__all__ = [...]`` of string literals (empty without one);
+    None for any other ``__all__`` (extended, added to, computed), which pyflakes reads its
+    own way."""
+    binds = model.module.bindings.get("__all__")
+    if not binds:
+        return frozenset()
+    if len(binds) != 1 or binds[0].kind != "assign":
+        return None
+    if any(occ.ctx != "store" for occ in model.by_name.get("__all__", ())):
+        return None  # `__all__ += [...]`, `__all__.extend(...)`: pyflakes adds those names
+    value = binds[0].value
+    if not isinstance(value, ast.List | ast.Tuple):
+        return None
+    names = [e.value for e in value.elts if isinstance(e, ast.Constant)]
+    if len(names) != len(value.elts) or not all(isinstance(n, str) for n in names):
+        return None
+    return frozenset(str(n) for n in names)
 
 
 def _resolve(scope: Scope, name: str, pos: tuple[int, int]) -> Binding | str | None:
@@ -784,10 +862,10 @@ def _resolve(scope: Scope, name: str, pos: tuple[int, int]) -> Binding | str | N
             if binds:
                 return _UNKNOWN
         elif binds:
-            if current.kind == "comprehension":
+            if current.kind == "comprehension" and _in_element(current.node, pos):
                 found = binds  # its targets are bound before its element runs
             elif in_order:
-                found = [b for b in binds if b.pos < pos and _visible_at(b, pos)]
+                found = [b for b in binds if _effective(b) < pos and _visible_at(b, pos)]
             else:
                 # At the end of the module: an `except ... as e` name is gone again.
                 found = [b for b in binds if b.kind != "except"]
@@ -796,6 +874,29 @@ def _resolve(scope: Scope, name: str, pos: tuple[int, int]) -> Binding | str | N
             in_order = False
         current = current.parent
     return None if name in _BUILTINS else _UNKNOWN
+
+
+def _all_bindings(model: ScopeModel) -> Iterator[list[Binding]]:
+    for scope in model.scopes:
+        yield from scope.bindings.values()
+
+
+def _in_element(node: ast.AST, pos: tuple[int, int]) -> bool:
+    """Is ``pos`` in a comprehension's element (written before its first `for`)?"""
+    if not isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
+        return False
+    return pos < start_of(node.generators[0].target)
+
+
+def _effective(binding: Binding) -> tuple[int, int]:
+    """Where pyflakes binds: a function's name after its decorators, defaults and
+    annotations, an `except` name after the exception type (their names are read first)."""
+    node = binding.node
+    if binding.kind in ("def", "except") and isinstance(
+        node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ExceptHandler
+    ):
+        return start_of(node.body[0]) if node.body else end_of(node)
+    return binding.pos
 
 
 def _visible_at(binding: Binding, pos: tuple[int, int]) -> bool:
