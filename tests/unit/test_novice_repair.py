@@ -1099,6 +1099,17 @@ def test_a_pasted_prompt_leaves_the_examples_in_strings_alone() -> None:
             "async def run() -> None:\n    pass\n",
             "def-parentheses",
         ),
+        # A method's parentheses hold its instance when the body reads it.
+        (
+            "class Dog:\n    def bark:\n        print(self)\n",
+            "class Dog:\n    def bark(self):\n        print(self)\n",
+            "def-parentheses",
+        ),
+        (
+            "class Dog:\n    @staticmethod\n    def bark:\n        print(1)\n",
+            "class Dog:\n    @staticmethod\n    def bark():\n        print(1)\n",
+            "def-parentheses",
+        ),
         # A loop that lost its `in`.
         ("for i range(3):\n    print(i)\n", "for i in range(3):\n    print(i)\n", "for-without-in"),
         (
@@ -1160,6 +1171,13 @@ def test_commas_added_through_a_line_leave_the_names_between_them_untouched() ->
 )
 def test_no_in_or_parentheses_where_more_was_lost(buggy: str) -> None:
     assert all(c.kind not in ("for-without-in", "def-parentheses") for c in _repairs(buggy))
+
+
+def test_a_method_whose_body_never_reads_self_gets_its_parentheses_only_as_a_guess() -> None:
+    buggy = "class Dog:\n    def bark:\n        print('woof')\n"
+    found = [c for c in _repairs(buggy) if c.kind == "def-parentheses"]
+    assert found and all(_applicability(c) == "unsafe" for c in found)
+    assert found[0].apply(buggy) == buggy.replace("def bark:", "def bark(self):")
 
 
 @pytest.mark.parametrize(

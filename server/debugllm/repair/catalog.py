@@ -108,8 +108,8 @@ CATALOG: dict[str, str] = {
     "and JavaScript do; Python ends the header with ':' and marks the block by indentation "
     "alone, so the braces were replaced.",
     "def-parentheses": "The function definition on line {line} has no parentheses after the "
-    "name `{name}`; a `def` always needs them, empty when the function takes no parameters: "
-    "`def {name}():`.",
+    "name `{name}`; a `def` always needs them, even around an empty parameter list (a method's "
+    "first parameter is `self`, a class method's `cls`): `def {name}({params}):`.",
     "for-without-in": "The `for` loop on line {line} has no `in` between its variable "
     "`{target}` and what it loops over; a loop is written `for {target} in ...:`.",
     "bare-elif": "`elif` on line {line} has no condition, but `elif` always takes one; a "

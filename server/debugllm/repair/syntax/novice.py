@@ -358,9 +358,41 @@ def gen_def_parentheses(ctx: Ctx) -> Iterator[Proposal]:
     if after.start != ctx.col or after.text not in (":", "->"):
         return
     name = code[k].text
-    title = f"Add the parentheses after '{name}': def {name}()"
+    # A method takes its instance (or class): `self` when the body reads it, else a guess.
+    first, guess = _method_receiver(ctx, ctx.line)
+    title = f"Add the parentheses after '{name}': def {name}({first})"
     at = code[k].end
-    yield ctx.put(ctx.line, at, at, "()", 0.3, "def-parentheses", title, name=name)
+    p = ctx.put(
+        ctx.line, at, at, f"({first})", 0.3, "def-parentheses", title, name=name, params=first
+    )
+    yield p.as_guess() if guess else p
+
+
+def _method_receiver(ctx: Ctx, line: int) -> tuple[str, bool]:
+    """The parameter a `def` at ``line`` needs first (`self`, `cls` or none) and whether that
+    is a guess (a method whose body never reads it)."""
+    width = ctx.width(line)
+    decorators: list[str] = []
+    owner = ""
+    for i in range(line - 1, max(line - 200, -1), -1):
+        if not ctx.is_code(i):
+            continue
+        text = ctx.lines[i].strip()
+        if ctx.width(i) == width and text.startswith("@") and not owner:
+            decorators.append(text)
+            continue
+        if ctx.width(i) < width and ctx.is_statement(i):
+            owner = first_word(ctx.lines[i])
+            break
+    if owner != "class" or any(d.startswith("@staticmethod") for d in decorators):
+        return "", False
+    receiver = "cls" if any(d.startswith("@classmethod") for d in decorators) else "self"
+    body = []
+    for i in range(line + 1, ctx.count):
+        if ctx.is_code(i) and ctx.width(i) <= width:
+            break
+        body.append(ctx.lines[i])
+    return receiver, not re.search(rf"\b{receiver}\b", "\n".join(body))
 
 
 #: A `for` loop's target: names, commas, brackets and attributes (`for i, (a, b)`, `for o.x`).
