@@ -1135,6 +1135,11 @@ def test_a_pasted_prompt_leaves_the_examples_in_strings_alone() -> None:
             "    return d\n",
             "brace-block",
         ),
+        (
+            'def greet(name) {\n    print("Hi " + name)\n}\ngreet("Al")\n',
+            'def greet(name):\n    print("Hi " + name)\ngreet("Al")\n',
+            "brace-block",
+        ),
         # A header without its colon, and under it a block that was never indented: the lines
         # that make the loop end go with it, as when only the indentation was lost.
         (

@@ -64,6 +64,8 @@ def gen_missing_colon(ctx: Ctx) -> Iterator[Proposal]:
         return
     before = [t for t in code if t.end <= ctx.col]
     col = before[-1].end if before else ctx.col
+    if code and code[-1].text == "{" and code[-1].start >= col:
+        return  # `def f(x) {`: a block in braces (``gen_brace_block``), never a set display
     facts = statement_facts(ctx, ctx.line)
     word = str(facts["keyword"])
     cost = 0.3 if word in HEADER_KEYWORDS else 0.8
