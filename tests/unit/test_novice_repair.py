@@ -1281,6 +1281,9 @@ def test_a_label_beside_a_number_in_print_gets_its_comma(buggy: str, intended: s
         "d = 5\nprint('d is %d'd)\n",
         # A loop variable's values are not known to be numbers.
         "for d in 'ab':\n    print('Sum:'d)\n",
+        # Bound to text elsewhere, by `:=` or with an annotation.
+        "n = 5\nif (n := 'x'):\n    print('Sum:'n)\n",
+        "n = 5\nn: str = 'x'\nprint('Sum:'n)\n",
         # A name the file rebinds: `int` is no longer the built-in.
         "def int(x):\n    return 'x'\nprint('Sum:'int(2))\n",
     ],

@@ -296,7 +296,7 @@ def gen_foreign(ctx: Ctx) -> Iterator[Proposal]:
             )
 
 
-#: `} else {`, `} else if (x) {`, `} catch {`: the end of one braced block and the header of the
+#: `} else {`, `} else if (x) {`, `} except {`: the end of one braced block and the header of the
 #: next on one line.
 _BRACE_CLAUSE = re.compile(
     r"([ \t]*)\}[ \t]*((?:else[ \t]+if|elif|else|except|finally)\b.*?)[ \t]*\{[ \t]*$"

@@ -339,9 +339,10 @@ def _assigned_values(source: str, name: str) -> list[str]:
     other = (
         rf"\bfor\b[^\n]*\b{name}\b[^\n]*\bin\b|\bdef\b[^\n]*\([^\n]*\b{name}\b"
         rf"|\bas[ \t]+{name}\b|\b{name}[ \t]*,[^\n=]*=(?!=)|,[ \t]*{name}[ \t]*=(?!=)"
-        rf"|\b(?:global|nonlocal|import)\b[^\n]*\b{name}\b"
+        rf"|\b(?:global|nonlocal|import|del)\b[^\n]*\b{name}\b"
+        rf"|\b{name}[ \t]*:=|^[ \t]*{name}[ \t]*:(?!=)"  # `:=`, an annotated assignment
     )
-    if re.search(other, source):
+    if re.search(other, source, re.MULTILINE):
         return []
     return values
 
