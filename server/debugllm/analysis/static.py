@@ -217,7 +217,7 @@ class ScopeModel:
     #: ``globals()`` or ``exec`` appear: module names may be created at run time.
     rebinds_globals: bool
     #: Something only pyflakes reads names from: a string annotation, a star import, type
-    #: parameters or a ``type`` statement (see ``analysis.flakes``).
+    #: parameters or a ``type`` statement (see the pyflakes gate below).
     beyond_model: bool = False
 
 
@@ -725,9 +725,10 @@ def build_model(tree: ast.Module) -> ScopeModel:
 # pyflakes' own order (module and class bodies as they run, function and lambda bodies once the
 # module is complete), that every name read resolves to a binding made before it or to a
 # builtin, and every import is read that way, pyflakes would report none of those, so it is not
-# run. What the model cannot settle (`global`, `del`, `__all__`, a string annotation, a star
-# import, a name bound only later or only in a class) is left to pyflakes, as before: the gate
-# only skips work whose answer is already known.
+# run. What the model cannot settle (`global`, `del`, an `__all__` other than one list of
+# literals, a string annotation or a string typing reads, a star import, `:=`, a name bound
+# only later or only in a class) is left to pyflakes, as before: the gate only skips work
+# whose answer is already known.
 
 #: What pyflakes takes for builtins (``pyflakes.checker.builtin_vars``, a test keeps them
 #: equal): the module itself is imported only when the gate lets pyflakes run.
