@@ -172,14 +172,23 @@ def _loop_needs_run(ctx: Ctx, header: int, line: int) -> bool:
     return not condition & changed_first and bool(condition & changed_run)
 
 
+def _signature(ctx: Ctx, header: int) -> tuple[str, set[str]] | None:
+    """The name and parameter names of the `def` at ``header`` (None when it is no `def`
+    with its parameters on that line)."""
+    match = DEF.match(ctx.lines[header]) if header >= 0 else None
+    if not match:
+        return None
+    params = {p.split(":")[0].split("=")[0].strip(" *") for p in match.group(2).split(",")}
+    return match.group(1), params - {""}
+
+
 def _uses_parameters(ctx: Ctx, header: int, line: int) -> bool:
     """Do statements after the block at ``line``, at its level, use the parameters of the
     `def` at ``header`` (so they belong to its body)?"""
-    match = DEF.match(ctx.lines[header])
-    if not match:
+    signature = _signature(ctx, header)
+    if signature is None:
         return False
-    params = {p.split(":")[0].split("=")[0].strip(" *") for p in match.group(2).split(",")}
-    params -= {"self", "cls", ""}
+    params = signature[1] - {"self", "cls"}
     end = ctx.block_end(line, "block")
     after = _body_end(ctx, line)
     used = set().union(*(_WORD.findall(ctx.lines[i]) for i in range(end, after)))
@@ -236,12 +245,10 @@ def _before_own_call(ctx: Ctx, header: int, line: int, end: int) -> int:
     the function `def`ined at ``header`` with arguments that use none of its parameters
     (`greet("Bo")` after `def greet(name):`). That is the call of the finished function: in
     its own body it would recurse forever. A `return` is never one (`return n * f(n - 1)`)."""
-    match = DEF.match(ctx.lines[header]) if header >= 0 else None
-    if not match:
+    signature = _signature(ctx, header)
+    if signature is None:
         return end
-    name = match.group(1)
-    params = {p.split(":")[0].split("=")[0].strip(" *") for p in match.group(2).split(",")}
-    params -= {""}
+    name, params = signature
     call = re.compile(rf"(?<![\w.]){re.escape(name)}\s*\(([^()]*)\)")
     base = ctx.width(line)
     for i in range(line + 1, end):
@@ -309,11 +316,10 @@ def gen_misplaced_clause(ctx: Ctx) -> Iterator[Proposal]:
     title = f"Line up '{word}' on line {ctx.line + 1} with the statement it belongs to"
     levels = [ws for ws in ctx.levels(ctx.line) if width_of(ws) != width]
     for rank, target in enumerate(levels[:4]):
+        function = _function_at(ctx, ctx.line, width_of(target))
         for mode, cost in (("block", 0.5), ("run", 0.55)):
             end = ctx.block_end(ctx.line, mode)
-            end = _before_own_call(
-                ctx, _function_at(ctx, ctx.line, width_of(target)), ctx.line, end
-            )
+            end = _before_own_call(ctx, function, ctx.line, end)
             moved = ctx.shifted(ctx.line, end, target)
             yield ctx.lines_to(
                 ctx.line,

@@ -428,10 +428,7 @@ def gen_missing_comma(ctx: Ctx) -> Iterator[Proposal]:
     depth = 0
     for (line, left), (right_line, right) in itertools.pairwise(tokens):
         depth += {"open": 1, "close": -1}.get(left.kind, 0)
-        atoms = left.kind in ATOM_END and right.kind in ATOM_START
-        # `str(i)` and `d[0]` are a call and a subscript, never two items side by side.
-        trailer = right.text in ("(", "[")
-        if depth <= 0 and atoms and not trailer and not (left.kind == right.kind == "string"):
+        if depth <= 0 and _side_by_side(left, right):
             gaps.append((line, left, right))
             if right_line > line and _starts_statement(ctx, right_line, right):
                 new_statement.add(left)
@@ -516,6 +513,14 @@ def gen_missing_comma(ctx: Ctx) -> Iterator[Proposal]:
         yield p
 
 
+def _side_by_side(left: Tok, right: Tok) -> bool:
+    """Two items with nothing between them. `str(i)` and `d[0]` are a call and a subscript,
+    and two strings are joined by Python itself."""
+    atoms = left.kind in ATOM_END and right.kind in ATOM_START
+    trailer = right.text in ("(", "[")
+    return atoms and not trailer and not (left.kind == right.kind == "string")
+
+
 def _starts_statement(ctx: Ctx, line: int, tok: Tok) -> bool:
     """Does ``tok`` begin line ``line`` as a statement would: at the indentation of the
     statement the brackets belong to, an assignment or a keyword's statement?"""
@@ -537,9 +542,7 @@ def _item_gaps(ctx: Ctx) -> list[tuple[int, Tok, Tok]]:
         depth += {"open": 1, "close": -1}.get(left.kind, 0)
         if depth < 0 or (right.kind == "close" and depth == 0):
             break
-        atoms = left.kind in ATOM_END and right.kind in ATOM_START
-        trailer = right.text in ("(", "[")
-        if depth == 0 and atoms and not trailer and not (left.kind == right.kind == "string"):
+        if depth == 0 and _side_by_side(left, right):
             gaps.append((ctx.line, left, right))
     return gaps
 
