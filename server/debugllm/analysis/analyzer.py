@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from debugllm.analysis import lastgood
+from debugllm.analysis.compilable import survey
 from debugllm.analysis.static import ALL_CHECKS, analyze_static
 from debugllm.analysis.suppressions import without_suppressed
 from debugllm.gcpause import paused_gc
@@ -92,7 +93,8 @@ def compiled_tree(source: str, filename: str = "<file>") -> ast.Module:
     ``TreeTooDeep`` when it compiles but its AST is too deep for the static checks.
 
     Compiling finds the errors the parser leaves to the compiler ('return' outside function,
-    'break' outside loop ...). The tree just parsed is compiled, so the text is parsed once;
+    'break' outside loop ...). A tree the survey proves free of them is not compiled
+    (``compilable``); any other tree just parsed is compiled, so the text is parsed once;
     a tree too deep to check is not (compiling an AST converts it back with the Python
     recursion limit, which a 1,500-term ``a + b + ...`` chain exceeds although CPython
     compiles the text fine): the text is, for its error if it has one.
@@ -111,9 +113,12 @@ def _compiled_tree(source: str, filename: str) -> ast.Module:
         except (RecursionError, MemoryError):
             compile(source, filename, "exec", dont_inherit=True)
             raise TreeTooDeep(filename) from None
-        if tree_depth(tree) > MAX_CHECKED_DEPTH:
+        shape = survey(tree)
+        if shape.depth > MAX_CHECKED_DEPTH:
             compile(source, filename, "exec", dont_inherit=True)
             raise TreeTooDeep(filename)
+        if shape.compiles:
+            return tree  # nothing in it that the compiler checks (``compilable``)
         try:
             compile(tree, filename, "exec", dont_inherit=True)
         except (ValueError, TypeError, RecursionError):
@@ -121,28 +126,6 @@ def _compiled_tree(source: str, filename: str) -> ast.Module:
             # says whether the code compiles.
             compile(source, filename, "exec", dont_inherit=True)
     return tree
-
-
-def tree_depth(tree: ast.AST) -> int:
-    """The deepest nesting of ``tree``, measured without recursion: level by level, reading
-    the fields directly (``ast.iter_child_nodes`` per node cost three times as much)."""
-    depth = 0
-    level = [tree]
-    while level:
-        depth += 1
-        below: list[ast.AST] = []
-        add = below.append
-        for node in level:
-            for name in node._fields:
-                value = getattr(node, name, None)
-                if isinstance(value, ast.AST):
-                    add(value)
-                elif isinstance(value, list):
-                    for item in value:
-                        if isinstance(item, ast.AST):
-                            add(item)
-        level = below
-    return depth
 
 
 def analyze(

@@ -5,6 +5,7 @@ expression without parentheses, a lost operator and a line broken without bracke
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import keyword
 import re
@@ -690,6 +691,7 @@ _TOKEN_ERRORS = (
 )
 
 _SHORT_KEYWORDS = frozenset({"if", "in", "is", "or", "as", "and", "not", "for"})
+_SORTED_KEYWORDS = tuple(sorted(KEYWORDS))
 
 
 def gen_keyword_typo(ctx: Ctx) -> Iterator[Proposal]:
@@ -771,20 +773,25 @@ def _distance(a: str, b: str) -> int:
     return rows[-1][-1]
 
 
-def _keyword_matches(name: str, near: bool) -> Iterator[tuple[str, float]]:
+@functools.lru_cache(maxsize=4096)
+def _keyword_matches(name: str, near: bool) -> tuple[tuple[str, float], ...]:
+    """The keywords ``name`` may be a misspelling of, with their costs. Kept per name: a
+    statement's names recur from one keystroke's recovery to the next."""
     lower = name.lower()
-    for word in sorted(KEYWORDS):
+    matches: list[tuple[str, float]] = []
+    for word in _SORTED_KEYWORDS:
         if lower == word:
             if name != word:
-                yield word, 0.3
+                matches.append((word, 0.3))
             continue
         if abs(len(word) - len(name)) > 2 or len(name) < (2 if near else 3):
             continue
         distance = _distance(lower, word)
         if distance == 1 and (len(name) > 2 or len(word) <= 3):
-            yield word, 0.5 if len(name) > 2 else 0.6
+            matches.append((word, 0.5 if len(name) > 2 else 0.6))
         elif distance == 2 and min(len(name), len(word)) >= 5:
-            yield word, 0.9
+            matches.append((word, 0.9))
+    return tuple(matches)
 
 
 def _shape(word: str, rest: list[str], first: bool) -> float:
