@@ -250,7 +250,15 @@ def _handler_catches(handler: ast.ExceptHandler, names: frozenset[str]) -> bool:
     return False
 
 
+#: The parents that give a load a role other than "other" (``_role``).
+_ROLE_PARENTS = frozenset(
+    {ast.Subscript, ast.Call, ast.For, ast.AsyncFor, ast.comprehension, ast.Compare}
+)
+
+
 def _role(node: ast.Name, parent: ast.AST | None) -> str:
+    if type(parent) not in _ROLE_PARENTS:
+        return "other"  # most loads: one set lookup, not the chain below
     if isinstance(parent, ast.Subscript):
         return "subscript" if parent.value is node and isinstance(parent.ctx, ast.Load) else "other"
     if isinstance(parent, ast.Call):
@@ -351,13 +359,25 @@ class _Builder:
             self.children(node)
 
     def children(self, node: ast.AST) -> None:
+        """``ast.iter_child_nodes``'s children in its order, read from the fields directly (a
+        third of the time: this runs for most nodes of the file)."""
         handlers = self.handlers
-        for child in ast.iter_child_nodes(node):
-            handler = handlers.get(type(child))
-            if handler is not None:
-                handler(child, node)
-            elif type(child) not in _LEAVES:
-                self.children(child)
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for child in value:
+                    if isinstance(child, ast.AST):
+                        handler = handlers.get(type(child))
+                        if handler is not None:
+                            handler(child, node)
+                        elif type(child) not in _LEAVES:
+                            self.children(child)
+            elif isinstance(value, ast.AST):
+                handler = handlers.get(type(value))
+                if handler is not None:
+                    handler(value, node)
+                elif type(value) not in _LEAVES:
+                    self.children(value)
 
     def visit_all(self, nodes: Iterable[ast.AST], parent: ast.AST | None) -> None:
         for node in nodes:
