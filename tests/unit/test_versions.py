@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from debugllm.analysis.analyzer import AnalysisOptions, analyze
-from debugllm.analysis.versions import RUNNING, newer_syntax
+from debugllm.analysis.versions import RUNNING, newer_syntax, unsupported, unsupported_in_edit
 from debugllm.cli import main
 from debugllm.pipeline import FixPipeline
 from debugllm.problems import Code, Severity
@@ -152,3 +152,25 @@ def test_a_scan_from_a_statement_start_finds_what_the_whole_scan_finds_after_it(
         if source.count("'''", 0, start) % 2:
             continue  # inside the string: not a statement start
         assert newer_syntax(source, start=start) == [c for c in whole if c.start >= start], start
+
+
+def test_the_scan_after_an_edit_stops_where_the_good_texts_statements_resume() -> None:
+    """The text after the edited statements was a good text's: the scan stops there and finds
+    what the scan to the end finds (for a 3.11 interpreter, so on every version)."""
+    old = (3, 11)
+    source = "def first[T](a: T) -> T:\n    return [a\n\nx = 1\nclass Box:\n    pass\n"
+    end = source.index("x = 1")
+    assert unsupported_in_edit(source, 0, end, old) == unsupported(source, old, start=0)
+    assert [c.feature for c in unsupported_in_edit(source, 0, end, old) or []] == [
+        "a generic function"
+    ]
+
+
+def test_a_string_the_edit_opened_past_the_cut_makes_the_scan_go_to_the_end() -> None:
+    """Read from inside a string, the rest of the text is not what it was in the good text
+    (here a string's text becomes code with newer syntax): no shortcut."""
+    old = (3, 11)
+    source = "a = '''1\n\nb = 2\n'''\ndef f[T](): pass\n"
+    end = source.index("b = 2")
+    assert unsupported_in_edit(source, 0, end, old) is None
+    assert [c.feature for c in unsupported(source, old)] == ["a generic function"]

@@ -139,8 +139,7 @@ def analyze(
     # up to the edit (twice: CPython re-parses for its message) when a good text proves it.
     after_edit = lastgood.edit_error(filename, source)
     if after_edit is not None:
-        error, proven = after_edit
-        return _analyze_failure(source, error, options, filename, edited_from=proven)
+        return _analyze_failure(source, after_edit.error, options, filename, edited=after_edit)
     try:
         tree = compiled_tree(source, filename)
     except TreeTooDeep:
@@ -173,24 +172,26 @@ def _analyze_failure(
     exc: SyntaxError | ValueError | RecursionError | MemoryError,
     options: AnalysisOptions,
     filename: str,
-    edited_from: int | None = None,
+    edited: lastgood.EditError | None = None,
 ) -> Analysis:
     """A file that does not compile: its syntax errors, or what makes it uncheckable here.
 
-    ``edited_from``: ``exc`` is the parser's error that ``lastgood`` found by parsing from this
-    offset after an edit (the text before it compiled), so the listing need not look for it
-    again. A compile's error may be the compiler's, which the listing's compile of a group
-    would not report the same way."""
+    ``edited``: ``exc`` is the parser's error that ``lastgood`` found by parsing from the
+    statements an edit touched (the text before them compiled, the text after them is a good
+    text's), so the listing need not look for it again. A compile's error may be the
+    compiler's, which the listing's compile of a group would not report the same way."""
     from debugllm.analysis.syntax import problem_from_exception
-    from debugllm.analysis.versions import construct_problem, unsupported
+    from debugllm.analysis.versions import construct_problem, unsupported, unsupported_in_edit
 
     first = problem_from_exception(source, exc)
     # Text that compiled here holds no syntax too new for this interpreter: after an edit,
-    # the statements before it need no scan (13,333 compiling files of 3.11's stdlib and
-    # site-packages: none has a construct the scanner takes for one).
-    scan_from = edited_from or 0
+    # the statements before and after it need no scan (13,333 compiling files of 3.11's
+    # stdlib and site-packages: none has a construct the scanner takes for one).
+    scan_from = edited.start if edited is not None else 0
     # The whole file's constructs are needed below anyway: one scan answers both questions.
-    later = unsupported(source, start=scan_from)
+    later = None if edited is None else unsupported_in_edit(source, edited.start, edited.end)
+    if later is None:
+        later = unsupported(source, start=scan_from)
     newer = _newer_before(source, first, later)
     if newer is not None:
         # Syntax of a newer Python, at or before CPython's first error: that error is (or may
@@ -201,10 +202,9 @@ def _analyze_failure(
     deadline = time.monotonic() + options.syntax_budget_s
     # The first error is CPython's own; report it even if recovery ran out of time. A
     # suppression comment for E999 hides it too (the verifier filters the same way).
-    known = exc if edited_from is not None and isinstance(exc, SyntaxError) else None
-    found = without_suppressed(
-        source, checkable_syntax_errors(source, deadline, filename, known, scan_from) or [first]
-    )
+    known = exc if edited is not None and isinstance(exc, SyntaxError) else None
+    listed = checkable_syntax_errors(source, deadline, filename, known, constructs=later)
+    found = without_suppressed(source, listed or [first])
     if later:
         # Real errors come first; the newer syntax after them is said once, so the user knows
         # why nothing after it is reported.
@@ -241,6 +241,7 @@ def checkable_syntax_errors(
     filename: str = "<file>",
     first: SyntaxError | None = None,
     scan_from: int = 0,
+    constructs: list[Construct] | None = None,
 ) -> list[Problem]:
     """``find_syntax_errors``, stopped at the first construct of a newer Python.
 
@@ -249,7 +250,8 @@ def checkable_syntax_errors(
     analysis, once the real errors are fixed, reports the construct itself).
 
     ``first`` is CPython's first error when known to be a parse error, and ``scan_from`` the
-    offset from which to look for newer syntax (the text before it compiled on this Python).
+    offset from which to look for newer syntax (the text before it compiled on this Python);
+    ``constructs``: those the caller found already (``unsupported``'s from ``scan_from`` on).
     """
     # Imported here: the listing pulls in the repair engine, which the CLI and the server load
     # only once a file does not parse (see load_recovery).
@@ -257,7 +259,8 @@ def checkable_syntax_errors(
     from debugllm.analysis.versions import unsupported
 
     found = find_syntax_errors(source, deadline=deadline, filename=filename, first=first)
-    constructs = unsupported(source, start=scan_from)
+    if constructs is None:
+        constructs = unsupported(source, start=scan_from)
     if not constructs:
         return found
     index = LineIndex(source)

@@ -31,6 +31,7 @@ import threading
 import warnings
 from collections import OrderedDict, deque
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from debugllm.text import LineIndex
 
@@ -131,9 +132,18 @@ def parse_error_after_edit(filename: str, source: str) -> SyntaxError | None:
     return found[0] if found is not None else None
 
 
-def edit_error(filename: str, source: str) -> tuple[SyntaxError, int] | None:
-    """``parse_error_after_edit``'s error, and the offset it was parsed from: a top-level
-    statement's start, the text before which is proven to compile (``compiles``)."""
+class EditError(NamedTuple):
+    error: SyntaxError
+    #: The offset the error was parsed from: a top-level statement's start, the text before
+    #: which is proven to compile (``compiles``).
+    start: int
+    #: Where the statements the edit touched end: the text from here on is a good text's, cut
+    #: at one of its top-level statement starts.
+    end: int
+
+
+def edit_error(filename: str, source: str) -> EditError | None:
+    """``parse_error_after_edit``'s error, with the span of the statements the edit touched."""
     span = edited_statements(filename, source)
     if span is None:
         return None
@@ -150,7 +160,7 @@ def edit_error(filename: str, source: str) -> tuple[SyntaxError, int] | None:
     error.lineno += shift
     if error.end_lineno:
         error.end_lineno += shift
-    return error, start
+    return EditError(error, start, end)
 
 
 #: Words that continue the compound statement before them (`if ...:` then `else:`).

@@ -386,6 +386,37 @@ def _newer_syntax(source: str, stop: int | None, start: int) -> tuple[Construct,
     return tuple(sorted(set(scanner.found)))
 
 
+def unsupported_in_edit(
+    source: str, start: int, end: int, running: tuple[int, int] = RUNNING
+) -> list[Construct] | None:
+    """``unsupported(source, start=start)`` for a text whose part from ``end`` on is a good
+    text's (it compiled here), cut at one of its top-level statement starts, scanned only up to
+    ``end``; ``None`` when that scan cannot stand for the whole (the caller scans to the end).
+
+    Entered outside any string, as it is at that cut in the good text, the rest of the text is
+    read as it was there, where nothing was found (the fact ``start`` relies on for the text
+    before it). So the scan stops at ``end`` unless a string opened before it runs past it (an
+    edit that opened a quote): then the rest would be read otherwise.
+    """
+    found = _newer_syntax_until(source, start, end)
+    if found is None:
+        return None
+    return _newest_per_place([c for c in found if c.version > running])
+
+
+@functools.lru_cache(maxsize=4)
+def _newer_syntax_until(source: str, start: int, end: int) -> tuple[Construct, ...] | None:
+    scanner = _Scanner(source, min(end, len(source)), start)
+    try:
+        scanner.skip_code()
+        scanner.statements()
+    except RecursionError:
+        return None
+    if scanner.spans and scanner.spans[-1][1] > end:
+        return None  # a string runs on past the cut
+    return tuple(sorted(set(scanner.found)))
+
+
 def unsupported(
     source: str, running: tuple[int, int] = RUNNING, stop: int | None = None, start: int = 0
 ) -> list[Construct]:
