@@ -65,6 +65,8 @@ KIND_APPLICABILITY: Mapping[str, Applicability] = {
     "brace-block": "safe",
     "def-parentheses": "safe",
     "for-without-in": "safe",
+    "lambda-return": "safe",
+    "code-fence": "safe",
     "bare-symbol": "safe",
     "joined-assignments": "safe",
     "split-operator": "safe",

@@ -110,6 +110,12 @@ CATALOG: dict[str, str] = {
     "def-parentheses": "The function definition on line {line} has no parentheses after the "
     "name `{name}`; a `def` always needs them, even around an empty parameter list (a method's "
     "first parameter is `self`, a class method's `cls`): `def {name}({params}):`.",
+    "code-fence": "Line {line} is the fence of a Markdown code block (three backticks, maybe "
+    "with a language name), copied along with the code from a chat or a web page. It is not "
+    "Python, so the line was removed; the code between the fences is kept as it was.",
+    "lambda-return": "The lambda on line {line} has `return` before its value, but a "
+    "lambda's body is already the value it returns, so `return` cannot be written there; it "
+    "was removed (`lambda x: x * 2`). A function that needs statements is written with `def`.",
     "for-without-in": "The `for` loop on line {line} has no `in` between its variable "
     "`{target}` and what it loops over; a loop is written `for {target} in ...:`.",
     "bare-elif": "`elif` on line {line} has no condition, but `elif` always takes one; a "

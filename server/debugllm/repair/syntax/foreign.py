@@ -129,7 +129,9 @@ def _c_comment(ctx: Ctx, line: int) -> Iterator[Proposal]:
         for i in range(line, end + 1):
             current = ctx.lines[i]
             if i == line:
-                current = ws + current[len(ws) + 2 :]
+                # The space after `/*` is the one after `#`, not indentation of the text.
+                after = current[len(ws) + 2 :]
+                current = ws + (after[1:] if after.startswith(" ") else after)
             if i == end:
                 current = current.replace("*/", "", 1).rstrip()
             inner = indent_of(current)

@@ -356,6 +356,13 @@ def gen_dedent(ctx: Ctx) -> Iterator[Proposal]:
     viable = [ws for ws in targets if _clause_fits(ctx, line, width_of(ws))]
     gaps = [abs(width_of(ws) - width) for ws in viable[:2]]
     halfway = len(gaps) == 2 and gaps[0] == gaps[1]
+    dead = halfway and _dead_after(ctx, line, max(width_of(ws) for ws in viable[:2]))
+    if dead:
+        # `return 1` at eight spaces, then `return 0` at six: in the deeper block the line
+        # could never run, so the outer level is meant.
+        shallow = min(viable[:2], key=width_of)
+        targets = [shallow, *(ws for ws in targets if ws != shallow)]
+        halfway = False
     if halfway:
         # Often only one of the two compiles (`return` at the top level, a line before its
         # block's `else:`): then that one is meant.
@@ -382,7 +389,23 @@ def gen_dedent(ctx: Ctx) -> Iterator[Proposal]:
         title = f"Re-indent lines {first + 1}-{line} to match line {line + 1}"
         cost = 0.45 + _moved(ctx, first, moved)
         p = ctx.lines_to(first, line, moved, cost, "inconsistent-dedent", title, line=first + 1)
-        yield p.as_guess() if halfway else p
+        # After a `return` at the block's level, the line lined up with it could never run.
+        yield p.as_guess() if halfway or dead else p
+
+
+_BARE_EXITS = (["break"], ["continue"], ["return"], ["pass"])
+
+
+def _dead_after(ctx: Ctx, line: int, width: int) -> bool:
+    """Is the statement before ``line`` a `return`, `raise`, `break` or `continue` at
+    ``width``, so that ``line`` indented there could never run? A bare exit on ``line`` is
+    left out: `return y` / `break` is a habit (a `switch` case's), written where it never runs."""
+    if ctx.code(line) and [t.text for t in ctx.code(line)] in _BARE_EXITS:
+        return False
+    previous = ctx.previous_statement(line)
+    if previous < 0 or ctx.width(previous) != width:
+        return False
+    return first_word(ctx.lines[previous]) in _TERMINAL_KEYWORDS
 
 
 def _compiles_at(ctx: Ctx, line: int, ws: str) -> bool:

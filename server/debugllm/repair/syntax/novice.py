@@ -642,6 +642,73 @@ def gen_except_comma(ctx: Ctx) -> Iterator[Proposal]:
     yield p if types_only else p.as_guess()
 
 
+def gen_raise_comma(ctx: Ctx) -> Iterator[Proposal]:
+    """`raise ValueError, "bad"` is Python 2's `raise ValueError("bad")`: Python 2 called the
+    class with the value, so the program is the same. A tuple value was the arguments and a
+    third part a traceback: those are left alone."""
+    if ctx.msg not in PLAIN_INVALID:
+        return
+    line = ctx.line
+    code = ctx.code(line)
+    if ctx.statement_start(line) != line or len(code) < 4 or code[0].text != "raise":
+        return
+    if ctx.open_brackets(line, len(ctx.lines[line]) + 1):
+        return  # the statement goes on over lines: not read here
+    parts = _top_level_parts(code[1:], frozenset({","}))
+    if len(parts) != 2 or not all(parts):
+        return
+    kind, value = parts
+    dotted = all(t.kind == "name" or t.text == "." for t in kind) and kind[-1].kind == "name"
+    if not dotted or not kind[-1].text[:1].isupper() or kind[-1].text in KEYWORDS:
+        return
+    if value[0].text == "(" and value[-1].text == ")" and any(t.text == "," for t in value):
+        return  # `raise E, (a, b)`: Python 2 passed a tuple's items as the arguments
+    text = ctx.lines[line]
+    cls = text[kind[0].start : kind[-1].end]
+    arg = text[value[0].start : value[-1].end]
+    replacement = f"raise {cls}({arg})"
+    yield ctx.put(
+        line,
+        code[0].start,
+        value[-1].end,
+        replacement,
+        0.3,
+        "python2-syntax",
+        f"Write '{replacement}'",
+        token=text[code[0].start : value[-1].end],
+        replacement=replacement,
+    )
+
+
+def gen_lambda_return(ctx: Ctx) -> Iterator[Proposal]:
+    """`lambda x: return -x`: a lambda's body is the value it returns, so `return` cannot be
+    written there; without it the lambda returns the same value."""
+    if ctx.msg not in PLAIN_INVALID:
+        return
+    code = ctx.code(ctx.line)
+    at = next((k for k, t in enumerate(code) if t.start == ctx.col), None)
+    if at is None or at < 2 or code[at].text != "return" or code[at - 1].text != ":":
+        return
+    if at + 1 >= len(code) or code[at + 1].text in (")", ",", "]", "}", ":"):
+        return  # `lambda: return`: no value to return
+    depth = 0
+    for tok in reversed(code[: at - 1]):
+        if tok.kind == "close":
+            depth += 1
+        elif tok.kind == "open":
+            depth -= 1
+            if depth < 0:
+                return
+        elif depth == 0 and tok.text == ":":
+            return
+        elif depth == 0 and tok.text == "lambda":
+            break
+    else:
+        return
+    title = "Remove 'return' from the lambda: its body is the value it returns"
+    yield ctx.put(ctx.line, code[at].start, code[at + 1].start, "", 0.3, "lambda-return", title)
+
+
 def _top_level_parts(code: list[Tok], joiners: frozenset[str]) -> list[list[Tok]]:
     """The statement's tokens split at the ``joiners`` outside any bracket."""
     parts: list[list[Tok]] = [[]]
@@ -781,6 +848,21 @@ def gen_prose_line(ctx: Ctx) -> Iterator[Proposal]:
     ws = indent_of(text)
     title = f"Turn line {line + 1} into a comment (it is a sentence, not code)"
     yield ctx.put(line, len(ws), len(ws), "# ", 0.5, "prose-line", title)
+
+
+_FENCE = re.compile(r"[ \t]*(?:```|~~~)[\w+.-]*[ \t]*")
+
+
+def gen_code_fence(ctx: Ctx) -> Iterator[Proposal]:
+    """```` ```python ```` / ```` ``` ````: the fence of a Markdown code block, pasted with the
+    code from a chat or a web page. Python has no backticks, so the line was never code; it
+    is removed."""
+    if ctx.msg not in PLAIN_INVALID and ctx.msg != "unexpected indent":
+        return
+    if not _FENCE.fullmatch(ctx.lines[ctx.line]):
+        return
+    title = "Remove the Markdown code fence: it is not Python"
+    yield ctx.lines_to(ctx.line, ctx.line + 1, [], 0.2, "code-fence", title)
 
 
 _PROMPT = re.compile(r">>>(?: |$)")
@@ -995,6 +1077,8 @@ def gen_escaped_quote(ctx: Ctx) -> Iterator[Proposal]:
 _AFTER_NAME = frozenset({"=", ")", ",", "]", ".", "[", "+", "-", "*", "/", "%", "//", "**"})
 _AFTER_NAME |= frozenset({"<", ">", "==", "!=", "<=", ">=", "+=", "-=", "*=", "/="})
 _BEFORE_NAME = frozenset({"(", ",", "=", "[", "+", "-", "*", "/", "%", "==", "<", ">", "return"})
+#: Keywords an expression follows: a statement keyword after them is a name (`if pass == s`).
+_BEFORE_NAME |= frozenset({"if", "elif", "while", "and", "or", "not", "in", "assert"})
 #: Keywords that may start an expression: taken for a name only before a closer or '='.
 _EXPRESSION_KEYWORDS = frozenset({"not", "lambda", "await", "yield"})
 
@@ -1017,10 +1101,14 @@ def _keyword_as_name(code: list[Tok], k: int) -> bool:
     return after in _AFTER_NAME
 
 
+#: `return lambda(x)`: CPython takes the call of a name `lambda` for a lambda's parameters.
+_PARENTHESIZED_LAMBDA = "Lambda expression parameters cannot be parenthesized"
+
+
 def gen_keyword_as_name(ctx: Ctx) -> Iterator[Proposal]:
     """`class = 5`, `def f(lambda):`: a keyword used as a name. A guess: it is renamed
     `class_` (the usual spelling) everywhere it stands as a name; another name may be meant."""
-    if ctx.msg not in PLAIN_INVALID:
+    if ctx.msg not in PLAIN_INVALID and ctx.msg != _PARENTHESIZED_LAMBDA:
         return
     code = ctx.code(ctx.line)
     # The keyword is where CPython stopped, or the token just before it.
@@ -1031,9 +1119,10 @@ def gen_keyword_as_name(ctx: Ctx) -> Iterator[Proposal]:
     new = word + "_"
     if re.search(rf"\b{new}\b", ctx.whole):
         return
+    # Everywhere, earlier lines too: a later error's listing offers the whole rename.
     new_lines: list[str] = []
-    last = ctx.line
-    for i in range(ctx.line, ctx.count):
+    first = last = ctx.line
+    for i in range(ctx.count):
         line_code = ctx.code(i)
         text = ctx.lines[i]
         spots = [
@@ -1042,13 +1131,14 @@ def gen_keyword_as_name(ctx: Ctx) -> Iterator[Proposal]:
         for tok in reversed(spots):
             text = text[: tok.start] + new + text[tok.end :]
         if spots:
-            last = i
+            first = min(first, i)
+            last = max(last, i)
         new_lines.append(text)
     title = f"Rename '{word}' to '{new}': a keyword cannot be a name (a guess)"
     p = ctx.lines_to(
-        ctx.line,
+        first,
         last + 1,
-        new_lines[: last - ctx.line + 1],
+        new_lines[first : last + 1],
         0.8,
         "keyword-as-name",
         title,
