@@ -124,6 +124,10 @@ SAFE_CASES = [
     ("glued-statement", "def f(x):\n    y = x print(y)\n", "def f(x):\n    y = x\n    print(y)\n"),
     ("declared-container", "n = 3\nd{}\nd[n] = 1\n", "n = 3\nd = {}\nd[n] = 1\n"),
     ("lambda-return", "key = lambda x: return -x\n", "key = lambda x: -x\n"),
+    ("python2-syntax", "big = 10000000000L\n", "big = 10000000000\n"),
+    ("python2-syntax", "x = 0x1fL + 2L\n", "x = 0x1f + 2\n"),
+    ("python2-syntax", "n = 5\ns = 'n is ' + `n`\n", "n = 5\ns = 'n is ' + repr(n)\n"),
+    ("prose-line", "Here is my code:\nx = 1\n", "# Here is my code:\nx = 1\n"),
     (
         "lambda-return",
         "xs = sorted([2, 1], key=lambda v, w=1: return v * w)\n",
@@ -408,6 +412,18 @@ def test_a_block_comment_becomes_a_comment_with_one_space_after_the_hash() -> No
     source = "/* compute area */\nw = 3\n"
     best = _repairs(source)[0]
     assert best.kind == "foreign-syntax" and best.apply(source) == "# compute area\nw = 3\n"
+
+
+def test_a_long_suffix_beside_a_name_l_the_file_uses_is_a_guess() -> None:
+    # `5l` may be `5 * l` when `l` is a list the file uses.
+    source = "l = 2\nx = 5l\n"
+    suffix = [c for c in _repairs(source) if c.kind == "python2-syntax"]
+    assert suffix and all(_applicability(c) == "unsafe" for c in suffix)
+
+
+def test_a_line_wrapped_in_backticks_is_not_read_as_python2_repr() -> None:
+    source = "`print(1)`\n"
+    assert all(c.kind != "python2-syntax" for c in _repairs(source))
 
 
 def test_a_keyword_in_its_own_place_is_not_renamed() -> None:

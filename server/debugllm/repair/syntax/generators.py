@@ -28,6 +28,7 @@ from debugllm.repair.syntax.indentation import (
 )
 from debugllm.repair.syntax.novice import (
     gen_assignments_as_expression,
+    gen_backtick_repr,
     gen_bare_elif,
     gen_bare_symbol,
     gen_builtin_call,
@@ -48,6 +49,7 @@ from debugllm.repair.syntax.novice import (
     gen_keyword_argument,
     gen_keyword_as_name,
     gen_lambda_return,
+    gen_long_suffix,
     gen_lost_plus,
     gen_missing_open_quote,
     gen_operator_typo,
@@ -114,6 +116,8 @@ GENERATORS: tuple[Generator, ...] = (
     gen_except_comma,
     gen_raise_comma,
     gen_lambda_return,
+    gen_long_suffix,
+    gen_backtick_repr,
     gen_stray_escape,
     gen_code_fence,
     gen_prose_line,

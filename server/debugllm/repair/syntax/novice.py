@@ -680,6 +680,88 @@ def gen_raise_comma(ctx: Ctx) -> Iterator[Proposal]:
     )
 
 
+_LITERAL_ERRORS = (
+    "invalid decimal literal",
+    "invalid hexadecimal literal",
+    "invalid octal literal",
+    "invalid binary literal",
+)
+
+
+def gen_long_suffix(ctx: Ctx) -> Iterator[Proposal]:
+    """`big = 10000000000L`: Python 2's suffix for a long integer; Python 3's integers have no
+    size limit, so the number without it is the same value. Every such number on the line is
+    rewritten. A file that uses `l` or `L` as a name may mean `5 * l`: then a guess."""
+    if not ctx.msg.startswith(_LITERAL_ERRORS):
+        return
+    pairs = [
+        (a, b)
+        for a, b in itertools.pairwise(ctx.code(ctx.line))
+        if a.kind == "number" and b.kind == "name" and b.text in ("L", "l") and b.start == a.end
+    ]
+    if not any(a.start <= ctx.col <= b.end for a, b in pairs):
+        return
+    for a, _ in pairs:
+        try:
+            ast.literal_eval(a.text)
+        except (SyntaxError, ValueError):
+            return  # `0777L`: an octal number as well, which its own repair reads
+    text = ctx.lines[ctx.line]
+    first, last = pairs[0][0].start, pairs[-1][1].end
+    new = text[first:last]
+    for _, b in reversed(pairs):
+        new = new[: b.start - first] + new[b.end - first :]
+    token = ", ".join(a.text + b.text for a, b in pairs)
+    replacement = ", ".join(a.text for a, _ in pairs)
+    title = f"Write {token} as {replacement}: Python 3 has no long suffix"
+    p = ctx.put(
+        ctx.line,
+        first,
+        last,
+        new,
+        0.3,
+        "python2-syntax",
+        title,
+        token=token,
+        replacement=replacement,
+    )
+    named = any(re.search(rf"\b{b.text}\b", ctx.whole) for _, b in pairs)
+    yield p.as_guess() if named else p
+
+
+def gen_backtick_repr(ctx: Ctx) -> Iterator[Proposal]:
+    """`"n is " + `n``: Python 2's backticks are `repr(n)`. Only where a value goes (after an
+    operator, `=`, `(` or `,`): a line wrapped whole in backticks is Markdown, not Python 2."""
+    if ctx.msg not in PLAIN_INVALID:
+        return
+    code = ctx.code(ctx.line)
+    ticks = [k for k, t in enumerate(code) if t.text == "`"]
+    if len(ticks) < 2 or len(ticks) % 2 or not any(code[k].start == ctx.col for k in ticks):
+        return
+    pairs = list(zip(ticks[::2], ticks[1::2], strict=True))
+    for opened, closed in pairs:
+        if opened == 0 or code[opened - 1].text not in _BEFORE_VALUE or closed == opened + 1:
+            return
+    text = ctx.lines[ctx.line]
+    first, last = code[ticks[0]].start, code[ticks[-1]].end
+    new = text[first:last]
+    for opened, closed in reversed(pairs):
+        a, b = code[opened].start - first, code[closed].start - first
+        new = new[:a] + "repr(" + new[a + 1 : b] + ")" + new[b + 1 :]
+    token = text[first:last]
+    yield ctx.put(
+        ctx.line,
+        first,
+        last,
+        new,
+        0.3,
+        "python2-syntax",
+        f"Write {new} for Python 2's backticks",
+        token=token,
+        replacement=new,
+    )
+
+
 def gen_lambda_return(ctx: Ctx) -> Iterator[Proposal]:
     """`lambda x: return -x`: a lambda's body is the value it returns, so `return` cannot be
     written there; without it the lambda returns the same value."""
@@ -832,8 +914,11 @@ def gen_prose_line(ctx: Ctx) -> Iterator[Proposal]:
     if ctx.msg not in PLAIN_INVALID:
         return
     line = ctx.line
-    if ctx.statement_start(line) != line or ctx.is_header(line):
+    if ctx.statement_start(line) != line:
         return
+    following = ctx.next_code(line)
+    if ctx.is_header(line) and following < ctx.count and ctx.width(following) > ctx.width(line):
+        return  # a block follows: a header, however worded
     code = ctx.code(line)
     words = [t for t in code if t.kind == "name"]
     rest = [t for t in code if t.kind != "name"]
@@ -1079,6 +1164,8 @@ _AFTER_NAME |= frozenset({"<", ">", "==", "!=", "<=", ">=", "+=", "-=", "*=", "/
 _BEFORE_NAME = frozenset({"(", ",", "=", "[", "+", "-", "*", "/", "%", "==", "<", ">", "return"})
 #: Keywords an expression follows: a statement keyword after them is a name (`if pass == s`).
 _BEFORE_NAME |= frozenset({"if", "elif", "while", "and", "or", "not", "in", "assert"})
+#: Where a value goes (after these a backtick opens Python 2's `repr`).
+_BEFORE_VALUE = _BEFORE_NAME | {"print", "+=", "{", ":"}
 #: Keywords that may start an expression: taken for a name only before a closer or '='.
 _EXPRESSION_KEYWORDS = frozenset({"not", "lambda", "await", "yield"})
 
