@@ -426,6 +426,43 @@ def test_a_line_wrapped_in_backticks_is_not_read_as_python2_repr() -> None:
     assert all(c.kind != "python2-syntax" for c in _repairs(source))
 
 
+def test_a_keyword_that_starts_expressions_is_a_name_before_equals() -> None:
+    # `lambda = 0.5` (a decay rate): no expression starts `lambda =`.
+    source = "lambda = 0.5\nrate = 2 * lambda\n"
+    best = _repairs(source)[0]
+    assert best.kind == "keyword-as-name" and _applicability(best) == "unsafe"
+    assert best.apply(source) == "lambda_ = 0.5\nrate = 2 * lambda_\n"
+
+
+@pytest.mark.parametrize(
+    ("buggy", "intended"),
+    [
+        (
+            "x = 5\ny = x > 3 ? 'big' : 'small'\n",
+            "x = 5\ny = 'big' if x > 3 else 'small'\n",
+        ),
+        (
+            "def f(n):\n    print(n % 2 == 0 ? 'even' : 'odd', n)\n",
+            "def f(n):\n    print('even' if n % 2 == 0 else 'odd', n)\n",
+        ),
+        (
+            "def g(n):\n    return n < 0 ? -n : n + 1\n",
+            "def g(n):\n    return -n if n < 0 else n + 1\n",
+        ),
+    ],
+)
+def test_a_c_conditional_is_written_as_python_s(buggy: str, intended: str) -> None:
+    best = _repairs(buggy)[0]
+    assert best.kind == "foreign-syntax" and _applicability(best) == "safe"
+    assert best.apply(buggy) == intended
+    assert "`a ? b : c`" in best.explanation
+
+
+def test_nested_c_conditionals_are_not_rewritten() -> None:
+    source = "x = 1\ny = x > 0 ? x > 5 ? 2 : 1 : 0\n"
+    assert all(c.kind != "foreign-syntax" for c in _repairs(source))
+
+
 def test_a_keyword_in_its_own_place_is_not_renamed() -> None:
     source = "def f():\n    return -1\nreturn = 2\n"
     fixed = _repairs(source)[0].apply(source)

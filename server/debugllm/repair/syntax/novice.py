@@ -1177,7 +1177,10 @@ def _keyword_as_name(code: list[Tok], k: int) -> bool:
     before = code[k - 1].text if k else ""
     after = code[k + 1].text if k + 1 < len(code) else ""
     if not before:
-        return after in ("=", ".", "[") and tok.text not in _EXPRESSION_KEYWORDS
+        if tok.text in _EXPRESSION_KEYWORDS:
+            # `lambda = 0.5`: no expression starts `lambda =` or `not =` (a decay rate).
+            return after == "=" or (tok.text == "lambda" and after in (".", "["))
+        return after in ("=", ".", "[")
     if before not in _BEFORE_NAME:
         return False
     if tok.text == "lambda" and after in ("(", ".", "["):
