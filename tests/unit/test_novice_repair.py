@@ -953,6 +953,30 @@ def test_a_line_halfway_after_a_return_goes_where_it_can_run(
     assert _applicability(best) == "safe" and best.apply(buggy) == intended
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        "for i in range(3):\nname = input()\nprint('Hello', name)\n",
+        "for w in ['a', 'b']:\nup = w.upper()\nprint(up)\n",
+        "for i in range(3)\nname = input()\nprint(name)\n",
+    ],
+)
+def test_a_flush_loop_body_whose_fresh_value_is_read_next_is_only_offered(source: str) -> None:
+    # Read after the loop, the value is the last turn's only; in it, each turn's: neither
+    # moving one line nor both (nor an empty loop) is certain.
+    candidates = _repairs(source)
+    assert candidates and all(_applicability(c) == "unsafe" for c in candidates)
+
+
+def test_a_flush_loop_body_that_accumulates_still_moves_its_one_line() -> None:
+    source = "total = 0\nfor i in range(5):\ntotal = total + i\nprint(total)\n"
+    best = _repairs(source)[0]
+    assert best.kind == "missing-indent" and _applicability(best) == "safe"
+    assert (
+        best.apply(source) == "total = 0\nfor i in range(5):\n    total = total + i\nprint(total)\n"
+    )
+
+
 def test_an_else_halfway_between_two_levels_goes_where_its_if_is() -> None:
     source = "x = 1\nif x:\n    print(1)\n  else:\n    print(2)\n"
     best = _repairs(source)[0]
