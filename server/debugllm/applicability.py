@@ -66,6 +66,7 @@ KIND_APPLICABILITY: Mapping[str, Applicability] = {
     "def-parentheses": "safe",
     "for-without-in": "safe",
     "lambda-return": "safe",
+    "reversed-assignment": "safe",
     "code-fence": "safe",
     "bare-symbol": "safe",
     "joined-assignments": "safe",

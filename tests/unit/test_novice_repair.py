@@ -124,6 +124,13 @@ SAFE_CASES = [
     ("glued-statement", "def f(x):\n    y = x print(y)\n", "def f(x):\n    y = x\n    print(y)\n"),
     ("declared-container", "n = 3\nd{}\nd[n] = 1\n", "n = 3\nd = {}\nd[n] = 1\n"),
     ("lambda-return", "key = lambda x: return -x\n", "key = lambda x: -x\n"),
+    ("reversed-assignment", "a = 2\na + 1 = b\nprint(b)\n", "a = 2\nb = a + 1\nprint(b)\n"),
+    (
+        "reversed-assignment",
+        "input('Name: ') = name\nprint(name)\n",
+        "name = input('Name: ')\nprint(name)\n",
+    ),
+    ("reversed-assignment", "5 = count\nprint(count)\n", "count = 5\nprint(count)\n"),
     ("python2-syntax", "big = 10000000000L\n", "big = 10000000000\n"),
     ("python2-syntax", "x = 0x1fL + 2L\n", "x = 0x1f + 2\n"),
     ("python2-syntax", "n = 5\ns = 'n is ' + `n`\n", "n = 5\ns = 'n is ' + repr(n)\n"),
@@ -461,6 +468,18 @@ def test_a_c_conditional_is_written_as_python_s(buggy: str, intended: str) -> No
 def test_nested_c_conditionals_are_not_rewritten() -> None:
     source = "x = 1\ny = x > 0 ? x > 5 ? 2 : 1 : 0\n"
     assert all(c.kind != "foreign-syntax" for c in _repairs(source))
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "a = 1\nb = 2\na + 1 = b\nprint(b)\n",  # `b` exists: a comparison, or a new value?
+        "a = 1\na + 1 = b\n",  # `b` never read: nothing says it is the variable
+        "def f(b):\n    b + 1 = b\n    return b\n",
+    ],
+)
+def test_the_sides_of_an_assignment_are_not_swapped_without_evidence(source: str) -> None:
+    assert all(c.kind != "reversed-assignment" for c in _repairs(source))
 
 
 def test_a_keyword_in_its_own_place_is_not_renamed() -> None:

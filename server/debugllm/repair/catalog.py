@@ -113,6 +113,10 @@ CATALOG: dict[str, str] = {
     "code-fence": "Line {line} is the fence of a Markdown code block (three backticks, maybe "
     "with a language name), copied along with the code from a chat or a web page. It is not "
     "Python, so the line was removed; the code between the fences is kept as it was.",
+    "reversed-assignment": "Line {line} has the value on the left of `=` and the name "
+    "`{name}` on the right, as in mathematics; Python assigns the other way round, the name "
+    "first: `{name} = {value}`. `{name}` is not defined before that line and is used after it, "
+    "so it is the variable being given a value.",
     "lambda-return": "The lambda on line {line} has `return` before its value, but a "
     "lambda's body is already the value it returns, so `return` cannot be written there; it "
     "was removed (`lambda x: x * 2`). A function that needs statements is written with `def`.",

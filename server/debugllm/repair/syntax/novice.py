@@ -762,6 +762,56 @@ def gen_backtick_repr(ctx: Ctx) -> Iterator[Proposal]:
     )
 
 
+_VALUE_ON_THE_LEFT = (
+    "cannot assign to expression here",
+    "cannot assign to function call here",
+    "cannot assign to literal here",
+)
+
+
+def gen_reversed_assignment(ctx: Ctx) -> Iterator[Proposal]:
+    """`a + 1 = b`, `input("Name: ") = name`: the value written left of '=', as in
+    mathematics. When the right is one name that nothing before binds and that the file
+    reads later, the sides swap: as a comparison (CPython's hint) the line would fail on the
+    unknown name, and do nothing besides."""
+    if not ctx.msg.startswith(_VALUE_ON_THE_LEFT):
+        return
+    line = ctx.line
+    code = ctx.code(line)
+    if ctx.statement_start(line) != line or len(code) < 3 or ctx.keyword(line) in KEYWORDS:
+        return
+    target, equals = code[-1], code[-2]
+    if target.kind != "name" or target.text in KEYWORDS or equals.text != "=":
+        return
+    if ctx.open_brackets(line, equals.start) or any(t.text == "=" for t in code[:-2]):
+        return
+    name = target.text
+    word = re.compile(rf"\b{re.escape(name)}\b")
+    if name in KNOWN_NAMES or word.search("\n".join(ctx.lines[:line])) or word.search(ctx.hidden):
+        return  # bound before (or a builtin): the line may compare after all
+    if not word.search("\n".join(ctx.lines[line + 1 :])):
+        return  # never read: nothing says which side is the variable
+    text = ctx.lines[line]
+    value = text[code[0].start : equals.start].rstrip()
+    try:
+        ast.parse(value, mode="eval")
+    except SyntaxError:
+        return
+    new = f"{name} = {value}"
+    title = f"Swap the sides: {new}"
+    yield ctx.put(
+        line,
+        code[0].start,
+        target.end,
+        new,
+        0.3,
+        "reversed-assignment",
+        title,
+        name=name,
+        value=value,
+    )
+
+
 def gen_lambda_return(ctx: Ctx) -> Iterator[Proposal]:
     """`lambda x: return -x`: a lambda's body is the value it returns, so `return` cannot be
     written there; without it the lambda returns the same value."""
