@@ -67,6 +67,7 @@ KIND_APPLICABILITY: Mapping[str, Applicability] = {
     "for-without-in": "safe",
     "lambda-return": "safe",
     "reversed-assignment": "safe",
+    "hyphenated-name": "safe",
     "code-fence": "safe",
     "bare-symbol": "safe",
     "joined-assignments": "safe",

@@ -131,6 +131,11 @@ SAFE_CASES = [
         "name = input('Name: ')\nprint(name)\n",
     ),
     ("reversed-assignment", "5 = count\nprint(count)\n", "count = 5\nprint(count)\n"),
+    (
+        "hyphenated-name",
+        "x = 2\ntotal-count = x-1\nprint(total-count)\n",
+        "x = 2\ntotal_count = x-1\nprint(total_count)\n",
+    ),
     ("python2-syntax", "big = 10000000000L\n", "big = 10000000000\n"),
     ("python2-syntax", "x = 0x1fL + 2L\n", "x = 0x1f + 2\n"),
     ("python2-syntax", "n = 5\ns = 'n is ' + `n`\n", "n = 5\ns = 'n is ' + repr(n)\n"),
@@ -480,6 +485,25 @@ def test_nested_c_conditionals_are_not_rewritten() -> None:
 )
 def test_the_sides_of_an_assignment_are_not_swapped_without_evidence(source: str) -> None:
     assert all(c.kind != "reversed-assignment" for c in _repairs(source))
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "name = 'x'\nfirst-name = 'Ann'\nprint(first-name)\n",  # `name` is a variable
+        "first-name = 'Ann'\nprint(first - name)\n",  # spelt apart once: a subtraction?
+    ],
+)
+def test_a_hyphenated_name_whose_part_stands_alone_is_not_renamed(source: str) -> None:
+    assert all(c.kind != "hyphenated-name" for c in _repairs(source))
+
+
+def test_two_hyphenated_names_are_both_renamed() -> None:
+    source = "first-name = 'A'\nlast-name = 'B'\nprint(first-name, last-name)\n"
+    best = _repairs(source)[0]
+    assert best.kind == "hyphenated-name" and _applicability(best) == "safe"
+    fixed = best.apply(source)
+    assert fixed.startswith("first_name = 'A'\n") and "print(first_name, " in fixed
 
 
 def test_a_keyword_in_its_own_place_is_not_renamed() -> None:

@@ -113,6 +113,9 @@ CATALOG: dict[str, str] = {
     "code-fence": "Line {line} is the fence of a Markdown code block (three backticks, maybe "
     "with a language name), copied along with the code from a chat or a web page. It is not "
     "Python, so the line was removed; the code between the fences is kept as it was.",
+    "hyphenated-name": "`{token}` on line {line} is meant as one name, but Python reads a "
+    "`-` as subtraction, and a subtraction cannot be given a value. Names join words with "
+    "`_` instead, so it was renamed `{name}` everywhere the file writes it.",
     "reversed-assignment": "Line {line} has the value on the left of `=` and the name "
     "`{name}` on the right, as in mathematics; Python assigns the other way round, the name "
     "first: `{name} = {value}`. `{name}` is not defined before that line and is used after it, "

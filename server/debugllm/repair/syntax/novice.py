@@ -812,6 +812,77 @@ def gen_reversed_assignment(ctx: Ctx) -> Iterator[Proposal]:
     )
 
 
+def _hyphenated_at(code: list[Tok], k: int, parts: list[str]) -> bool:
+    """Do the tokens from ``code[k]`` spell ``parts`` joined by '-' with no space between?"""
+    n = 2 * len(parts) - 1
+    if k + n > len(code) or (k and code[k - 1].text == "."):
+        return False
+    run = code[k : k + n]
+    if any(b.start != a.end for a, b in itertools.pairwise(run)):
+        return False
+    return [t.text for t in run[::2]] == parts and all(t.text == "-" for t in run[1::2])
+
+
+def _stands_alone(code: list[Tok], j: int) -> bool:
+    """Is ``code[j]`` not joined to a '-' on either side (`name` in `print(name)`)?"""
+    left = j > 0 and code[j - 1].text == "-" and code[j - 1].end == code[j].start
+    right = j + 1 < len(code) and code[j + 1].text == "-" and code[j + 1].start == code[j].end
+    return not (left or right)
+
+
+def gen_hyphenated_name(ctx: Ctx) -> Iterator[Proposal]:
+    """`first-name = "Ann"`: a name written with hyphens, which Python reads as subtraction
+    (and cannot assign to). When no part is a name of its own anywhere in the file, every
+    `first-name` is one variable: it is renamed `first_name` everywhere, the same program
+    whatever the new name."""
+    if not ctx.msg.startswith("cannot assign to expression"):
+        return
+    line = ctx.line
+    code = ctx.code(line)
+    if ctx.statement_start(line) != line or len(code) < 4:
+        return
+    parts = [code[0].text]
+    k = 1
+    while k + 1 < len(code) and code[k].text == "-" and code[k + 1].kind == "name":
+        if code[k].start != code[k - 1].end or code[k + 1].start != code[k].end:
+            return
+        parts.append(code[k + 1].text)
+        k += 2
+    if len(parts) < 2 or code[k].text != "=" or code[0].kind != "name":
+        return
+    if any(p in KEYWORDS or p in KNOWN_NAMES for p in parts):
+        return
+    new = "_".join(parts)
+    if re.search(rf"\b{re.escape(new)}\b", ctx.whole):
+        return
+    every = [ctx.code(i) for i in range(ctx.count)] + ctx.hidden_code
+    if any(_stands_alone(here, j) for here in every for j, t in enumerate(here) if t.text in parts):
+        return  # a part is a name of its own somewhere: `first - name` may be meant there
+    first = last = line
+    new_lines: list[str] = []
+    for i in range(ctx.count):
+        text = ctx.lines[i]
+        here = ctx.code(i)
+        spots = [here[j] for j in range(len(here)) if _hyphenated_at(here, j, parts)]
+        for tok in reversed(spots):
+            end = tok.start + len("-".join(parts))
+            text = text[: tok.start] + new + text[end:]
+        if spots:
+            first, last = min(first, i), max(last, i)
+        new_lines.append(text)
+    title = f"Rename '{'-'.join(parts)}' to '{new}': a name cannot hold '-'"
+    yield ctx.lines_to(
+        first,
+        last + 1,
+        new_lines[first : last + 1],
+        0.3,
+        "hyphenated-name",
+        title,
+        token="-".join(parts),
+        name=new,
+    )
+
+
 def gen_lambda_return(ctx: Ctx) -> Iterator[Proposal]:
     """`lambda x: return -x`: a lambda's body is the value it returns, so `return` cannot be
     written there; without it the lambda returns the same value."""
