@@ -51,6 +51,10 @@ async def run_cpu(threads: bool, work: Callable[_P, _T], *args: _P.args, **kwarg
     return await asyncio.to_thread(work, *args, **kwargs)
 
 
+#: The fix offered when no repair is convincing: any real repair is better.
+_LAST_RESORT = "commented-out"
+
+
 @dataclass(frozen=True)
 class FixRequest:
     """Fix ``problem``, found in ``analysis.source``, before ``deadline`` (time.monotonic)."""
@@ -552,6 +556,10 @@ class FixPipeline:
         )
         if match is None:
             return None
+        if mapped.candidate.kind == _LAST_RESORT:
+            shared = await self._shared_fix(plan, match)
+            if shared is not None:
+                return shared
         candidate = replace(mapped.candidate, target=match)
         verdict = await run_cpu(self.threads, self.verifier.verify, original, candidate)
         if not verdict.accepted:
@@ -559,6 +567,27 @@ class FixPipeline:
         offered = VerifiedFix(candidate, verdict.fixed_source, preferred=candidate.safe)
         plan.fixes[match] = [offered]
         return offered
+
+    async def _shared_fix(self, plan: FixPlan, match: Problem) -> VerifiedFix | None:
+        """An earlier error's offered fix that edits ``match``'s line and clears it too, offered
+        there as well (`def f(lambda):` / `return lambda(x)`: one rename fixes both). The
+        scratch text cannot find it: the earlier statement is blanked there, so the later error
+        would get only its last resort, or half the fix."""
+        original = plan.analysis
+        index = LineIndex(original.source)
+        line = index.line_of(match.start)
+        for ranked in list(plan.fixes.values()):
+            if not ranked:
+                continue
+            candidate = replace(ranked[0].candidate, target=match)
+            if not any(index.line_of(e.start) == line for e in candidate.edits):
+                continue
+            verdict = await run_cpu(self.threads, self.verifier.verify, original, candidate)
+            if verdict.accepted:
+                offered = VerifiedFix(candidate, verdict.fixed_source, preferred=candidate.safe)
+                plan.fixes[match] = [offered]
+                return offered
+        return None
 
     @staticmethod
     def _to_original(

@@ -4,11 +4,14 @@ with the right applicability, and a file no repair is certain for still gets a r
 from __future__ import annotations
 
 import ast
+import asyncio
 
 import pytest
+from debugllm.analysis.analyzer import AnalysisOptions
 from debugllm.analysis.syntax import first_syntax_error
 from debugllm.applicability import applicability_of
 from debugllm.candidates import Candidate
+from debugllm.pipeline import FixPipeline
 from debugllm.repair.syntax import repair_syntax
 
 
@@ -120,6 +123,33 @@ SAFE_CASES = [
     ),
     ("glued-statement", "def f(x):\n    y = x print(y)\n", "def f(x):\n    y = x\n    print(y)\n"),
     ("declared-container", "n = 3\nd{}\nd[n] = 1\n", "n = 3\nd = {}\nd[n] = 1\n"),
+    ("lambda-return", "key = lambda x: return -x\n", "key = lambda x: -x\n"),
+    ("reversed-assignment", "a = 2\na + 1 = b\nprint(b)\n", "a = 2\nb = a + 1\nprint(b)\n"),
+    (
+        "reversed-assignment",
+        "input('Name: ') = name\nprint(name)\n",
+        "name = input('Name: ')\nprint(name)\n",
+    ),
+    ("reversed-assignment", "5 = count\nprint(count)\n", "count = 5\nprint(count)\n"),
+    (
+        "hyphenated-name",
+        "x = 2\ntotal-count = x-1\nprint(total-count)\n",
+        "x = 2\ntotal_count = x-1\nprint(total_count)\n",
+    ),
+    ("python2-syntax", "big = 10000000000L\n", "big = 10000000000\n"),
+    ("python2-syntax", "x = 0x1fL + 2L\n", "x = 0x1f + 2\n"),
+    ("python2-syntax", "n = 5\ns = 'n is ' + `n`\n", "n = 5\ns = 'n is ' + repr(n)\n"),
+    ("prose-line", "Here is my code:\nx = 1\n", "# Here is my code:\nx = 1\n"),
+    (
+        "lambda-return",
+        "xs = sorted([2, 1], key=lambda v, w=1: return v * w)\n",
+        "xs = sorted([2, 1], key=lambda v, w=1: v * w)\n",
+    ),
+    (
+        "python2-syntax",
+        "def f(x):\n    if x < 0:\n        raise ValueError, 'bad ' + str(x)\n",
+        "def f(x):\n    if x < 0:\n        raise ValueError('bad ' + str(x))\n",
+    ),
 ]
 
 
@@ -326,6 +356,154 @@ def test_a_keyword_used_as_a_name_is_renamed_for_review(buggy: str, intended: st
     best = _repairs(buggy)[0]
     assert best.kind == "keyword-as-name" and _applicability(best) == "unsafe"
     assert best.apply(buggy) == intended
+
+
+@pytest.mark.parametrize(
+    ("buggy", "intended"),
+    [
+        # After `if`, `while`, `and`: a statement keyword there is a name.
+        (
+            "pass = input()\nif pass == 's':\n    print(1)\n",
+            "pass_ = input()\nif pass_ == 's':\n    print(1)\n",
+        ),
+        (
+            "global = 3\nwhile global > 0 and global != 1:\n    global = global - 1\n",
+            "global_ = 3\nwhile global_ > 0 and global_ != 1:\n    global_ = global_ - 1\n",
+        ),
+    ],
+)
+def test_a_keyword_after_if_or_while_is_renamed_with_the_others(buggy: str, intended: str) -> None:
+    best = _repairs(buggy)[0]
+    assert best.kind == "keyword-as-name" and _applicability(best) == "unsafe"
+    assert best.apply(buggy) == intended
+
+
+def test_a_later_error_of_a_keyword_as_name_gets_the_whole_rename() -> None:
+    # `return lambda(x)` is its own error ("parameters cannot be parenthesized"); its listing
+    # offers the rename of every use, the earlier lines too, never a commented-out line.
+    source = "def apply(lambda, x):\n    return lambda(x)\n\nprint(apply(abs, -3))\n"
+    intended = "def apply(lambda_, x):\n    return lambda_(x)\n\nprint(apply(abs, -3))\n"
+    pipeline = FixPipeline(options=AnalysisOptions(checks=frozenset()))
+    plan = asyncio.run(pipeline.plan(pipeline.analyze(source, "f.py"), 5.0))
+    listed = [ranked[0].candidate for ranked in plan.fixes.values() if ranked]
+    assert len(listed) == 2 and plan.applied == []
+    for candidate in listed:
+        assert candidate.kind == "keyword-as-name" and _applicability(candidate) == "unsafe"
+        assert candidate.apply(source) == intended
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # Python 2 passed a tuple's items as the arguments; a third part was a traceback.
+        "raise ValueError, (1, 2)\n",
+        "import sys\nraise ValueError, 'x', sys.exc_info()[2]\n",
+    ],
+)
+def test_a_python2_raise_with_a_tuple_or_traceback_is_not_rewritten_safely(source: str) -> None:
+    candidates = _repairs(source)
+    assert all(c.kind != "python2-syntax" for c in candidates)
+
+
+@pytest.mark.parametrize(
+    ("buggy", "intended"),
+    [
+        ("```python\nx = 5\nprint(x)\n", "x = 5\nprint(x)\n"),
+        ("x = 5\nprint(x)\n```\n", "x = 5\nprint(x)\n"),
+        ("def f():\n    ~~~\n    return 1\n", "def f():\n    return 1\n"),
+    ],
+)
+def test_a_markdown_code_fence_is_removed(buggy: str, intended: str) -> None:
+    best = _repairs(buggy)[0]
+    assert best.kind == "code-fence" and _applicability(best) == "safe"
+    assert best.apply(buggy) == intended
+    assert "line" in best.explanation.lower() and "?" not in best.explanation
+
+
+def test_a_block_comment_becomes_a_comment_with_one_space_after_the_hash() -> None:
+    source = "/* compute area */\nw = 3\n"
+    best = _repairs(source)[0]
+    assert best.kind == "foreign-syntax" and best.apply(source) == "# compute area\nw = 3\n"
+
+
+def test_a_long_suffix_beside_a_name_l_the_file_uses_is_a_guess() -> None:
+    # `5l` may be `5 * l` when `l` is a list the file uses.
+    source = "l = 2\nx = 5l\n"
+    suffix = [c for c in _repairs(source) if c.kind == "python2-syntax"]
+    assert suffix and all(_applicability(c) == "unsafe" for c in suffix)
+
+
+def test_a_line_wrapped_in_backticks_is_not_read_as_python2_repr() -> None:
+    source = "`print(1)`\n"
+    assert all(c.kind != "python2-syntax" for c in _repairs(source))
+
+
+def test_a_keyword_that_starts_expressions_is_a_name_before_equals() -> None:
+    # `lambda = 0.5` (a decay rate): no expression starts `lambda =`.
+    source = "lambda = 0.5\nrate = 2 * lambda\n"
+    best = _repairs(source)[0]
+    assert best.kind == "keyword-as-name" and _applicability(best) == "unsafe"
+    assert best.apply(source) == "lambda_ = 0.5\nrate = 2 * lambda_\n"
+
+
+@pytest.mark.parametrize(
+    ("buggy", "intended"),
+    [
+        (
+            "x = 5\ny = x > 3 ? 'big' : 'small'\n",
+            "x = 5\ny = 'big' if x > 3 else 'small'\n",
+        ),
+        (
+            "def f(n):\n    print(n % 2 == 0 ? 'even' : 'odd', n)\n",
+            "def f(n):\n    print('even' if n % 2 == 0 else 'odd', n)\n",
+        ),
+        (
+            "def g(n):\n    return n < 0 ? -n : n + 1\n",
+            "def g(n):\n    return -n if n < 0 else n + 1\n",
+        ),
+    ],
+)
+def test_a_c_conditional_is_written_as_python_s(buggy: str, intended: str) -> None:
+    best = _repairs(buggy)[0]
+    assert best.kind == "foreign-syntax" and _applicability(best) == "safe"
+    assert best.apply(buggy) == intended
+    assert "`a ? b : c`" in best.explanation
+
+
+def test_nested_c_conditionals_are_not_rewritten() -> None:
+    source = "x = 1\ny = x > 0 ? x > 5 ? 2 : 1 : 0\n"
+    assert all(c.kind != "foreign-syntax" for c in _repairs(source))
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "a = 1\nb = 2\na + 1 = b\nprint(b)\n",  # `b` exists: a comparison, or a new value?
+        "a = 1\na + 1 = b\n",  # `b` never read: nothing says it is the variable
+        "def f(b):\n    b + 1 = b\n    return b\n",
+    ],
+)
+def test_the_sides_of_an_assignment_are_not_swapped_without_evidence(source: str) -> None:
+    assert all(c.kind != "reversed-assignment" for c in _repairs(source))
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "name = 'x'\nfirst-name = 'Ann'\nprint(first-name)\n",  # `name` is a variable
+        "first-name = 'Ann'\nprint(first - name)\n",  # spelt apart once: a subtraction?
+    ],
+)
+def test_a_hyphenated_name_whose_part_stands_alone_is_not_renamed(source: str) -> None:
+    assert all(c.kind != "hyphenated-name" for c in _repairs(source))
+
+
+def test_two_hyphenated_names_are_both_renamed() -> None:
+    source = "first-name = 'A'\nlast-name = 'B'\nprint(first-name, last-name)\n"
+    best = _repairs(source)[0]
+    assert best.kind == "hyphenated-name" and _applicability(best) == "safe"
+    fixed = best.apply(source)
+    assert fixed.startswith("first_name = 'A'\n") and "print(first_name, " in fixed
 
 
 def test_a_keyword_in_its_own_place_is_not_renamed() -> None:
@@ -621,6 +799,29 @@ def test_where_a_call_closes_is_a_guess_when_the_same_call_follows_an_operator()
     assert all(_applicability(c) == "unsafe" for c in candidates)
 
 
+@pytest.mark.parametrize(
+    ("buggy", "intended"),
+    [
+        (
+            "a = b = 1\nif (a > 0 and\n        b > 0:\n    print(a)\n",
+            "a = b = 1\nif (a > 0 and\n        b > 0):\n    print(a)\n",
+        ),
+        (
+            "n = 3\nwhile (n > 0 or\n       n < -5:\n    n -= 1\n",
+            "n = 3\nwhile (n > 0 or\n       n < -5):\n    n -= 1\n",
+        ),
+    ],
+)
+def test_a_header_condition_left_open_over_lines_closes_before_its_colon(
+    buggy: str, intended: str
+) -> None:
+    # The block below is indented deeper than the header too, but is no continuation: the
+    # bracket closes where the header's ':' ends it, never after the block's first line.
+    best = _repairs(buggy)[0]
+    assert best.kind == "unclosed-bracket" and _applicability(best) == "safe"
+    assert best.apply(buggy) == intended
+
+
 def test_a_call_left_open_at_the_end_of_a_line_is_still_closed_safely() -> None:
     source = "x = 1\nprint(str(x) + 'a'\n"
     best = _repairs(source)[0]
@@ -757,6 +958,66 @@ def test_a_line_halfway_between_two_levels_is_re_indented_only_for_review() -> N
     best = _repairs(source)[0]
     assert best.kind == "inconsistent-dedent" and _applicability(best) == "safe"
     assert best.apply(source).endswith("\nprint(x)\n")
+
+
+@pytest.mark.parametrize(
+    ("buggy", "intended"),
+    [
+        (
+            "def sign(x):\n    if x > 0:\n        return 1\n      return 0\n",
+            "def sign(x):\n    if x > 0:\n        return 1\n    return 0\n",
+        ),
+        (
+            "for i in range(9):\n    if i == 3:\n        break\n  print(i)\n",
+            None,  # the `break` is deeper than both levels: in the loop or after it?
+        ),
+        (
+            # A bare exit after an exit is a habit (`return y` / `break`): it may be meant
+            # where it never runs, so where it goes stays a guess.
+            "def f(n):\n    for i in range(n):\n        if i:\n            return i\n"
+            "          break\n",
+            None,
+        ),
+        (
+            "while True:\n    x = 1\n    break\n  print(x)\n",
+            "while True:\n    x = 1\n    break\nprint(x)\n",
+        ),
+    ],
+)
+def test_a_line_halfway_after_a_return_goes_where_it_can_run(
+    buggy: str, intended: str | None
+) -> None:
+    # In the deeper block the line would follow its `return` or `break` and never run.
+    dedents = [c for c in _repairs(buggy) if c.kind == "inconsistent-dedent"]
+    if intended is None:
+        assert dedents and all(_applicability(c) == "unsafe" for c in dedents)
+        return
+    best = dedents[0]
+    assert _applicability(best) == "safe" and best.apply(buggy) == intended
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "for i in range(3):\nname = input()\nprint('Hello', name)\n",
+        "for w in ['a', 'b']:\nup = w.upper()\nprint(up)\n",
+        "for i in range(3)\nname = input()\nprint(name)\n",
+    ],
+)
+def test_a_flush_loop_body_whose_fresh_value_is_read_next_is_only_offered(source: str) -> None:
+    # Read after the loop, the value is the last turn's only; in it, each turn's: neither
+    # moving one line nor both (nor an empty loop) is certain.
+    candidates = _repairs(source)
+    assert candidates and all(_applicability(c) == "unsafe" for c in candidates)
+
+
+def test_a_flush_loop_body_that_accumulates_still_moves_its_one_line() -> None:
+    source = "total = 0\nfor i in range(5):\ntotal = total + i\nprint(total)\n"
+    best = _repairs(source)[0]
+    assert best.kind == "missing-indent" and _applicability(best) == "safe"
+    assert (
+        best.apply(source) == "total = 0\nfor i in range(5):\n    total = total + i\nprint(total)\n"
+    )
 
 
 def test_an_else_halfway_between_two_levels_goes_where_its_if_is() -> None:

@@ -110,6 +110,19 @@ CATALOG: dict[str, str] = {
     "def-parentheses": "The function definition on line {line} has no parentheses after the "
     "name `{name}`; a `def` always needs them, even around an empty parameter list (a method's "
     "first parameter is `self`, a class method's `cls`): `def {name}({params}):`.",
+    "code-fence": "Line {line} is the fence of a Markdown code block (three backticks, maybe "
+    "with a language name), copied along with the code from a chat or a web page. It is not "
+    "Python, so the line was removed; the code between the fences is kept as it was.",
+    "hyphenated-name": "`{token}` on line {line} is meant as one name, but Python reads a "
+    "`-` as subtraction, and a subtraction cannot be given a value. Names join words with "
+    "`_` instead, so it was renamed `{name}` everywhere the file writes it.",
+    "reversed-assignment": "Line {line} has the value on the left of `=` and the name "
+    "`{name}` on the right, as in mathematics; Python assigns the other way round, the name "
+    "first: `{name} = {value}`. `{name}` is not defined before that line and is used after it, "
+    "so it is the variable being given a value.",
+    "lambda-return": "The lambda on line {line} has `return` before its value, but a "
+    "lambda's body is already the value it returns, so `return` cannot be written there; it "
+    "was removed (`lambda x: x * 2`). A function that needs statements is written with `def`.",
     "for-without-in": "The `for` loop on line {line} has no `in` between its variable "
     "`{target}` and what it loops over; a loop is written `for {target} in ...:`.",
     "bare-elif": "`elif` on line {line} has no condition, but `elif` always takes one; a "

@@ -75,9 +75,13 @@ def gen_never_closed(ctx: Ctx) -> Iterator[Proposal]:
             p = ctx.put(line, tok.end, tok.end, text, cost, "unclosed-bracket", title, **facts)
             yield p.as_guess() if symmetric else p
     # A bracket left open at a line's end usually closes where the continuation lines end.
-    if last.kind in ("open", "op") or last.text == ",":
+    if last.kind in ("open", "op") or last.text in _CONTINUES:
         yield from _close_after_continuation(ctx, line, title, facts)
         yield from _close_inner_line(ctx, line)
+
+
+#: What cannot end an expression, so the line goes on (`if (a > 0 and` / `b > 0):`).
+_CONTINUES = frozenset({",", "and", "or", "not", "in", "is"})
 
 
 def _same_call_after_operator(code: list[Tok], col: int) -> bool:
@@ -248,20 +252,30 @@ def _close_after_continuation(
 ) -> Iterator[Proposal]:
     start = ctx.statement_start(line)
     base = ctx.width(start)
+    header = ctx.keyword(start) in HEADER_KEYWORDS
     previous = line
+    colon = False
     for i in range(line + 1, min(line + 100, ctx.count)):
         if ctx.is_code(i):
             if ctx.width(i) <= base:
                 break
             previous = i
+            code = ctx.code(i)
+            if header and len(code) > 1 and code[-1].text == ":":
+                # `if (a > 0 and` / `b > 0:`: the header's colon ends it; the block below is
+                # indented deeper too but is no continuation. The bracket closes before ':'.
+                colon = True
+                break
     if previous == line:
         return
     stack = ctx.open_brackets(previous, len(ctx.lines[previous]) + 1)
     text = closers_of(stack)
     if not text:
         return
-    col = ctx.code_end(previous)
+    col = ctx.code(previous)[-2].end if colon else ctx.code_end(previous)
     yield ctx.put(previous, col, col, text, 0.35, "unclosed-bracket", title, **facts)
+    if colon:
+        return
     new_lines = [ctx.lines[previous], indent_of(ctx.lines[start]) + text]
     yield ctx.lines_to(
         previous,

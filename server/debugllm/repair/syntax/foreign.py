@@ -129,7 +129,9 @@ def _c_comment(ctx: Ctx, line: int) -> Iterator[Proposal]:
         for i in range(line, end + 1):
             current = ctx.lines[i]
             if i == line:
-                current = ws + current[len(ws) + 2 :]
+                # The space after `/*` is the one after `#`, not indentation of the text.
+                after = current[len(ws) + 2 :]
+                current = ws + (after[1:] if after.startswith(" ") else after)
             if i == end:
                 current = current.replace("*/", "", 1).rstrip()
             inner = indent_of(current)
@@ -235,6 +237,7 @@ def gen_foreign(ctx: Ctx) -> Iterator[Proposal]:
                     replacement="#",
                 )
     yield from _operators(ctx, line, operators)
+    yield from _c_conditional(ctx, line, code)
     if len(code) >= 2 and code[0].kind == "name" and code[1].kind == "name":
         first = code[0].text
         if first in _FOREIGN_DECLARATIONS:
@@ -365,3 +368,63 @@ def gen_brace_block(ctx: Ctx) -> Iterator[Proposal]:
         return  # no closing `}`: not a braced block
     title = "Write the block with ':' and indentation instead of braces"
     yield ctx.lines_to(first, line, new_lines, 0.3, "brace-block", title)
+
+
+#: What a C conditional's condition follows (at its own bracket depth); `and`, `or` and
+#: comparisons bind tighter than `?:`, so they belong to the condition.
+_CONDITION_AFTER = frozenset(
+    {"=", ",", ":", "return", "+=", "-=", "*=", "/=", "//=", "%=", "yield", "lambda"}
+)
+
+
+def _c_conditional(ctx: Ctx, line: int, code: list[Tok]) -> Iterator[Proposal]:
+    """`y = x > 3 ? "big" : "small"`: C's conditional operator, which Python writes
+    `"big" if x > 3 else "small"`; both bind looser than every other operator, so the three
+    parts are the same. One `?` on the line only: nested ones are left alone."""
+    marks = [k for k, t in enumerate(code) if t.text == "?"]
+    if len(marks) != 1:
+        return
+    depths: list[int] = []
+    depth = 0
+    for tok in code:
+        if tok.kind == "close":
+            depth -= 1
+        depths.append(depth)
+        if tok.kind == "open":
+            depth += 1
+    mark = marks[0]
+    level = depths[mark]
+    start = mark
+    while start > 0 and depths[start - 1] >= level:
+        if depths[start - 1] == level and code[start - 1].text in _CONDITION_AFTER:
+            break
+        start -= 1
+    colon = next(
+        (k for k in range(mark + 1, len(code)) if depths[k] == level and code[k].text == ":"),
+        None,
+    )
+    if start == mark or colon is None or colon == mark + 1:
+        return
+    end = colon + 1
+    while end < len(code) and depths[end] >= level:
+        if depths[end] == level and code[end].text in (",", ":"):
+            break
+        end += 1
+    if end == colon + 1:
+        return
+    text = ctx.lines[line]
+    condition = text[code[start].start : code[mark - 1].end]
+    chosen = text[code[mark + 1].start : code[colon - 1].end]
+    other = text[code[colon + 1].start : code[end - 1].end]
+    new = f"{chosen} if {condition} else {other}"
+    yield ctx.put(
+        line,
+        code[start].start,
+        code[end - 1].end,
+        new,
+        0.35,
+        "foreign-syntax",
+        f"Write C's 'a ? b : c' as Python's '{new}'",
+        token="a ? b : c",
+        replacement="b if a else c",
+    )

@@ -45,6 +45,7 @@ def gen_indented_block(ctx: Ctx) -> Iterator[Proposal]:
     start = ctx.statement_start(header)
     target = indent_of(ctx.lines[start]) + ctx.unit
     line = ctx.line
+    overwritten = False
     if line > header and ctx.is_code(line):
         title = f"Indent line {line + 1} under the {word} statement"
         # A deeper line after this one: only this line lost its indentation.
@@ -71,6 +72,14 @@ def gen_indented_block(ctx: Ctx) -> Iterator[Proposal]:
             # A loop whose first statement never changes its condition would never end.
             costs["para"] = 0.3
         evidence = costs["para"] < 0.5
+        # `for i in range(3):` / `name = input()` / `print(name)`: read after the loop, the
+        # value would be the last turn's only; in the loop, each one. Two programs.
+        overwritten = (
+            word in ("for", "while")
+            and not evidence
+            and not deeper
+            and _fresh_value_read_next(ctx, line)
+        )
         for mode, cost in costs.items():
             if mode == "methods":
                 end = _methods_end(ctx, line)
@@ -84,9 +93,10 @@ def gen_indented_block(ctx: Ctx) -> Iterator[Proposal]:
             moved = ctx.shifted(line, end, target)
             if mode not in ("methods", "body") and not (mode == "para" and evidence):
                 cost += _moved(ctx, line, moved)
-            yield ctx.lines_to(
+            p = ctx.lines_to(
                 line, end, moved, cost, "missing-indent", title, **facts, line=line + 1
             )
+            yield p.as_guess() if overwritten else p
         # Or the header itself sits too deep: its block is at its own level. Likely when it
         # follows a `return` at its level, where it could never run.
         if ctx.width(line) == ctx.width(start) and header == start:
@@ -112,9 +122,11 @@ def gen_indented_block(ctx: Ctx) -> Iterator[Proposal]:
     # No body at all: give the statement one.
     new_lines = [ctx.lines[header], target + "pass"]
     title = f"Add 'pass' as the body of the {word} statement"
-    yield ctx.lines_to(
+    p = ctx.lines_to(
         header, header + 1, new_lines, 1.5, "empty-block", title, **facts, line=header + 1
     )
+    # Where the body's lines are two programs, an empty loop is neither.
+    yield p.as_guess() if overwritten else p
 
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
@@ -144,6 +156,26 @@ def _uses_loop_target(ctx: Ctx, header: int, line: int) -> bool:
     base = ctx.width(line)
     later = [i for i in range(first, end) if ctx.is_statement(i) and ctx.width(i) == base]
     return bool(later) and bool(targets & set(_WORD.findall(ctx.lines[later[0]])))
+
+
+_ASSIGNMENT = re.compile(r"\s*([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*=(?!=)(.*)")
+
+
+def _fresh_value_read_next(ctx: Ctx, line: int) -> bool:
+    """Does the statement at ``line`` give a name a fresh value (`name = input()`; not
+    `total = total + i`, which accumulates) that the next statement of its paragraph, at the
+    same level, reads?"""
+    match = _ASSIGNMENT.match(ctx.lines[line])
+    if not match or ctx.is_header(line):
+        return False
+    names = set(_WORD.findall(match.group(1)))
+    if names & set(_WORD.findall(match.group(2))):
+        return False
+    first = ctx.block_end(line, "block")
+    end = ctx.block_end(line, "para")
+    base = ctx.width(line)
+    later = [i for i in range(first, end) if ctx.is_statement(i) and ctx.width(i) == base]
+    return bool(later) and bool(names & set(_WORD.findall(ctx.lines[later[0]])))
 
 
 def _ends_in_dead_code(ctx: Ctx, line: int) -> bool:
@@ -356,6 +388,13 @@ def gen_dedent(ctx: Ctx) -> Iterator[Proposal]:
     viable = [ws for ws in targets if _clause_fits(ctx, line, width_of(ws))]
     gaps = [abs(width_of(ws) - width) for ws in viable[:2]]
     halfway = len(gaps) == 2 and gaps[0] == gaps[1]
+    dead = halfway and _dead_after(ctx, line, max(width_of(ws) for ws in viable[:2]))
+    if dead:
+        # `return 1` at eight spaces, then `return 0` at six: in the deeper block the line
+        # could never run, so the outer level is meant.
+        shallow = min(viable[:2], key=width_of)
+        targets = [shallow, *(ws for ws in targets if ws != shallow)]
+        halfway = False
     if halfway:
         # Often only one of the two compiles (`return` at the top level, a line before its
         # block's `else:`): then that one is meant.
@@ -382,7 +421,23 @@ def gen_dedent(ctx: Ctx) -> Iterator[Proposal]:
         title = f"Re-indent lines {first + 1}-{line} to match line {line + 1}"
         cost = 0.45 + _moved(ctx, first, moved)
         p = ctx.lines_to(first, line, moved, cost, "inconsistent-dedent", title, line=first + 1)
-        yield p.as_guess() if halfway else p
+        # After a `return` at the block's level, the line lined up with it could never run.
+        yield p.as_guess() if halfway or dead else p
+
+
+_BARE_EXITS = (["break"], ["continue"], ["return"], ["pass"])
+
+
+def _dead_after(ctx: Ctx, line: int, width: int) -> bool:
+    """Is the statement before ``line`` a `return`, `raise`, `break` or `continue` at
+    ``width``, so that ``line`` indented there could never run? A bare exit on ``line`` is
+    left out: `return y` / `break` is a habit (a `switch` case's), written where it never runs."""
+    if ctx.code(line) and [t.text for t in ctx.code(line)] in _BARE_EXITS:
+        return False
+    previous = ctx.previous_statement(line)
+    if previous < 0 or ctx.width(previous) != width:
+        return False
+    return first_word(ctx.lines[previous]) in _TERMINAL_KEYWORDS
 
 
 def _compiles_at(ctx: Ctx, line: int, ws: str) -> bool:

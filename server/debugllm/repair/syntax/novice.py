@@ -642,6 +642,276 @@ def gen_except_comma(ctx: Ctx) -> Iterator[Proposal]:
     yield p if types_only else p.as_guess()
 
 
+def gen_raise_comma(ctx: Ctx) -> Iterator[Proposal]:
+    """`raise ValueError, "bad"` is Python 2's `raise ValueError("bad")`: Python 2 called the
+    class with the value, so the program is the same. A tuple value was the arguments and a
+    third part a traceback: those are left alone."""
+    if ctx.msg not in PLAIN_INVALID:
+        return
+    line = ctx.line
+    code = ctx.code(line)
+    if ctx.statement_start(line) != line or len(code) < 4 or code[0].text != "raise":
+        return
+    if ctx.open_brackets(line, len(ctx.lines[line]) + 1):
+        return  # the statement goes on over lines: not read here
+    parts = _top_level_parts(code[1:], frozenset({","}))
+    if len(parts) != 2 or not all(parts):
+        return
+    kind, value = parts
+    dotted = all(t.kind == "name" or t.text == "." for t in kind) and kind[-1].kind == "name"
+    if not dotted or not kind[-1].text[:1].isupper() or kind[-1].text in KEYWORDS:
+        return
+    if value[0].text == "(" and value[-1].text == ")" and any(t.text == "," for t in value):
+        return  # `raise E, (a, b)`: Python 2 passed a tuple's items as the arguments
+    text = ctx.lines[line]
+    cls = text[kind[0].start : kind[-1].end]
+    arg = text[value[0].start : value[-1].end]
+    replacement = f"raise {cls}({arg})"
+    yield ctx.put(
+        line,
+        code[0].start,
+        value[-1].end,
+        replacement,
+        0.3,
+        "python2-syntax",
+        f"Write '{replacement}'",
+        token=text[code[0].start : value[-1].end],
+        replacement=replacement,
+    )
+
+
+_LITERAL_ERRORS = (
+    "invalid decimal literal",
+    "invalid hexadecimal literal",
+    "invalid octal literal",
+    "invalid binary literal",
+)
+
+
+def gen_long_suffix(ctx: Ctx) -> Iterator[Proposal]:
+    """`big = 10000000000L`: Python 2's suffix for a long integer; Python 3's integers have no
+    size limit, so the number without it is the same value. Every such number on the line is
+    rewritten. A file that uses `l` or `L` as a name may mean `5 * l`: then a guess."""
+    if not ctx.msg.startswith(_LITERAL_ERRORS):
+        return
+    pairs = [
+        (a, b)
+        for a, b in itertools.pairwise(ctx.code(ctx.line))
+        if a.kind == "number" and b.kind == "name" and b.text in ("L", "l") and b.start == a.end
+    ]
+    if not any(a.start <= ctx.col <= b.end for a, b in pairs):
+        return
+    for a, _ in pairs:
+        try:
+            ast.literal_eval(a.text)
+        except (SyntaxError, ValueError):
+            return  # `0777L`: an octal number as well, which its own repair reads
+    text = ctx.lines[ctx.line]
+    first, last = pairs[0][0].start, pairs[-1][1].end
+    new = text[first:last]
+    for _, b in reversed(pairs):
+        new = new[: b.start - first] + new[b.end - first :]
+    token = ", ".join(a.text + b.text for a, b in pairs)
+    replacement = ", ".join(a.text for a, _ in pairs)
+    title = f"Write {token} as {replacement}: Python 3 has no long suffix"
+    p = ctx.put(
+        ctx.line,
+        first,
+        last,
+        new,
+        0.3,
+        "python2-syntax",
+        title,
+        token=token,
+        replacement=replacement,
+    )
+    named = any(re.search(rf"\b{b.text}\b", ctx.whole) for _, b in pairs)
+    yield p.as_guess() if named else p
+
+
+def gen_backtick_repr(ctx: Ctx) -> Iterator[Proposal]:
+    """`"n is " + `n``: Python 2's backticks are `repr(n)`. Only where a value goes (after an
+    operator, `=`, `(` or `,`): a line wrapped whole in backticks is Markdown, not Python 2."""
+    if ctx.msg not in PLAIN_INVALID:
+        return
+    code = ctx.code(ctx.line)
+    ticks = [k for k, t in enumerate(code) if t.text == "`"]
+    if len(ticks) < 2 or len(ticks) % 2 or not any(code[k].start == ctx.col for k in ticks):
+        return
+    pairs = list(zip(ticks[::2], ticks[1::2], strict=True))
+    for opened, closed in pairs:
+        if opened == 0 or code[opened - 1].text not in _BEFORE_VALUE or closed == opened + 1:
+            return
+    text = ctx.lines[ctx.line]
+    first, last = code[ticks[0]].start, code[ticks[-1]].end
+    new = text[first:last]
+    for opened, closed in reversed(pairs):
+        a, b = code[opened].start - first, code[closed].start - first
+        new = new[:a] + "repr(" + new[a + 1 : b] + ")" + new[b + 1 :]
+    token = text[first:last]
+    yield ctx.put(
+        ctx.line,
+        first,
+        last,
+        new,
+        0.3,
+        "python2-syntax",
+        f"Write {new} for Python 2's backticks",
+        token=token,
+        replacement=new,
+    )
+
+
+_VALUE_ON_THE_LEFT = (
+    "cannot assign to expression here",
+    "cannot assign to function call here",
+    "cannot assign to literal here",
+)
+
+
+def gen_reversed_assignment(ctx: Ctx) -> Iterator[Proposal]:
+    """`a + 1 = b`, `input("Name: ") = name`: the value written left of '=', as in
+    mathematics. When the right is one name that nothing before binds and that the file
+    reads later, the sides swap: as a comparison (CPython's hint) the line would fail on the
+    unknown name, and do nothing besides."""
+    if not ctx.msg.startswith(_VALUE_ON_THE_LEFT):
+        return
+    line = ctx.line
+    code = ctx.code(line)
+    if ctx.statement_start(line) != line or len(code) < 3 or ctx.keyword(line) in KEYWORDS:
+        return
+    target, equals = code[-1], code[-2]
+    if target.kind != "name" or target.text in KEYWORDS or equals.text != "=":
+        return
+    if ctx.open_brackets(line, equals.start) or any(t.text == "=" for t in code[:-2]):
+        return
+    name = target.text
+    word = re.compile(rf"\b{re.escape(name)}\b")
+    if name in KNOWN_NAMES or word.search("\n".join(ctx.lines[:line])) or word.search(ctx.hidden):
+        return  # bound before (or a builtin): the line may compare after all
+    if not word.search("\n".join(ctx.lines[line + 1 :])):
+        return  # never read: nothing says which side is the variable
+    text = ctx.lines[line]
+    value = text[code[0].start : equals.start].rstrip()
+    try:
+        ast.parse(value, mode="eval")
+    except SyntaxError:
+        return
+    new = f"{name} = {value}"
+    title = f"Swap the sides: {new}"
+    yield ctx.put(
+        line,
+        code[0].start,
+        target.end,
+        new,
+        0.3,
+        "reversed-assignment",
+        title,
+        name=name,
+        value=value,
+    )
+
+
+def _hyphenated_at(code: list[Tok], k: int, parts: list[str]) -> bool:
+    """Do the tokens from ``code[k]`` spell ``parts`` joined by '-' with no space between?"""
+    n = 2 * len(parts) - 1
+    if k + n > len(code) or (k and code[k - 1].text == "."):
+        return False
+    run = code[k : k + n]
+    if any(b.start != a.end for a, b in itertools.pairwise(run)):
+        return False
+    return [t.text for t in run[::2]] == parts and all(t.text == "-" for t in run[1::2])
+
+
+def _stands_alone(code: list[Tok], j: int) -> bool:
+    """Is ``code[j]`` not joined to a '-' on either side (`name` in `print(name)`)?"""
+    left = j > 0 and code[j - 1].text == "-" and code[j - 1].end == code[j].start
+    right = j + 1 < len(code) and code[j + 1].text == "-" and code[j + 1].start == code[j].end
+    return not (left or right)
+
+
+def gen_hyphenated_name(ctx: Ctx) -> Iterator[Proposal]:
+    """`first-name = "Ann"`: a name written with hyphens, which Python reads as subtraction
+    (and cannot assign to). When no part is a name of its own anywhere in the file, every
+    `first-name` is one variable: it is renamed `first_name` everywhere, the same program
+    whatever the new name."""
+    if not ctx.msg.startswith("cannot assign to expression"):
+        return
+    line = ctx.line
+    code = ctx.code(line)
+    if ctx.statement_start(line) != line or len(code) < 4:
+        return
+    parts = [code[0].text]
+    k = 1
+    while k + 1 < len(code) and code[k].text == "-" and code[k + 1].kind == "name":
+        if code[k].start != code[k - 1].end or code[k + 1].start != code[k].end:
+            return
+        parts.append(code[k + 1].text)
+        k += 2
+    if len(parts) < 2 or code[k].text != "=" or code[0].kind != "name":
+        return
+    if any(p in KEYWORDS or p in KNOWN_NAMES for p in parts):
+        return
+    new = "_".join(parts)
+    if re.search(rf"\b{re.escape(new)}\b", ctx.whole):
+        return
+    every = [ctx.code(i) for i in range(ctx.count)] + ctx.hidden_code
+    if any(_stands_alone(here, j) for here in every for j, t in enumerate(here) if t.text in parts):
+        return  # a part is a name of its own somewhere: `first - name` may be meant there
+    first = last = line
+    new_lines: list[str] = []
+    for i in range(ctx.count):
+        text = ctx.lines[i]
+        here = ctx.code(i)
+        spots = [here[j] for j in range(len(here)) if _hyphenated_at(here, j, parts)]
+        for tok in reversed(spots):
+            end = tok.start + len("-".join(parts))
+            text = text[: tok.start] + new + text[end:]
+        if spots:
+            first, last = min(first, i), max(last, i)
+        new_lines.append(text)
+    title = f"Rename '{'-'.join(parts)}' to '{new}': a name cannot hold '-'"
+    yield ctx.lines_to(
+        first,
+        last + 1,
+        new_lines[first : last + 1],
+        0.3,
+        "hyphenated-name",
+        title,
+        token="-".join(parts),
+        name=new,
+    )
+
+
+def gen_lambda_return(ctx: Ctx) -> Iterator[Proposal]:
+    """`lambda x: return -x`: a lambda's body is the value it returns, so `return` cannot be
+    written there; without it the lambda returns the same value."""
+    if ctx.msg not in PLAIN_INVALID:
+        return
+    code = ctx.code(ctx.line)
+    at = next((k for k, t in enumerate(code) if t.start == ctx.col), None)
+    if at is None or at < 2 or code[at].text != "return" or code[at - 1].text != ":":
+        return
+    if at + 1 >= len(code) or code[at + 1].text in (")", ",", "]", "}", ":"):
+        return  # `lambda: return`: no value to return
+    depth = 0
+    for tok in reversed(code[: at - 1]):
+        if tok.kind == "close":
+            depth += 1
+        elif tok.kind == "open":
+            depth -= 1
+            if depth < 0:
+                return
+        elif depth == 0 and tok.text == ":":
+            return
+        elif depth == 0 and tok.text == "lambda":
+            break
+    else:
+        return
+    title = "Remove 'return' from the lambda: its body is the value it returns"
+    yield ctx.put(ctx.line, code[at].start, code[at + 1].start, "", 0.3, "lambda-return", title)
+
+
 def _top_level_parts(code: list[Tok], joiners: frozenset[str]) -> list[list[Tok]]:
     """The statement's tokens split at the ``joiners`` outside any bracket."""
     parts: list[list[Tok]] = [[]]
@@ -765,8 +1035,11 @@ def gen_prose_line(ctx: Ctx) -> Iterator[Proposal]:
     if ctx.msg not in PLAIN_INVALID:
         return
     line = ctx.line
-    if ctx.statement_start(line) != line or ctx.is_header(line):
+    if ctx.statement_start(line) != line:
         return
+    following = ctx.next_code(line)
+    if ctx.is_header(line) and following < ctx.count and ctx.width(following) > ctx.width(line):
+        return  # a block follows: a header, however worded
     code = ctx.code(line)
     words = [t for t in code if t.kind == "name"]
     rest = [t for t in code if t.kind != "name"]
@@ -781,6 +1054,21 @@ def gen_prose_line(ctx: Ctx) -> Iterator[Proposal]:
     ws = indent_of(text)
     title = f"Turn line {line + 1} into a comment (it is a sentence, not code)"
     yield ctx.put(line, len(ws), len(ws), "# ", 0.5, "prose-line", title)
+
+
+_FENCE = re.compile(r"[ \t]*(?:```|~~~)[\w+.-]*[ \t]*")
+
+
+def gen_code_fence(ctx: Ctx) -> Iterator[Proposal]:
+    """```` ```python ```` / ```` ``` ````: the fence of a Markdown code block, pasted with the
+    code from a chat or a web page. Python has no backticks, so the line was never code; it
+    is removed."""
+    if ctx.msg not in PLAIN_INVALID and ctx.msg != "unexpected indent":
+        return
+    if not _FENCE.fullmatch(ctx.lines[ctx.line]):
+        return
+    title = "Remove the Markdown code fence: it is not Python"
+    yield ctx.lines_to(ctx.line, ctx.line + 1, [], 0.2, "code-fence", title)
 
 
 _PROMPT = re.compile(r">>>(?: |$)")
@@ -995,6 +1283,10 @@ def gen_escaped_quote(ctx: Ctx) -> Iterator[Proposal]:
 _AFTER_NAME = frozenset({"=", ")", ",", "]", ".", "[", "+", "-", "*", "/", "%", "//", "**"})
 _AFTER_NAME |= frozenset({"<", ">", "==", "!=", "<=", ">=", "+=", "-=", "*=", "/="})
 _BEFORE_NAME = frozenset({"(", ",", "=", "[", "+", "-", "*", "/", "%", "==", "<", ">", "return"})
+#: Keywords an expression follows: a statement keyword after them is a name (`if pass == s`).
+_BEFORE_NAME |= frozenset({"if", "elif", "while", "and", "or", "not", "in", "assert"})
+#: Where a value goes (after these a backtick opens Python 2's `repr`).
+_BEFORE_VALUE = _BEFORE_NAME | {"print", "+=", "{", ":"}
 #: Keywords that may start an expression: taken for a name only before a closer or '='.
 _EXPRESSION_KEYWORDS = frozenset({"not", "lambda", "await", "yield"})
 
@@ -1006,7 +1298,10 @@ def _keyword_as_name(code: list[Tok], k: int) -> bool:
     before = code[k - 1].text if k else ""
     after = code[k + 1].text if k + 1 < len(code) else ""
     if not before:
-        return after in ("=", ".", "[") and tok.text not in _EXPRESSION_KEYWORDS
+        if tok.text in _EXPRESSION_KEYWORDS:
+            # `lambda = 0.5`: no expression starts `lambda =` or `not =` (a decay rate).
+            return after == "=" or (tok.text == "lambda" and after in (".", "["))
+        return after in ("=", ".", "[")
     if before not in _BEFORE_NAME:
         return False
     if tok.text == "lambda" and after in ("(", ".", "["):
@@ -1017,10 +1312,14 @@ def _keyword_as_name(code: list[Tok], k: int) -> bool:
     return after in _AFTER_NAME
 
 
+#: `return lambda(x)`: CPython takes the call of a name `lambda` for a lambda's parameters.
+_PARENTHESIZED_LAMBDA = "Lambda expression parameters cannot be parenthesized"
+
+
 def gen_keyword_as_name(ctx: Ctx) -> Iterator[Proposal]:
     """`class = 5`, `def f(lambda):`: a keyword used as a name. A guess: it is renamed
     `class_` (the usual spelling) everywhere it stands as a name; another name may be meant."""
-    if ctx.msg not in PLAIN_INVALID:
+    if ctx.msg not in PLAIN_INVALID and ctx.msg != _PARENTHESIZED_LAMBDA:
         return
     code = ctx.code(ctx.line)
     # The keyword is where CPython stopped, or the token just before it.
@@ -1031,9 +1330,10 @@ def gen_keyword_as_name(ctx: Ctx) -> Iterator[Proposal]:
     new = word + "_"
     if re.search(rf"\b{new}\b", ctx.whole):
         return
+    # Everywhere, earlier lines too: a later error's listing offers the whole rename.
     new_lines: list[str] = []
-    last = ctx.line
-    for i in range(ctx.line, ctx.count):
+    first = last = ctx.line
+    for i in range(ctx.count):
         line_code = ctx.code(i)
         text = ctx.lines[i]
         spots = [
@@ -1042,13 +1342,14 @@ def gen_keyword_as_name(ctx: Ctx) -> Iterator[Proposal]:
         for tok in reversed(spots):
             text = text[: tok.start] + new + text[tok.end :]
         if spots:
-            last = i
+            first = min(first, i)
+            last = max(last, i)
         new_lines.append(text)
     title = f"Rename '{word}' to '{new}': a keyword cannot be a name (a guess)"
     p = ctx.lines_to(
-        ctx.line,
+        first,
         last + 1,
-        new_lines[: last - ctx.line + 1],
+        new_lines[first : last + 1],
         0.8,
         "keyword-as-name",
         title,
